@@ -1,0 +1,1 @@
+//! newsdex-server

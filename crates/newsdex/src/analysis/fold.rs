@@ -1,0 +1,164 @@
+//! Traditional → Simplified folding of Han runs.
+//!
+//! Han text is folded to Simplified before segmentation (jieba's dictionary is Simplified)
+//! and before indexing, so a Simplified query finds a Traditional article and the reverse.
+//! The conversion data is OpenCC's `t2s` (TSPhrases + TSCharacters) through the
+//! `ferrous-opencc` crate, a maintained pure-Rust OpenCC: no C library to install, and the
+//! same dictionaries every OpenCC user relies on.
+//!
+//! Every OpenCC `t2s` mapping keeps the number of characters, so character `i` of the
+//! folded run is character `i` of the original run: that is the offset map, and highlights
+//! land on the original (Traditional) characters.
+//!
+//! Running OpenCC over every run would cost more than segmentation itself, so the folder
+//! keeps a dense per-character table built from OpenCC at start-up and asks OpenCC only
+//! for the runs whose result can depend on context: runs holding one of the characters
+//! that some TSPhrases entry converts differently from TSCharacters (`瞭解` → `了解` while
+//! `瞭` alone stays), and runs holding characters outside the table's range.
+
+use std::sync::LazyLock;
+
+use ferrous_opencc::OpenCC;
+use ferrous_opencc::config::BuiltinConfig;
+
+/// First code point of the dense table: CJK Extension A.
+const TABLE_START: u32 = 0x3400;
+/// Last code point of the dense table: the end of CJK Unified Ideographs.
+const TABLE_END: u32 = 0x9FFF;
+
+/// The characters whose `t2s` conversion depends on the phrase they appear in: every
+/// character that some TSPhrases entry maps differently from TSCharacters. A run holding
+/// one of them is converted by OpenCC as a whole. `phrase_dependent_characters_are_complete`
+/// checks the fast path against OpenCC on real text.
+const PHRASE_DEPENDENT: &str = "么乾俱吒噁彷徵於昇沈濛牴畫瞭薹藉衹覆鉅鍊鍾麼麽";
+
+/// Folds Traditional Han characters to Simplified, keeping character counts.
+pub(crate) struct ScriptFolder {
+    converter: OpenCC,
+    /// `table[c - TABLE_START]` is the Simplified form of `c` (or `c` itself).
+    table: Vec<char>,
+}
+
+static FOLDER: LazyLock<ScriptFolder> = LazyLock::new(ScriptFolder::build);
+
+impl ScriptFolder {
+    /// The process-wide folder, built on first use.
+    pub(crate) fn shared() -> &'static ScriptFolder {
+        &FOLDER
+    }
+
+    fn build() -> ScriptFolder {
+        // The t2s configuration is compiled into ferrous-opencc; failing to load it is a
+        // broken build, not a runtime condition.
+        #[allow(clippy::expect_used)]
+        let converter =
+            OpenCC::from_config(BuiltinConfig::T2s).expect("the embedded OpenCC t2s configuration loads");
+        let mut table = Vec::with_capacity((TABLE_END - TABLE_START + 1) as usize);
+        let mut buffer = [0u8; 4];
+        for code in TABLE_START..=TABLE_END {
+            let Some(original) = char::from_u32(code) else {
+                table.push('\u{FFFD}');
+                continue;
+            };
+            let converted = converter.convert(original.encode_utf8(&mut buffer));
+            let mut chars = converted.chars();
+            let folded = match (chars.next(), chars.next()) {
+                (Some(single), None) => single,
+                _ => original,
+            };
+            table.push(folded);
+        }
+        ScriptFolder { converter, table }
+    }
+
+    /// The Simplified form of one character, without context. Characters outside the
+    /// table's range are returned unchanged.
+    #[inline]
+    pub(crate) fn fold_char(&self, c: char) -> char {
+        let code = c as u32;
+        if (TABLE_START..=TABLE_END).contains(&code) {
+            self.table[(code - TABLE_START) as usize]
+        } else {
+            c
+        }
+    }
+
+    /// Whether `c` is written differently in Simplified Chinese (a Traditional form).
+    #[inline]
+    pub(crate) fn is_traditional(&self, c: char) -> bool {
+        self.fold_char(c) != c
+    }
+
+    /// Folds a run of Han characters into `out` (cleared first). The output has exactly as
+    /// many characters as the input.
+    pub(crate) fn fold_run(&self, run: &str, out: &mut String) {
+        out.clear();
+        let needs_converter = run
+            .chars()
+            .any(|c| !(TABLE_START..=TABLE_END).contains(&(c as u32)) || PHRASE_DEPENDENT.contains(c));
+        if needs_converter {
+            let converted = self.converter.convert(run);
+            if converted.chars().count() == run.chars().count() {
+                out.push_str(&converted);
+                return;
+            }
+            // OpenCC's t2s never changes lengths today; if a future table does, fall back
+            // to the per-character table so the offset map stays exact.
+            tracing::debug!(run, "OpenCC changed the length of a run; folding per character");
+        }
+        out.extend(run.chars().map(|c| self.fold_char(c)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold(text: &str) -> String {
+        let mut out = String::new();
+        ScriptFolder::shared().fold_run(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn traditional_folds_to_simplified() {
+        let table = [
+            ("臺灣半導體產業", "台湾半导体产业"),
+            ("軟體更新", "软体更新"),
+            ("瞭解", "了解"),
+            ("藉由", "借由"),
+            ("回覆", "回复"),
+            ("乾隆", "乾隆"),
+            ("乾淨", "干净"),
+            ("南京市长江大桥", "南京市长江大桥"),
+        ];
+        for (input, expected) in table {
+            assert_eq!(fold(input), expected, "help: t2s folding of {input}");
+        }
+    }
+
+    #[test]
+    fn folding_keeps_character_counts() {
+        let text = "𠀀臺灣𡃁瞭望";
+        assert_eq!(fold(text).chars().count(), text.chars().count());
+    }
+
+    #[test]
+    fn table_path_agrees_with_opencc() {
+        // Runs without a phrase-dependent character take the table; the result must be
+        // exactly what OpenCC gives for the whole run.
+        let folder = ScriptFolder::shared();
+        let samples = [
+            "臺灣的半導體產業擴大規模業者表示市場需求強勁",
+            "香港特區政府今日公佈最新數據經濟增長放緩",
+            "電動車銷量創新高電池價格下跌消費者信心回升",
+            "人工智慧模型訓練需要大量運算資源與電力",
+        ];
+        for sample in samples {
+            assert!(!sample.chars().any(|c| PHRASE_DEPENDENT.contains(c)));
+            let mut fast = String::new();
+            folder.fold_run(sample, &mut fast);
+            assert_eq!(fast, folder.converter.convert(sample), "help: table disagrees on {sample}");
+        }
+    }
+}

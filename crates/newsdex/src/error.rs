@@ -1,0 +1,90 @@
+//! The library's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in newsdex.
+///
+/// The caller's mistakes (a bad query, a malformed article, an index built by another
+/// analyzer) are apart from ours and the machine's (IO, a corrupt index); see
+/// [`Error::is_user_error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The query cannot be searched: empty, too long, or made of nothing searchable.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// A search or write option is out of range or malformed.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// An article failed validation.
+    #[error("invalid article: {0}")]
+    InvalidArticle(String),
+    /// No article has this id.
+    #[error("no article with id {0:?}")]
+    ArticleNotFound(String),
+    /// A user dictionary could not be parsed.
+    #[error("user dictionary {name}: {message}")]
+    Dictionary {
+        /// Where the dictionary came from.
+        name: String,
+        /// What is wrong, with its line number.
+        message: String,
+    },
+    /// The index was built by a different analyzer than the one opening it.
+    #[error(
+        "the index at {path} was built with analyzer {built_with}, but it is being opened with \
+         {opened_with}; rebuild the index (`newsdex index`) or open it with the analyzer it was built with"
+    )]
+    AnalyzerMismatch {
+        /// The index directory.
+        path: String,
+        /// The analyzer recorded in the index.
+        built_with: String,
+        /// The analyzer given to open it.
+        opened_with: String,
+    },
+    /// The path is not a newsdex index.
+    #[error("{} is not a newsdex index: {reason}", path.display())]
+    NotAnIndex {
+        /// The directory.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// Another writer holds the index's lock.
+    #[error("{0}")]
+    IndexLocked(String),
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index itself failed (tantivy): corruption, a full disk, a bug.
+    #[error("index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+impl Error {
+    /// Whether the caller can fix this by changing the request, article or arguments
+    /// (an HTTP 4xx), as opposed to a failure of the index or the machine (a 5xx).
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidQuery(_)
+                | Error::InvalidRequest(_)
+                | Error::InvalidArticle(_)
+                | Error::ArticleNotFound(_)
+                | Error::Dictionary { .. }
+                | Error::AnalyzerMismatch { .. }
+                | Error::NotAnIndex { .. }
+                | Error::IndexLocked(_)
+        )
+    }
+}
+
+/// `Result` with newsdex's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
