@@ -1,12 +1,88 @@
 //! newsdex: search for bilingual news.
-#![doc(html_root_url = "https://docs.rs/newsdex")]
+//!
+//! newsdex builds [tantivy] indexes over news articles in Simplified Chinese, Traditional
+//! Chinese and English — often mixed in one article or one query — and searches them with
+//! ranked, highlighted results. Chinese is segmented with jieba after folding Traditional
+//! to Simplified, so either script finds both; English is stemmed; model numbers such as
+//! `iPhone15` or `COVID-19` stay searchable as typed.
+//!
+//! ```
+//! use newsdex::{Analyzer, Article, NewsIndex, SearchRequest, WriterSettings};
+//!
+//! # fn main() -> newsdex::Result<()> {
+//! let index = NewsIndex::create_in_ram(Analyzer::new())?;
+//! let mut writer = index.writer(WriterSettings::default())?;
+//! writer.upsert(&Article {
+//!     id: "hant-1".into(),
+//!     title: "華為發布Mate 70手機".into(),
+//!     body: "新機搭載自研晶片，預購人數已超過三百萬。".into(),
+//!     ..Article::default()
+//! })?;
+//! writer.upsert(&Article {
+//!     id: "en-1".into(),
+//!     title: "Exporters brace for new tariffs".into(),
+//!     body: "Shipping firms said the tariffs would hit electronics first.".into(),
+//!     ..Article::default()
+//! })?;
+//! writer.commit()?;
+//!
+//! // A Simplified query with an English model name finds the Traditional article…
+//! let response = index.search(&SearchRequest::new("华为 mate"))?;
+//! assert_eq!(response.hits[0].id, "hant-1");
+//! // …and highlights it in its own script.
+//! assert_eq!(response.hits[0].title_html, "<mark>華為</mark>發布<mark>Mate</mark> 70手機");
+//!
+//! // English is stemmed: the singular finds the plural.
+//! let response = index.search(&SearchRequest::new("tariff"))?;
+//! assert_eq!(response.hits[0].id, "en-1");
+//! assert!(response.hits[0].snippet.contains("<mark>tariffs</mark>"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - `analysis`: the bilingual [`Analyzer`] — normalisation, script runs, Traditional →
+//!   Simplified folding, jieba segmentation, alphanumeric blocks, English stemming — and
+//!   its tantivy adapter [`NewsTokenizer`].
+//! - `article`: the [`Article`] schema shared by input, HTTP and storage.
+//! - `ingest`: [`JsonlReader`], JSON Lines with line-numbered errors.
+//! - `language`: [`detect_language`] for articles without `lang`.
+//! - `schema`: the tantivy fields of an index.
+//! - `index`: [`NewsIndex`], created in memory or a directory, reopened with its analyzer
+//!   checked.
+//! - `writer`: [`NewsWriter`], upserts and deletes by id, bulk ingestion, commits.
+//! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
+//! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
+//!   facets, date sort, recency.
+//! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
 mod analysis;
+mod article;
 mod error;
 mod fingerprint;
+mod index;
+mod ingest;
+mod language;
+mod query;
+mod schema;
+mod search;
+mod snippet;
+mod writer;
 
 pub use crate::analysis::{
     ANALYZER_VERSION, AnalysisMode, Analyzer, AnalyzerIdentity, NewsTokenStream, NewsTokenizer,
     SENTENCE_POSITION_GAP, Token, TokenKind, UserDictionary,
 };
+pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
 pub use crate::error::{Error, Result};
+pub use crate::index::NewsIndex;
+pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};
+pub use crate::language::detect_language;
+pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
+pub use crate::search::{
+    AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig,
+    Recency, SearchRequest, SearchResponse, SortOrder,
+};
+pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
+pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};

@@ -51,8 +51,8 @@ impl ScriptFolder {
         // The t2s configuration is compiled into ferrous-opencc; failing to load it is a
         // broken build, not a runtime condition.
         #[allow(clippy::expect_used)]
-        let converter =
-            OpenCC::from_config(BuiltinConfig::T2s).expect("the embedded OpenCC t2s configuration loads");
+        let converter = OpenCC::from_config(BuiltinConfig::T2s)
+            .expect("the embedded OpenCC t2s configuration loads");
         let mut table = Vec::with_capacity((TABLE_END - TABLE_START + 1) as usize);
         let mut buffer = [0u8; 4];
         for code in TABLE_START..=TABLE_END {
@@ -93,9 +93,9 @@ impl ScriptFolder {
     /// many characters as the input.
     pub(crate) fn fold_run(&self, run: &str, out: &mut String) {
         out.clear();
-        let needs_converter = run
-            .chars()
-            .any(|c| !(TABLE_START..=TABLE_END).contains(&(c as u32)) || PHRASE_DEPENDENT.contains(c));
+        let needs_converter = run.chars().any(|c| {
+            !(TABLE_START..=TABLE_END).contains(&(c as u32)) || PHRASE_DEPENDENT.contains(c)
+        });
         if needs_converter {
             let converted = self.converter.convert(run);
             if converted.chars().count() == run.chars().count() {
@@ -104,7 +104,10 @@ impl ScriptFolder {
             }
             // OpenCC's t2s never changes lengths today; if a future table does, fall back
             // to the per-character table so the offset map stays exact.
-            tracing::debug!(run, "OpenCC changed the length of a run; folding per character");
+            tracing::debug!(
+                run,
+                "OpenCC changed the length of a run; folding per character"
+            );
         }
         out.extend(run.chars().map(|c| self.fold_char(c)));
     }
@@ -158,7 +161,11 @@ mod tests {
             assert!(!sample.chars().any(|c| PHRASE_DEPENDENT.contains(c)));
             let mut fast = String::new();
             folder.fold_run(sample, &mut fast);
-            assert_eq!(fast, folder.converter.convert(sample), "help: table disagrees on {sample}");
+            assert_eq!(
+                fast,
+                folder.converter.convert(sample),
+                "help: table disagrees on {sample}"
+            );
         }
     }
 }

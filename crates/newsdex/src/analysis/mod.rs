@@ -29,9 +29,13 @@ use serde::{Deserialize, Serialize};
 
 pub use self::chinese::UserDictionary;
 pub(crate) use self::fold::ScriptFolder;
-pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
+/// Whether a character is a Han ideograph.
+pub(crate) fn is_han(c: char) -> bool {
+    normalize::is_han(c as u32)
+}
 use self::chinese::ChineseSegmenter;
 use self::normalize::{CharClass, classify, normalize_char};
+pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
 
 /// The analyzer's version: bumped whenever a change to analysis would give an existing
 /// index different tokens (including upgrades of jieba-rs or the OpenCC tables).
@@ -101,7 +105,11 @@ pub struct AnalyzerIdentity {
 
 impl fmt::Display for AnalyzerIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} v{} (user dictionary {})", self.name, self.version, self.dictionary)
+        write!(
+            f,
+            "{} v{} (user dictionary {})",
+            self.name, self.version, self.dictionary
+        )
     }
 }
 
@@ -132,7 +140,9 @@ struct AnalyzerInner {
 
 impl fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Analyzer").field("identity", &self.inner.identity).finish()
+        f.debug_struct("Analyzer")
+            .field("identity", &self.inner.identity)
+            .finish()
     }
 }
 
@@ -158,9 +168,10 @@ impl Analyzer {
         let identity = AnalyzerIdentity {
             name: ANALYZER_NAME.to_string(),
             version: ANALYZER_VERSION,
-            dictionary: dictionary
-                .as_ref()
-                .map_or_else(|| "none".to_string(), |d| format!("{:016x}", d.fingerprint())),
+            dictionary: dictionary.as_ref().map_or_else(
+                || "none".to_string(),
+                |d| format!("{:016x}", d.fingerprint()),
+            ),
         };
         Analyzer {
             inner: Arc::new(AnalyzerInner {
@@ -196,9 +207,17 @@ impl Analyzer {
         NewsTokenizer::new(self.clone())
     }
 
-    /// Folds one character to its Simplified form (identity for anything else).
-    pub(crate) fn fold_char(&self, c: char) -> char {
-        self.inner.folder.fold_char(c)
+    /// The parts an alphanumeric word is indexed with besides itself (`iphone15` →
+    /// `iphon`, `15`), in order; empty for anything else. `word` is analysed text.
+    pub(crate) fn alphanumeric_parts(&self, word: &str) -> Vec<String> {
+        if word.chars().any(is_han) {
+            return Vec::new();
+        }
+        self.analyze(word, AnalysisMode::Index)
+            .into_iter()
+            .filter(|token| token.kind == TokenKind::SubWord)
+            .map(|token| token.text)
+            .collect()
     }
 
     /// The engine of every public entry point: analyzes `text` into `out` (cleared
@@ -226,7 +245,9 @@ impl Analyzer {
         };
         for (byte_start, original) in text.char_indices() {
             let byte_end = byte_start + original.len_utf8();
-            normalize_char(original, |normalized| pipeline.push(normalized, byte_start, byte_end));
+            normalize_char(original, |normalized| {
+                pipeline.push(normalized, byte_start, byte_end)
+            });
         }
         pipeline.flush();
     }
@@ -310,7 +331,14 @@ impl TokenBuffer {
         self.tokens.clear();
     }
 
-    fn push(&mut self, text: &str, offset_from: usize, offset_to: usize, position: usize, kind: TokenKind) {
+    fn push(
+        &mut self,
+        text: &str,
+        offset_from: usize,
+        offset_to: usize,
+        position: usize,
+        kind: TokenKind,
+    ) {
         let text_start = self.texts.len();
         self.texts.push_str(text);
         self.tokens.push(RawToken {
@@ -419,7 +447,9 @@ impl Pipeline<'_> {
         let scratch = &mut *self.scratch;
         scratch.run_text.clear();
         scratch.run_text.extend(scratch.run_chars.iter());
-        self.analyzer.folder.fold_run(&scratch.run_text, &mut scratch.folded);
+        self.analyzer
+            .folder
+            .fold_run(&scratch.run_text, &mut scratch.folded);
         if !(self.segment_han_run)(&scratch.folded) {
             self.take_word_position();
             return;
@@ -430,7 +460,13 @@ impl Pipeline<'_> {
             AnalysisMode::Query => {
                 for token in segmenter.cut(&folded) {
                     let position = self.take_word_position();
-                    self.emit_han(token.word, token.start, token.end, position, TokenKind::Word);
+                    self.emit_han(
+                        token.word,
+                        token.start,
+                        token.end,
+                        position,
+                        TokenKind::Word,
+                    );
                 }
             }
             AnalysisMode::Index => {
@@ -438,7 +474,13 @@ impl Pipeline<'_> {
                 // words inside it (what jieba's search mode adds) at the same position.
                 for token in segmenter.cut(&folded) {
                     let position = self.take_word_position();
-                    self.emit_han(token.word, token.start, token.end, position, TokenKind::Word);
+                    self.emit_han(
+                        token.word,
+                        token.start,
+                        token.end,
+                        position,
+                        TokenKind::Word,
+                    );
                     let length = token.end - token.start;
                     for gram in [2, 3] {
                         if length <= gram {
@@ -448,7 +490,13 @@ impl Pipeline<'_> {
                             let sub_word = &token.word[start..end];
                             if segmenter.has_word(sub_word) {
                                 let first = token.start + offset;
-                                self.emit_han(sub_word, first, first + gram, position, TokenKind::SubWord);
+                                self.emit_han(
+                                    sub_word,
+                                    first,
+                                    first + gram,
+                                    position,
+                                    TokenKind::SubWord,
+                                );
                             }
                         }
                     }
@@ -458,11 +506,23 @@ impl Pipeline<'_> {
         self.scratch.folded = folded;
     }
 
-    fn emit_han(&mut self, text: &str, start_char: usize, end_char: usize, position: usize, kind: TokenKind) {
+    fn emit_han(
+        &mut self,
+        text: &str,
+        start_char: usize,
+        end_char: usize,
+        position: usize,
+        kind: TokenKind,
+    ) {
         let offsets = &self.scratch.run_offsets;
-        let (Some(first), Some(last)) = (offsets.get(start_char), end_char.checked_sub(1).and_then(|i| offsets.get(i)))
-        else {
-            debug_assert!(false, "jieba token {start_char}..{end_char} outside its run");
+        let (Some(first), Some(last)) = (
+            offsets.get(start_char),
+            end_char.checked_sub(1).and_then(|i| offsets.get(i)),
+        ) else {
+            debug_assert!(
+                false,
+                "jieba token {start_char}..{end_char} outside its run"
+            );
             return;
         };
         self.out.push(text, first.0, last.1, position, kind);
@@ -476,7 +536,11 @@ impl Pipeline<'_> {
         let mut end = chars.len();
         let mut ends_sentence = false;
         while end > 0 && classify(chars[end - 1]) == CharClass::Connector {
-            let symbols = chars[..end].iter().rev().take_while(|&&c| c == '+' || c == '#').count();
+            let symbols = chars[..end]
+                .iter()
+                .rev()
+                .take_while(|&&c| c == '+' || c == '#')
+                .count();
             if symbols > 0 && end > symbols && chars[end - symbols - 1].is_alphanumeric() {
                 break;
             }
@@ -506,10 +570,14 @@ impl Pipeline<'_> {
                 alnum::parts(&scratch.run_chars[..word_end], &mut scratch.parts);
                 if scratch.parts.len() > 1 {
                     for part in &scratch.parts {
-                        alnum::word_text(&scratch.run_chars[part.start..part.end], &mut scratch.word);
+                        alnum::word_text(
+                            &scratch.run_chars[part.start..part.end],
+                            &mut scratch.word,
+                        );
                         let text = stem(&analyzer.stemmer, &scratch.word);
-                        let seen = (whole_index..self.out.len())
-                            .any(|index| self.out.get(index).is_some_and(|token| token.text == text));
+                        let seen = (whole_index..self.out.len()).any(|index| {
+                            self.out.get(index).is_some_and(|token| token.text == text)
+                        });
                         if !seen {
                             let from = scratch.run_offsets[part.start].0;
                             let to = scratch.run_offsets[part.end - 1].1;
@@ -528,13 +596,23 @@ impl Pipeline<'_> {
 /// Whether a block is single letters joined by dots (`u.s`, `e.g`).
 fn is_abbreviation(chars: &[char]) -> bool {
     chars.len() >= 3
-        && chars.iter().enumerate().all(|(index, &c)| if index % 2 == 0 { c.is_alphabetic() } else { c == '.' })
+        && chars.iter().enumerate().all(|(index, &c)| {
+            if index % 2 == 0 {
+                c.is_alphabetic()
+            } else {
+                c == '.'
+            }
+        })
 }
 
 /// The byte ranges of every window of `size` consecutive characters of `word`, in order.
 fn char_windows(word: &str, size: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
     let starts = word.char_indices().map(|(index, _)| index);
-    let ends = word.char_indices().map(|(index, _)| index).chain(std::iter::once(word.len())).skip(size);
+    let ends = word
+        .char_indices()
+        .map(|(index, _)| index)
+        .chain(std::iter::once(word.len()))
+        .skip(size);
     starts.zip(ends)
 }
 
@@ -552,28 +630,187 @@ mod tests {
     use super::*;
 
     fn texts(text: &str, mode: AnalysisMode) -> Vec<String> {
-        Analyzer::new().analyze(text, mode).into_iter().map(|t| t.text).collect()
+        Analyzer::new()
+            .analyze(text, mode)
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
+    }
+
+    fn words(text: &str) -> Vec<String> {
+        texts(text, AnalysisMode::Query)
+    }
+
+    /// `text@position` for every token, sub-words marked with `*`.
+    fn stream(text: &str, mode: AnalysisMode) -> String {
+        Analyzer::new()
+            .analyze(text, mode)
+            .iter()
+            .map(|t| {
+                let star = if t.kind == TokenKind::SubWord {
+                    "*"
+                } else {
+                    ""
+                };
+                format!("{}@{}{star}", t.text, t.position)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
-    fn debug_dump() {
-        let analyzer = Analyzer::new();
-        for text in [
-            "游客在南京市长江大桥上拍照",
-            "华为发布Mate 70手机，COVID-19疫苗；G20峰会在3.6.3版本iPhone15的5G网络下2024年举行。",
-            "China's tariffs on U.S. exporters' batteries rose 3.5% — C++ and C# don't.",
-            "\n臺灣半導體產業藉由政府補助擴大規模𡃁仔記😀ＡＩ１２３",
-            "会议在上海举行。经济学家表示",
-        ] {
+    fn mixed_script_text_needs_no_language_flag() {
+        let table: &[(&str, &[&str])] = &[
+            (
+                "华为发布Mate 70手机",
+                &["华为", "发布", "mate", "70", "手机"],
+            ),
+            ("特朗普 tariff", &["特朗普", "tariff"]),
+            ("苹果iPhone15销量", &["苹果", "iphone15", "销量"]),
+        ];
+        for (text, expected) in table {
+            assert_eq!(words(text), *expected, "help: script runs of {text}");
+        }
+    }
+
+    #[test]
+    fn offsets_slice_the_original_text() {
+        let text = "\n😀ＡＩ芯片，𡃁仔記 China’s COVID-19 藥物";
+        for token in Analyzer::new().analyze(text, AnalysisMode::Index) {
+            assert!(
+                text.is_char_boundary(token.offset_from) && text.is_char_boundary(token.offset_to),
+                "help: {token:?} is not on char boundaries — jieba char and byte offsets mixed up?"
+            );
+        }
+        let tokens = Analyzer::new().analyze(text, AnalysisMode::Query);
+        let slices: Vec<&str> = tokens
+            .iter()
+            .map(|t| &text[t.offset_from..t.offset_to])
+            .collect();
+        assert_eq!(
+            slices,
+            ["ＡＩ", "芯片", "𡃁", "仔記", "China’s", "COVID-19", "藥物"]
+        );
+    }
+
+    #[test]
+    fn traditional_and_simplified_fold_together() {
+        assert_eq!(words("臺灣半導體產業"), words("台湾半导体产业"));
+        assert_eq!(words("軟體更新"), ["软体", "更新"]);
+        assert_eq!(
+            words("瞭解藉由"),
+            words("了解借由"),
+            "help: OpenCC phrases (瞭解→了解) must apply"
+        );
+    }
+
+    #[test]
+    fn width_case_and_compatibility_forms_fold() {
+        assert_eq!(words("ＡＩ１２３"), ["ai123"]);
+        assert_eq!(words("ＡＩ１２３"), words("AI123"));
+        assert_eq!(words("Ｇ２０峰會"), words("G20峰会"));
+    }
+
+    #[test]
+    fn punctuation_and_whitespace_never_become_tokens() {
+        assert_eq!(
+            words("，。；：！？「」『』（）、…—— \u{3000}\t\n!?.,;:()[]{}<>\"'"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            words("你好，世界！ hello, world."),
+            ["你好", "世界", "hello", "world"]
+        );
+    }
+
+    #[test]
+    fn index_mode_puts_sub_words_at_their_words_position() {
+        assert_eq!(
+            stream("南京市长江大桥", AnalysisMode::Index),
+            "南京市@0 南京@0* 京市@0* 长江大桥@1 长江@1* 大桥@1*",
+            "help: sub-words must share their word's position or phrases break"
+        );
+        assert_eq!(
+            stream("南京市长江大桥", AnalysisMode::Query),
+            "南京市@0 长江大桥@1"
+        );
+    }
+
+    #[test]
+    fn alphanumeric_blocks_stay_whole_with_their_parts() {
+        let table: &[(&str, &str)] = &[
+            ("COVID-19疫苗", "covid-19@0 covid@0* 19@0* 疫苗@1"),
+            ("版本3.6.3发布", "版本@0 3.6.3@1 发布@2"),
+            ("G20峰会", "g20@0 g@0* 20@0* 峰会@1"),
+            ("iPhone15", "iphone15@0 iphon@0* 15@0*"),
+            ("5G基站", "5g@0 5@0* g@0* 基站@1"),
+            ("2024年", "2024@0 年@1"),
+            ("Wi-Fi 7", "wi-fi@0 wi@0* fi@0* 7@1"),
+        ];
+        for (text, expected) in table {
+            assert_eq!(
+                stream(text, AnalysisMode::Index),
+                *expected,
+                "help: alphanumerics of {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn english_is_stemmed_after_possessives() {
+        assert_eq!(words("China's tariffs"), ["china", "tariff"]);
+        assert_eq!(words("exporters’ batteries"), ["export", "batteri"]);
+        assert_eq!(words("C++ and C# don't"), ["c++", "and", "c#", "dont"]);
+    }
+
+    #[test]
+    fn sentence_ends_leave_a_position_gap() {
+        let tokens = Analyzer::new().analyze("会议在上海举行。经济学家表示", AnalysisMode::Query);
+        let held = tokens.iter().find(|t| t.text == "举行").map(|t| t.position);
+        let economists = tokens
+            .iter()
+            .find(|t| t.text == "经济学家")
+            .map(|t| t.position);
+        assert_eq!(
+            economists.zip(held).map(|(e, h)| e - h),
+            Some(SENTENCE_POSITION_GAP + 1)
+        );
+        let english = Analyzer::new().analyze("Prices rose. Markets fell", AnalysisMode::Query);
+        assert_eq!(
+            english[2].position - english[1].position,
+            SENTENCE_POSITION_GAP + 1
+        );
+        let abbreviation = Analyzer::new().analyze("U.S. exporters", AnalysisMode::Query);
+        assert_eq!(
+            abbreviation[1].position - abbreviation[0].position,
+            1,
+            "help: U.S. is not a sentence end"
+        );
+    }
+
+    #[test]
+    fn overlong_blocks_are_not_indexed() {
+        let text = format!("{} ok", "x".repeat(alnum::MAX_BLOCK_CHARS + 1));
+        assert_eq!(words(&text), ["ok"]);
+    }
+
+    #[test]
+    fn token_streams_of_news_sentences() {
+        let sentences = [
+            "游客在南京市长江大桥上拍照。",
+            "華為發布Mate 70手機，預購超過300萬。",
+            "China's exporters brace for 3.5% tariffs on 5G gear.",
+            "英伟达H100芯片与COVID-19疫苗在G20峰会上被提及",
+        ];
+        let mut snapshot = String::new();
+        for sentence in sentences {
             for mode in [AnalysisMode::Index, AnalysisMode::Query] {
-                let tokens = analyzer.analyze(text, mode);
-                let shown: Vec<String> = tokens
-                    .iter()
-                    .map(|t| format!("{}@{}[{}]{}", t.text, t.position, &text[t.offset_from..t.offset_to], if t.kind == TokenKind::SubWord { "*" } else { "" }))
-                    .collect();
-                println!("{mode:?}: {}", shown.join(" "));
+                snapshot.push_str(&format!(
+                    "{mode:?}: {sentence}\n  {}\n",
+                    stream(sentence, mode)
+                ));
             }
         }
-        let _ = texts("", AnalysisMode::Index);
+        insta::assert_snapshot!(snapshot);
     }
 }

@@ -36,10 +36,19 @@ impl Tokenizer for NewsTokenizer {
     type TokenStream<'a> = NewsTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> NewsTokenStream<'a> {
-        self.analyzer
-            .analyze_into(text, AnalysisMode::Index, &mut self.scratch, &mut self.tokens, &mut |_| true);
+        self.analyzer.analyze_into(
+            text,
+            AnalysisMode::Index,
+            &mut self.scratch,
+            &mut self.tokens,
+            &mut |_| true,
+        );
         self.token.reset();
-        NewsTokenStream { tokens: &self.tokens, next: 0, token: &mut self.token }
+        NewsTokenStream {
+            tokens: &self.tokens,
+            next: 0,
+            token: &mut self.token,
+        }
     }
 }
 

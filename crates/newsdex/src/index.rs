@@ -1,0 +1,313 @@
+//! A newsdex index: a tantivy index with the newsdex schema, the analyzer registered, and
+//! the analyzer's identity recorded beside it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::{Analyzer, AnalyzerIdentity, UserDictionary};
+use crate::article::Article;
+use crate::error::{Error, Result};
+use crate::schema::{NewsSchema, TOKENIZER_NAME};
+use crate::search::RankingConfig;
+use crate::writer::{NewsWriter, WriterSettings};
+
+/// The file beside tantivy's that records what built the index. The leading dot keeps
+/// tantivy's garbage collector away from it.
+const METADATA_FILE: &str = ".newsdex.json";
+
+/// Bumped when the schema or the metadata change incompatibly.
+const FORMAT_VERSION: u32 = 1;
+
+/// What `.newsdex.json` holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexMetadata {
+    format: u32,
+    analyzer: AnalyzerIdentity,
+    /// The user dictionary in jieba's format, so the index can be reopened with exactly
+    /// the analyzer that built it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_dictionary: Option<String>,
+}
+
+/// A newsdex index, in memory or in a directory.
+///
+/// Searching takes `&self` and is safe from many threads; writing goes through one
+/// [`NewsWriter`] at a time ([`NewsIndex::writer`]).
+#[derive(Clone)]
+pub struct NewsIndex {
+    index: Index,
+    schema: Arc<NewsSchema>,
+    analyzer: Analyzer,
+    reader: IndexReader,
+    path: Option<PathBuf>,
+    ranking: RankingConfig,
+}
+
+impl std::fmt::Debug for NewsIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewsIndex")
+            .field("path", &self.path)
+            .field("analyzer", self.analyzer.identity())
+            .finish()
+    }
+}
+
+impl NewsIndex {
+    /// Creates an empty index in memory.
+    pub fn create_in_ram(analyzer: Analyzer) -> Result<NewsIndex> {
+        NewsIndex::create_in(Box::new(RamDirectory::create()), None, analyzer)
+    }
+
+    /// Creates an empty index in `path`, creating the directory if needed. Fails if `path`
+    /// already holds an index.
+    pub fn create(path: impl AsRef<Path>, analyzer: Analyzer) -> Result<NewsIndex> {
+        let path = path.as_ref();
+        std::fs::create_dir_all(path).map_err(|source| Error::Io {
+            context: format!("cannot create the index directory {}", path.display()),
+            source,
+        })?;
+        let directory = open_directory(path)?;
+        if Index::exists(&directory).unwrap_or(false) {
+            return Err(Error::InvalidRequest(format!(
+                "{} already holds an index",
+                path.display()
+            )));
+        }
+        NewsIndex::create_in(Box::new(directory), Some(path.to_path_buf()), analyzer)
+    }
+
+    /// Opens the index in `path` with the analyzer that built it (its user dictionary is
+    /// stored in the index).
+    pub fn open(path: impl AsRef<Path>) -> Result<NewsIndex> {
+        let path = path.as_ref();
+        let (directory, metadata) = read_metadata(path)?;
+        let analyzer = match &metadata.user_dictionary {
+            Some(text) => Analyzer::with_user_dictionary(UserDictionary::parse(
+                &format!("{} (stored in the index)", path.display()),
+                text,
+            )?),
+            None => Analyzer::new(),
+        };
+        NewsIndex::open_in(directory, path, metadata, analyzer)
+    }
+
+    /// Opens the index in `path`, checking it was built by `analyzer`.
+    pub fn open_with(path: impl AsRef<Path>, analyzer: Analyzer) -> Result<NewsIndex> {
+        let path = path.as_ref();
+        let (directory, metadata) = read_metadata(path)?;
+        NewsIndex::open_in(directory, path, metadata, analyzer)
+    }
+
+    /// Opens the index in `path` if there is one (checking the analyzer), or creates it.
+    pub fn open_or_create(path: impl AsRef<Path>, analyzer: Analyzer) -> Result<NewsIndex> {
+        let path = path.as_ref();
+        if path.join("meta.json").exists() || path.join(METADATA_FILE).exists() {
+            NewsIndex::open_with(path, analyzer)
+        } else {
+            NewsIndex::create(path, analyzer)
+        }
+    }
+
+    fn create_in(
+        directory: Box<dyn Directory>,
+        path: Option<PathBuf>,
+        analyzer: Analyzer,
+    ) -> Result<NewsIndex> {
+        let schema = NewsSchema::new();
+        let index = Index::create(
+            directory,
+            schema.schema.clone(),
+            tantivy::IndexSettings::default(),
+        )?;
+        let metadata = IndexMetadata {
+            format: FORMAT_VERSION,
+            analyzer: analyzer.identity().clone(),
+            user_dictionary: analyzer
+                .user_dictionary()
+                .map(UserDictionary::to_jieba_format),
+        };
+        let bytes = serde_json::to_vec_pretty(&metadata)
+            .map_err(|error| Error::InvalidRequest(error.to_string()))?;
+        index
+            .directory()
+            .atomic_write(Path::new(METADATA_FILE), &bytes)
+            .map_err(|source| Error::Io {
+                context: "cannot write the index metadata".to_string(),
+                source,
+            })?;
+        NewsIndex::assemble(index, schema, analyzer, path)
+    }
+
+    fn open_in(
+        directory: MmapDirectory,
+        path: &Path,
+        metadata: IndexMetadata,
+        analyzer: Analyzer,
+    ) -> Result<NewsIndex> {
+        if metadata.format != FORMAT_VERSION {
+            return Err(Error::NotAnIndex {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its format is version {}, this newsdex reads version {FORMAT_VERSION}; rebuild it",
+                    metadata.format
+                ),
+            });
+        }
+        if &metadata.analyzer != analyzer.identity() {
+            return Err(Error::AnalyzerMismatch {
+                path: path.display().to_string(),
+                built_with: metadata.analyzer.to_string(),
+                opened_with: analyzer.identity().to_string(),
+            });
+        }
+        let index = Index::open(directory)?;
+        let schema = NewsSchema::new();
+        if !schema.matches(&index.schema()) {
+            return Err(Error::NotAnIndex {
+                path: path.to_path_buf(),
+                reason: "its schema is not the newsdex schema".to_string(),
+            });
+        }
+        NewsIndex::assemble(index, schema, analyzer, Some(path.to_path_buf()))
+    }
+
+    fn assemble(
+        index: Index,
+        schema: NewsSchema,
+        analyzer: Analyzer,
+        path: Option<PathBuf>,
+    ) -> Result<NewsIndex> {
+        // Registered on every open, not only at creation: tantivy resolves tokenizers by
+        // name whenever it tokenizes.
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, TextAnalyzer::from(analyzer.tokenizer()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(NewsIndex {
+            index,
+            schema: Arc::new(schema),
+            analyzer,
+            reader,
+            path,
+            ranking: RankingConfig::default(),
+        })
+    }
+
+    /// The analyzer this index was built with.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The directory of the index (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The ranking configuration used by [`NewsIndex::search`].
+    pub fn ranking(&self) -> &RankingConfig {
+        &self.ranking
+    }
+
+    /// Replaces the ranking configuration.
+    pub fn set_ranking(&mut self, ranking: RankingConfig) {
+        self.ranking = ranking;
+    }
+
+    /// Opens the index's single writer. Fails if another writer (in this process or
+    /// another) holds it.
+    pub fn writer(&self, settings: WriterSettings) -> Result<NewsWriter> {
+        NewsWriter::open(self, settings)
+    }
+
+    /// Makes the latest commit visible to searches now rather than within the reload delay.
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The number of articles visible to searches.
+    pub fn num_articles(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The article with `id`, if any.
+    pub fn get(&self, id: &str) -> Result<Option<Article>> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.schema.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let document: TantivyDocument = searcher.doc(*address)?;
+        Ok(Some(self.schema.article(&document)))
+    }
+
+    pub(crate) fn tantivy_index(&self) -> &Index {
+        &self.index
+    }
+
+    pub(crate) fn schema(&self) -> &NewsSchema {
+        &self.schema
+    }
+
+    pub(crate) fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+}
+
+fn open_directory(path: &Path) -> Result<MmapDirectory> {
+    MmapDirectory::open(path).map_err(|error| Error::NotAnIndex {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })
+}
+
+fn read_metadata(path: &Path) -> Result<(MmapDirectory, IndexMetadata)> {
+    if !path.is_dir() {
+        let reason = if path.exists() {
+            "it is not a directory"
+        } else {
+            "it does not exist"
+        };
+        return Err(Error::NotAnIndex {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        });
+    }
+    let directory = open_directory(path)?;
+    let bytes = match directory.atomic_read(Path::new(METADATA_FILE)) {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let reason = if path.join("meta.json").exists() {
+                format!(
+                    "it is a tantivy index without {METADATA_FILE}; build it with `newsdex index`"
+                )
+            } else {
+                "it holds no index; build one with `newsdex index`".to_string()
+            };
+            return Err(Error::NotAnIndex {
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
+    };
+    let metadata = serde_json::from_slice(&bytes).map_err(|error| Error::NotAnIndex {
+        path: path.to_path_buf(),
+        reason: format!("{METADATA_FILE} is unreadable: {error}"),
+    })?;
+    Ok((directory, metadata))
+}

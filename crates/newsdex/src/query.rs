@@ -1,0 +1,362 @@
+//! The query language: what people type into a news search box.
+//!
+//! - words: `华为 芯片`, `tariffs` — every word must match (with a fallback to any word when
+//!   that finds nothing). A run of Chinese without spaces is several words, and articles
+//!   where they stand together rank higher.
+//! - phrases: `"南京市长江大桥"`, `"trade war"~2` (slop: how many positions the words may
+//!   move); curly and corner quotes work too (`“…”`, `「…」`).
+//! - exclusion: `-足球`, `-"trade war"`.
+//! - alternatives: `华为 OR 小米`.
+//! - fields: `title:芯片`, `body:"南京市长江大桥"`.
+//!
+//! Parsing never fails on odd input: a lone quote, a field with nothing after it or an
+//! out-of-range slop degrade to plain words, with a note in the response. Only an overlong
+//! query or one with nothing searchable in it is an error.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 2000;
+
+/// Most clauses (words, phrases, alternatives) a query may have; the rest are ignored.
+pub const MAX_CLAUSES: usize = 64;
+
+/// Largest phrase slop: below the position gap at sentence ends, so no phrase matches
+/// across a sentence break.
+pub const MAX_SLOP: u32 = 8;
+
+/// A field a query clause can be limited to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryField {
+    /// The headline.
+    Title,
+    /// The text.
+    Body,
+}
+
+/// One searchable unit of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Atom {
+    /// Words typed without quotes: each analysed word must match.
+    Words {
+        /// Limited to one field, or both.
+        field: Option<QueryField>,
+        /// The text as typed.
+        text: String,
+    },
+    /// A quoted phrase: the analysed words in order, within `slop` moves.
+    Phrase {
+        /// Limited to one field, or both.
+        field: Option<QueryField>,
+        /// The text between the quotes.
+        text: String,
+        /// Allowed position moves.
+        slop: u32,
+    },
+}
+
+/// Atoms joined by `OR`, required or excluded as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Clause {
+    /// `-` in front: no matching article is returned.
+    pub(crate) excluded: bool,
+    /// Any of these matches the clause.
+    pub(crate) alternatives: Vec<Atom>,
+}
+
+/// A parsed query: clauses that must all match (or, in the fallback, any of them), plus
+/// notes on what was read differently from how it was typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct ParsedQuery {
+    pub(crate) clauses: Vec<Clause>,
+    pub(crate) notes: Vec<String>,
+}
+
+const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂'];
+
+/// One whitespace-separated piece of the query before `OR` is applied.
+enum Item {
+    Atom { excluded: bool, atom: Atom },
+    Or,
+}
+
+/// Parses a query string. Errors only for an overlong query or a blank one.
+pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
+    let length = query.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(Error::InvalidQuery(format!(
+            "the query is {length} characters long; the limit is {MAX_QUERY_CHARS}"
+        )));
+    }
+    if query.trim().is_empty() {
+        return Err(Error::InvalidQuery("the query is empty".to_string()));
+    }
+    let chars: Vec<char> = query.chars().collect();
+    let mut notes = Vec::new();
+    let mut items = Vec::new();
+    let mut index = 0;
+    while index < chars.len() {
+        if chars[index].is_whitespace() {
+            index += 1;
+            continue;
+        }
+        let (item, next) = lex_item(&chars, index, &mut notes);
+        index = next;
+        if let Some(item) = item {
+            items.push(item);
+        }
+    }
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut join_next = false;
+    for item in items {
+        match item {
+            Item::Or => {
+                let previous_joinable = clauses.last().is_some_and(|clause| !clause.excluded);
+                if previous_joinable {
+                    join_next = true;
+                } else {
+                    notes.push("OR needs a word on each side; it was ignored".to_string());
+                }
+            }
+            Item::Atom { excluded, atom } => {
+                if join_next && !excluded {
+                    if let Some(previous) = clauses.last_mut() {
+                        previous.alternatives.push(atom);
+                    }
+                } else {
+                    if join_next {
+                        notes.push("OR before an excluded word was ignored".to_string());
+                    }
+                    clauses.push(Clause {
+                        excluded,
+                        alternatives: vec![atom],
+                    });
+                }
+                join_next = false;
+            }
+        }
+    }
+    if join_next {
+        notes.push("OR needs a word on each side; it was ignored".to_string());
+    }
+    if clauses.len() > MAX_CLAUSES {
+        notes.push(format!(
+            "only the first {MAX_CLAUSES} clauses of the query were searched"
+        ));
+        clauses.truncate(MAX_CLAUSES);
+    }
+    Ok(ParsedQuery { clauses, notes })
+}
+
+/// Reads one item starting at `start` (not whitespace); returns it and where the next
+/// item may start.
+fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<Item>, usize) {
+    let mut index = start;
+    let mut excluded = false;
+    if matches!(chars[index], '-' | '－')
+        && chars.get(index + 1).is_some_and(|c| !c.is_whitespace())
+    {
+        excluded = true;
+        index += 1;
+    } else if chars[index] == '+' && chars.get(index + 1).is_some_and(|c| !c.is_whitespace()) {
+        index += 1;
+    }
+    let mut field = None;
+    for (name, query_field) in [("title", QueryField::Title), ("body", QueryField::Body)] {
+        let prefix_end = index + name.len();
+        let matches_name = chars.len() > prefix_end
+            && chars[index..prefix_end]
+                .iter()
+                .copied()
+                .map(|c| c.to_ascii_lowercase())
+                .eq(name.chars())
+            && matches!(chars[prefix_end], ':' | '：');
+        if matches_name {
+            if chars.get(prefix_end + 1).is_none_or(|c| c.is_whitespace()) {
+                notes.push(format!(
+                    "\"{name}:\" has nothing after it; it was searched as a word"
+                ));
+                let word: String = chars[index..prefix_end].iter().collect();
+                let atom = Atom::Words {
+                    field: None,
+                    text: word,
+                };
+                return (Some(Item::Atom { excluded, atom }), prefix_end + 1);
+            }
+            field = Some(query_field);
+            index = prefix_end + 1;
+            break;
+        }
+    }
+    if QUOTES.contains(&chars[index]) {
+        let closing = (index + 1..chars.len()).find(|&i| QUOTES.contains(&chars[i]));
+        if let Some(closing) = closing {
+            let text: String = chars[index + 1..closing].iter().collect();
+            let mut next = closing + 1;
+            let mut slop = 0;
+            if chars.get(next) == Some(&'~') {
+                let digits_end = (next + 1..chars.len())
+                    .find(|&i| !chars[i].is_ascii_digit())
+                    .unwrap_or(chars.len());
+                let digits: String = chars[next + 1..digits_end].iter().collect();
+                match digits.parse::<u32>() {
+                    Ok(value) if value > MAX_SLOP => {
+                        notes.push(format!(
+                            "phrase slop {value} was lowered to the maximum, {MAX_SLOP}"
+                        ));
+                        slop = MAX_SLOP;
+                    }
+                    Ok(value) => slop = value,
+                    Err(_) => notes
+                        .push("\"~\" after a phrase needs a number; it was ignored".to_string()),
+                }
+                next = digits_end;
+            }
+            let atom = Atom::Phrase { field, text, slop };
+            return (Some(Item::Atom { excluded, atom }), next);
+        }
+        notes.push("a quote has no closing quote; the rest was searched as words".to_string());
+        index += 1;
+    }
+    let end = (index..chars.len())
+        .find(|&i| chars[i].is_whitespace())
+        .unwrap_or(chars.len());
+    let text: String = chars[index..end]
+        .iter()
+        .filter(|c| !QUOTES.contains(c))
+        .collect();
+    if text.is_empty() {
+        return (None, end.max(start + 1));
+    }
+    if !excluded && field.is_none() {
+        if text == "OR" || text == "|" {
+            return (Some(Item::Or), end);
+        }
+        if text == "AND" {
+            return (None, end);
+        }
+    }
+    (
+        Some(Item::Atom {
+            excluded,
+            atom: Atom::Words { field, text },
+        }),
+        end,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Atom {
+        Atom::Words {
+            field: None,
+            text: text.to_string(),
+        }
+    }
+
+    fn clauses(query: &str) -> Vec<Clause> {
+        parse(query).expect("parses").clauses
+    }
+
+    #[test]
+    fn words_phrases_exclusions_fields_and_alternatives() {
+        let parsed = clauses("华为 \"南京市长江大桥\"~2 -足球 title:芯片 苹果 OR 小米");
+        assert_eq!(
+            parsed,
+            vec![
+                Clause {
+                    excluded: false,
+                    alternatives: vec![words("华为")]
+                },
+                Clause {
+                    excluded: false,
+                    alternatives: vec![Atom::Phrase {
+                        field: None,
+                        text: "南京市长江大桥".into(),
+                        slop: 2
+                    }]
+                },
+                Clause {
+                    excluded: true,
+                    alternatives: vec![words("足球")]
+                },
+                Clause {
+                    excluded: false,
+                    alternatives: vec![Atom::Words {
+                        field: Some(QueryField::Title),
+                        text: "芯片".into()
+                    }]
+                },
+                Clause {
+                    excluded: false,
+                    alternatives: vec![words("苹果"), words("小米")]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn curly_and_corner_quotes_make_phrases() {
+        for query in ["“贸易战”", "「貿易戰」"] {
+            let parsed = clauses(query);
+            assert!(
+                matches!(parsed[0].alternatives[0], Atom::Phrase { .. }),
+                "help: {query} is a phrase"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_input_degrades_with_notes() {
+        let lone = parse("\"trade war").expect("a lone quote parses");
+        assert_eq!(
+            lone.clauses,
+            vec![
+                Clause {
+                    excluded: false,
+                    alternatives: vec![words("trade")]
+                },
+                Clause {
+                    excluded: false,
+                    alternatives: vec![words("war")]
+                }
+            ]
+        );
+        assert_eq!(lone.notes.len(), 1);
+        let empty_field = parse("title:").expect("a bare field parses");
+        assert_eq!(empty_field.clauses[0].alternatives[0], words("title"));
+        let slop = parse("\"a b\"~99").expect("a large slop parses");
+        assert_eq!(
+            slop.clauses[0].alternatives[0],
+            Atom::Phrase {
+                field: None,
+                text: "a b".into(),
+                slop: MAX_SLOP
+            }
+        );
+        let dangling = parse("OR 华为 OR").expect("dangling OR parses");
+        assert_eq!(
+            dangling.clauses,
+            vec![Clause {
+                excluded: false,
+                alternatives: vec![words("华为")]
+            }]
+        );
+        assert_eq!(dangling.notes.len(), 2);
+    }
+
+    #[test]
+    fn overlong_and_blank_queries_are_errors() {
+        assert!(parse(&"长".repeat(MAX_QUERY_CHARS + 1)).is_err());
+        assert!(parse("  \u{3000} ").is_err());
+        assert!(
+            parse("-").is_ok(),
+            "help: a lone minus is a word, not an error"
+        );
+    }
+}

@@ -1,0 +1,837 @@
+//! Searching: requests, ranking, filters, facets, and hits with snippets.
+
+use std::collections::HashSet;
+use std::ops::Bound;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DateTime, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
+
+use crate::analysis::{AnalysisMode, Analyzer, Token};
+use crate::article::{ArticleDate, Lang};
+use crate::error::{Error, Result};
+use crate::index::NewsIndex;
+use crate::query::{Atom, ParsedQuery, QueryField, parse};
+use crate::schema::NewsSchema;
+use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
+
+/// Most hits one page may hold.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest result reachable by paging: `offset + limit` may not exceed it.
+pub const MAX_RESULT_WINDOW: usize = 1000;
+
+/// Field boosts and the bonus for query words found side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RankingConfig {
+    /// Multiplier of BM25 scores in titles.
+    pub title_boost: f32,
+    /// Multiplier of BM25 scores in bodies.
+    pub body_boost: f32,
+    /// Multiplier of the phrase bonus: when several words typed together (a run of
+    /// Chinese, or English words) also match as a phrase.
+    pub proximity_boost: f32,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        RankingConfig {
+            title_boost: 2.0,
+            body_boost: 1.0,
+            proximity_boost: 1.0,
+        }
+    }
+}
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+/// Blends BM25 with the article's age: `score × (1 − weight + weight × 0.5^(age / half_life))`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Recency {
+    /// Age, in days, at which the recency factor halves.
+    pub half_life_days: f64,
+    /// How much the factor counts, from 0 (not at all) to 1 (fully).
+    #[serde(default = "default_recency_weight")]
+    pub weight: f64,
+    /// The instant ages are measured from (default: now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ArticleDate>,
+}
+
+fn default_recency_weight() -> f64 {
+    0.5
+}
+
+/// A search: the query, filters, paging, ordering and what to return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    /// The query, in the query language (see the `query` module docs).
+    #[serde(alias = "q")]
+    pub query: String,
+    /// Hits per page.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Only these languages (empty: any).
+    pub lang: Vec<Lang>,
+    /// Only these sources (empty: any).
+    pub source: Vec<String>,
+    /// Only these categories (empty: any).
+    pub category: Vec<String>,
+    /// Only articles published at or after this date.
+    pub from: Option<ArticleDate>,
+    /// Only articles published at or before this date (a whole day for a date).
+    pub to: Option<ArticleDate>,
+    /// Ordering.
+    pub sort: SortOrder,
+    /// Whether to count matches per language, source, category and month.
+    pub facets: bool,
+    /// Prefer newer articles (relevance ordering only).
+    pub recency: Option<Recency>,
+    /// Snippet fragments and highlight tags.
+    pub snippet: SnippetOptions,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            limit: 10,
+            offset: 0,
+            lang: Vec::new(),
+            source: Vec::new(),
+            category: Vec::new(),
+            from: None,
+            to: None,
+            sort: SortOrder::Relevance,
+            facets: false,
+            recency: None,
+            snippet: SnippetOptions::default(),
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `query` with every other option at its default.
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            ..SearchRequest::default()
+        }
+    }
+
+    /// Checks paging, dates and snippet options.
+    pub fn validate(&self) -> Result<()> {
+        if self.limit > MAX_LIMIT {
+            return Err(Error::InvalidRequest(format!(
+                "limit must be at most {MAX_LIMIT}, not {}",
+                self.limit
+            )));
+        }
+        if self.offset.saturating_add(self.limit) > MAX_RESULT_WINDOW {
+            return Err(Error::InvalidRequest(format!(
+                "offset + limit must be at most {MAX_RESULT_WINDOW} (the result window), not {}",
+                self.offset.saturating_add(self.limit)
+            )));
+        }
+        if let (Some(from), Some(to)) = (&self.from, &self.to)
+            && from > to
+        {
+            return Err(Error::InvalidRequest(format!(
+                "from ({from}) is after to ({to})"
+            )));
+        }
+        if let Some(recency) = &self.recency {
+            if !(recency.half_life_days.is_finite() && recency.half_life_days > 0.0) {
+                return Err(Error::InvalidRequest(
+                    "recency half-life must be a positive number of days".to_string(),
+                ));
+            }
+            if !(0.0..=1.0).contains(&recency.weight) {
+                return Err(Error::InvalidRequest(
+                    "recency weight must be between 0 and 1".to_string(),
+                ));
+            }
+        }
+        self.snippet.validate()
+    }
+}
+
+/// A search result page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Articles matching (all pages).
+    pub total: u64,
+    /// Time spent in the engine, in milliseconds.
+    pub took_ms: u64,
+    /// This page's hits.
+    pub hits: Vec<Hit>,
+    /// Counts per language, source, category and month over all matches, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// How the request was understood.
+    pub applied: AppliedOptions,
+}
+
+/// One article in a result page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// Article id.
+    pub id: String,
+    /// Ranking score (BM25 with boosts, times the recency factor if any).
+    pub score: f32,
+    /// The stored title.
+    pub title: String,
+    /// The title HTML-escaped with matches in the highlight tags.
+    pub title_html: String,
+    /// The best fragment of the body as HTML (see `fragments`).
+    pub snippet: String,
+    /// Body fragments around matches, best first, with offsets.
+    pub fragments: Vec<Fragment>,
+    /// Where the title's highlights are.
+    pub title_highlights: Vec<TextRange>,
+    /// Language.
+    pub lang: Option<Lang>,
+    /// Source.
+    pub source: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Publication date as stored.
+    pub date: Option<ArticleDate>,
+    /// Address of the original.
+    pub url: Option<String>,
+}
+
+/// Match counts per field value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Facets {
+    /// Per language.
+    pub lang: Vec<FacetCount>,
+    /// Per source.
+    pub source: Vec<FacetCount>,
+    /// Per category.
+    pub category: Vec<FacetCount>,
+    /// Per month (`YYYY-MM`), newest first.
+    pub month: Vec<FacetCount>,
+}
+
+/// One facet value and how many matching articles have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// Matching articles with it.
+    pub count: u64,
+}
+
+/// How the engine read the request: what a client needs to explain the results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedOptions {
+    /// Hits per page.
+    pub limit: usize,
+    /// Hits skipped.
+    pub offset: usize,
+    /// Ordering.
+    pub sort: SortOrder,
+    /// `all`: every word had to match; `any`: nothing matched every word, so articles
+    /// matching any of them are returned.
+    pub matching: Matching,
+    /// The analysed words searched, per clause.
+    pub terms: Vec<String>,
+    /// Language filter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lang: Vec<Lang>,
+    /// Source filter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<String>,
+    /// Category filter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<String>,
+    /// Date filter start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<ArticleDate>,
+    /// Date filter end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<ArticleDate>,
+    /// Recency blending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recency: Option<Recency>,
+    /// Field boosts used.
+    pub ranking: RankingConfig,
+    /// What was read differently from how it was typed (a lone quote, a large slop…).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Whether every query word had to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Matching {
+    /// Every word (the default).
+    All,
+    /// Any word (the fallback when nothing matched every word).
+    Any,
+}
+
+/// A query compiled for one matching mode, with what to highlight.
+struct CompiledQuery {
+    query: Box<dyn Query>,
+    title_spec: HighlightSpec,
+    body_spec: HighlightSpec,
+    terms: Vec<String>,
+    /// Whether the `Any` mode could find more than `All` did.
+    relaxable: bool,
+}
+
+/// Turns parsed queries into tantivy queries for one index.
+struct QueryCompiler<'a> {
+    schema: &'a NewsSchema,
+    analyzer: &'a Analyzer,
+    ranking: RankingConfig,
+}
+
+impl QueryCompiler<'_> {
+    fn fields(&self, field: Option<QueryField>) -> Vec<(Field, f32, QueryField)> {
+        let title = (
+            self.schema.title,
+            self.ranking.title_boost,
+            QueryField::Title,
+        );
+        let body = (self.schema.body, self.ranking.body_boost, QueryField::Body);
+        match field {
+            None => vec![title, body],
+            Some(QueryField::Title) => vec![title],
+            Some(QueryField::Body) => vec![body],
+        }
+    }
+
+    fn compile(&self, parsed: &ParsedQuery, matching: Matching) -> Result<CompiledQuery> {
+        let mut subqueries: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut title_spec = HighlightSpec::default();
+        let mut body_spec = HighlightSpec::default();
+        let mut terms = Vec::new();
+        let mut positive_typed = 0;
+        let mut positive_kept = 0;
+        let mut relaxable = false;
+        for clause in &parsed.clauses {
+            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            for atom in &clause.alternatives {
+                let specs = if clause.excluded {
+                    None
+                } else {
+                    Some((&mut title_spec, &mut body_spec))
+                };
+                if let Some((query, words)) =
+                    self.compile_atom(atom, matching, specs, &mut relaxable)
+                {
+                    alternatives.push(query);
+                    if !clause.excluded {
+                        terms.push(words);
+                    }
+                }
+            }
+            if !clause.excluded {
+                positive_typed += 1;
+            }
+            let query: Box<dyn Query> = match alternatives.len() {
+                0 => continue,
+                1 => alternatives.remove(0),
+                _ => Box::new(BooleanQuery::new(
+                    alternatives
+                        .into_iter()
+                        .map(|q| (Occur::Should, q))
+                        .collect(),
+                )),
+            };
+            if clause.excluded {
+                subqueries.push((Occur::MustNot, query));
+            } else {
+                positive_kept += 1;
+                let occur = if matching == Matching::All {
+                    Occur::Must
+                } else {
+                    Occur::Should
+                };
+                subqueries.push((occur, query));
+            }
+        }
+        if positive_kept == 0 {
+            if positive_typed > 0 {
+                return Err(Error::InvalidQuery(
+                    "the query has nothing searchable in it: only punctuation, symbols or emoji"
+                        .to_string(),
+                ));
+            }
+            subqueries.push((Occur::Must, Box::new(AllQuery)));
+        }
+        relaxable |= positive_kept > 1;
+        Ok(CompiledQuery {
+            query: Box::new(BooleanQuery::new(subqueries)),
+            title_spec,
+            body_spec,
+            terms,
+            relaxable,
+        })
+    }
+
+    /// The query for one atom and the words it searched (for `applied.terms`); `None` when
+    /// nothing searchable is left after analysis.
+    fn compile_atom(
+        &self,
+        atom: &Atom,
+        matching: Matching,
+        specs: Option<(&mut HighlightSpec, &mut HighlightSpec)>,
+        relaxable: &mut bool,
+    ) -> Option<(Box<dyn Query>, String)> {
+        let (field, text, phrase_slop) = match atom {
+            Atom::Words { field, text } => (*field, text, None),
+            Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
+        };
+        let tokens = self.analyzer.analyze(text, AnalysisMode::Query);
+        if tokens.is_empty() {
+            return None;
+        }
+        let fields = self.fields(field);
+        let words = tokens
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut spec_updates = SpecUpdate::default();
+        let query: Box<dyn Query> = match phrase_slop {
+            Some(slop) if tokens.len() > 1 => {
+                spec_updates.phrases.push(phrase_spec(&tokens, slop));
+                self.phrase_query(&fields, &tokens, slop, 1.0)
+            }
+            _ if tokens.len() == 1 => self.word_query(&fields, &tokens[0], &mut spec_updates),
+            _ => {
+                *relaxable = true;
+                let occur = if matching == Matching::All {
+                    Occur::Must
+                } else {
+                    Occur::Should
+                };
+                let mut parts: Vec<(Occur, Box<dyn Query>)> = tokens
+                    .iter()
+                    .map(|token| (occur, self.word_query(&fields, token, &mut spec_updates)))
+                    .collect();
+                if self.ranking.proximity_boost > 0.0 {
+                    parts.push((
+                        Occur::Should,
+                        self.phrase_query(&fields, &tokens, 0, self.ranking.proximity_boost),
+                    ));
+                }
+                Box::new(BooleanQuery::new(parts))
+            }
+        };
+        if let Some((title_spec, body_spec)) = specs {
+            for (_, _, query_field) in &fields {
+                let spec = if *query_field == QueryField::Title {
+                    &mut *title_spec
+                } else {
+                    &mut *body_spec
+                };
+                spec.words.extend(spec_updates.words.iter().cloned());
+                spec.phrases.extend(spec_updates.phrases.iter().cloned());
+            }
+        }
+        Some((query, words))
+    }
+
+    /// One word in each field; an alphanumeric word with parts (`iphone15`) also matches
+    /// its parts as a phrase (`iPhone 15`).
+    fn word_query(
+        &self,
+        fields: &[(Field, f32, QueryField)],
+        token: &Token,
+        spec: &mut SpecUpdate,
+    ) -> Box<dyn Query> {
+        spec.words.insert(token.text.clone());
+        let parts = self.analyzer.alphanumeric_parts(&token.text);
+        let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for &(field, boost, _) in fields {
+            let term = TermQuery::new(
+                Term::from_field_text(field, &token.text),
+                IndexRecordOption::WithFreqs,
+            );
+            per_field.push((Occur::Should, boosted(Box::new(term), boost)));
+            if parts.len() > 1 {
+                let terms = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| (i, Term::from_field_text(field, part)))
+                    .collect();
+                per_field.push((
+                    Occur::Should,
+                    boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost),
+                ));
+            }
+        }
+        if parts.len() > 1 {
+            spec.phrases.push(PhraseSpec {
+                words: parts.into_iter().enumerate().collect(),
+                slop: 0,
+            });
+        }
+        single_or_any(per_field)
+    }
+
+    fn phrase_query(
+        &self,
+        fields: &[(Field, f32, QueryField)],
+        tokens: &[Token],
+        slop: u32,
+        boost: f32,
+    ) -> Box<dyn Query> {
+        let first = tokens[0].position;
+        let per_field = fields
+            .iter()
+            .map(|&(field, field_boost, _)| {
+                let terms = tokens
+                    .iter()
+                    .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
+                    .collect();
+                let phrase: Box<dyn Query> =
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
+                (Occur::Should, boosted(phrase, field_boost * boost))
+            })
+            .collect();
+        single_or_any(per_field)
+    }
+}
+
+#[derive(Default)]
+struct SpecUpdate {
+    words: HashSet<String>,
+    phrases: Vec<PhraseSpec>,
+}
+
+fn phrase_spec(tokens: &[Token], slop: u32) -> PhraseSpec {
+    let first = tokens[0].position;
+    PhraseSpec {
+        words: tokens
+            .iter()
+            .map(|t| (t.position - first, t.text.clone()))
+            .collect(),
+        slop,
+    }
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
+}
+
+fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        queries.remove(0).1
+    } else {
+        Box::new(BooleanQuery::new(queries))
+    }
+}
+
+/// A filter clause that matches without scoring.
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+}
+
+fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    single_or_any(
+        values
+            .iter()
+            .map(|value| {
+                let term: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, term)
+            })
+            .collect(),
+    )
+}
+
+fn to_tantivy_date(date: &ArticleDate) -> DateTime {
+    DateTime::from_timestamp_secs(date.unix_timestamp())
+}
+
+impl NewsIndex {
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        request.validate()?;
+        let parsed = parse(&request.query)?;
+        let compiler = QueryCompiler {
+            schema: self.schema(),
+            analyzer: self.analyzer(),
+            ranking: *self.ranking(),
+        };
+        let filters = self.filters(request);
+        let searcher = self.reader().searcher();
+        let mut matching = Matching::All;
+        let mut compiled = compiler.compile(&parsed, Matching::All)?;
+        let mut outcome = self.collect(&searcher, &compiled, &filters, request)?;
+        if outcome.total == 0 && compiled.relaxable {
+            let relaxed = compiler.compile(&parsed, Matching::Any)?;
+            let relaxed_outcome = self.collect(&searcher, &relaxed, &filters, request)?;
+            if relaxed_outcome.total > 0 {
+                matching = Matching::Any;
+                compiled = relaxed;
+                outcome = relaxed_outcome;
+            }
+        }
+        let mut highlighter = Highlighter::new(self.analyzer());
+        let mut hits = Vec::with_capacity(outcome.top.len());
+        for (score, address) in outcome.top {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let article = self.schema().article(&document);
+            let title =
+                highlighter.highlight_all(&article.title, &compiled.title_spec, &request.snippet);
+            let fragments =
+                highlighter.fragments(&article.body, &compiled.body_spec, &request.snippet);
+            hits.push(Hit {
+                id: article.id,
+                score,
+                snippet: fragments
+                    .first()
+                    .map(|f| f.html.clone())
+                    .unwrap_or_default(),
+                fragments,
+                title_html: title.html,
+                title_highlights: title.highlights,
+                title: article.title,
+                lang: article.lang,
+                source: article.source,
+                category: article.category,
+                date: article.date,
+                url: article.url,
+            });
+        }
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            total: outcome.total,
+            took_ms: started.elapsed().as_millis() as u64,
+            hits,
+            facets: outcome.facets,
+            applied: AppliedOptions {
+                limit: request.limit,
+                offset: request.offset,
+                sort: request.sort,
+                matching,
+                terms: compiled.terms,
+                lang: request.lang.clone(),
+                source: request.source.clone(),
+                category: request.category.clone(),
+                from: request.from,
+                to: request.to,
+                recency: request.recency,
+                ranking: *self.ranking(),
+                notes: parsed.notes,
+            },
+        })
+    }
+
+    fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+        let schema = self.schema();
+        let mut filters = Vec::new();
+        if !request.lang.is_empty() {
+            let langs: Vec<String> = request
+                .lang
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect();
+            filters.push(filter(any_of(schema.lang, &langs)));
+        }
+        if !request.source.is_empty() {
+            filters.push(filter(any_of(schema.source, &request.source)));
+        }
+        if !request.category.is_empty() {
+            filters.push(filter(any_of(schema.category, &request.category)));
+        }
+        if request.from.is_some() || request.to.is_some() {
+            let lower = request.from.map_or(Bound::Unbounded, |from| {
+                Bound::Included(Term::from_field_date(schema.date, to_tantivy_date(&from)))
+            });
+            let upper = request.to.map_or(Bound::Unbounded, |to| {
+                if to.is_date_only() {
+                    let next_day = to.instant() + time::Duration::days(1);
+                    Bound::Excluded(Term::from_field_date(
+                        schema.date,
+                        DateTime::from_timestamp_secs(next_day.unix_timestamp()),
+                    ))
+                } else {
+                    Bound::Included(Term::from_field_date(schema.date, to_tantivy_date(&to)))
+                }
+            });
+            filters.push(filter(Box::new(RangeQuery::new(lower, upper))));
+        }
+        filters
+    }
+
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        compiled: &CompiledQuery,
+        filters: &[(Occur, Box<dyn Query>)],
+        request: &SearchRequest,
+    ) -> Result<Outcome> {
+        let query: Box<dyn Query> = if filters.is_empty() {
+            compiled.query.box_clone()
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, compiled.query.box_clone())];
+            clauses.extend(filters.iter().map(|(occur, q)| (*occur, q.box_clone())));
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let facets_collector = request.facets.then(|| self.facet_collector());
+        let (top, total, facet_results): (
+            Vec<(Score, DocAddress)>,
+            usize,
+            Option<AggregationResults>,
+        ) = match (request.sort, request.recency) {
+            (SortOrder::Date, _) => {
+                let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
+                let (top, total, facets) =
+                    searcher.search(&query, &(collector, Count, facets_collector))?;
+                (
+                    self.rescore_date_hits(searcher, &query, top)?,
+                    total,
+                    facets,
+                )
+            }
+            (SortOrder::Relevance, Some(recency)) => {
+                let reference = recency.reference.map_or_else(
+                    || time::OffsetDateTime::now_utc().unix_timestamp(),
+                    |r| r.unix_timestamp(),
+                );
+                let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let dates = segment.fast_fields().date("date").ok().map(|column| {
+                        column.first_or_default_col(DateTime::from_timestamp_secs(reference))
+                    });
+                    move |doc: tantivy::DocId, score: Score| {
+                        let published = dates.as_ref().map_or(reference, |column| {
+                            column.get_val(doc).into_timestamp_secs()
+                        });
+                        score * recency_factor(reference - published, &recency)
+                    }
+                });
+                searcher.search(&query, &(collector, Count, facets_collector))?
+            }
+            (SortOrder::Relevance, None) => searcher.search(
+                &query,
+                &(top_docs.order_by_score(), Count, facets_collector),
+            )?,
+        };
+        let top = if request.limit == 0 { Vec::new() } else { top };
+        Ok(Outcome {
+            top,
+            total: total as u64,
+            facets: facet_results.map(|results| facets_from(&results)),
+        })
+    }
+
+    /// Scores for hits ordered by date (the order is kept; the score is still BM25).
+    fn rescore_date_hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        top: Vec<(Option<DateTime>, DocAddress)>,
+    ) -> Result<Vec<(Score, DocAddress)>> {
+        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
+            searcher,
+        ))?;
+        top.into_iter()
+            .map(|(_, address)| {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let score = weight
+                    .explain(segment, address.doc_id)
+                    .map(|e| e.value())
+                    .unwrap_or(0.0);
+                Ok((score, address))
+            })
+            .collect()
+    }
+
+    fn facet_collector(&self) -> AggregationCollector {
+        let request = serde_json::json!({
+            "lang": { "terms": { "field": "lang", "size": 10 } },
+            "source": { "terms": { "field": "source", "size": 50 } },
+            "category": { "terms": { "field": "category", "size": 50 } },
+            "month": { "terms": { "field": "month", "size": 600, "order": { "_key": "desc" } } },
+        });
+        // The request is fixed and valid: a failure here is a programming error.
+        #[allow(clippy::expect_used)]
+        let aggregations: Aggregations =
+            serde_json::from_value(request).expect("the facet request is valid");
+        AggregationCollector::from_aggs(
+            aggregations,
+            AggContextParams::new(
+                AggregationLimitsGuard::default(),
+                self.tantivy_index().tokenizers().clone(),
+            ),
+        )
+    }
+}
+
+/// `1 − weight + weight × 0.5^(age / half_life)`; future dates count as age zero.
+fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
+    let age_days = age_seconds.max(0) as f64 / 86_400.0;
+    let decay = 0.5f64.powf(age_days / recency.half_life_days);
+    (1.0 - recency.weight + recency.weight * decay) as Score
+}
+
+struct Outcome {
+    top: Vec<(Score, DocAddress)>,
+    total: u64,
+    facets: Option<Facets>,
+}
+
+fn facets_from(results: &AggregationResults) -> Facets {
+    let counts = |name: &str| -> Vec<FacetCount> {
+        match results.0.get(name) {
+            Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) => buckets
+                .iter()
+                .map(|bucket| FacetCount {
+                    value: match &bucket.key {
+                        Key::Str(value) => value.clone(),
+                        Key::I64(value) => value.to_string(),
+                        Key::U64(value) => value.to_string(),
+                        Key::F64(value) => value.to_string(),
+                    },
+                    count: bucket.doc_count,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    Facets {
+        lang: counts("lang"),
+        source: counts("source"),
+        category: counts("category"),
+        month: counts("month"),
+    }
+}

@@ -1,0 +1,280 @@
+//! Writing to an index: upserts and deletes by id, bulk JSONL ingestion, commits.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
+
+use crate::article::{Article, Lang};
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprint;
+use crate::index::NewsIndex;
+use crate::ingest::{JsonlReader, LineError, OnError};
+use crate::language::detect_language;
+use crate::schema::NewsSchema;
+
+/// Smallest memory budget per indexing thread tantivy accepts (15 MB).
+pub const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
+/// Largest memory budget per indexing thread tantivy accepts (just under 4 GiB).
+pub const MAX_MEMORY_PER_THREAD: usize = 4_000_000_000;
+/// Most indexing threads tantivy runs.
+pub const MAX_THREADS: usize = 8;
+
+/// How an index is written: indexing threads and the writer's memory budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WriterSettings {
+    /// Indexing threads (each analyses and indexes whole articles), 1 to 8.
+    pub threads: usize,
+    /// Memory for buffered, not yet flushed documents, shared by the threads. A larger
+    /// budget makes fewer, larger segments.
+    pub memory_budget_bytes: usize,
+}
+
+impl Default for WriterSettings {
+    /// As many threads as cores (up to 8) and 256 MiB.
+    fn default() -> Self {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS);
+        WriterSettings {
+            threads,
+            memory_budget_bytes: 256 << 20,
+        }
+    }
+}
+
+impl WriterSettings {
+    /// Checks the settings are usable, with a message saying what would be.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            return Err(Error::InvalidRequest(format!(
+                "threads must be between 1 and {MAX_THREADS}, not {}",
+                self.threads
+            )));
+        }
+        let minimum = MIN_MEMORY_PER_THREAD * self.threads;
+        if self.memory_budget_bytes < minimum {
+            return Err(Error::InvalidRequest(format!(
+                "a writer memory budget of {} MiB is too small for {} threads: give at least {} MiB",
+                self.memory_budget_bytes >> 20,
+                self.threads,
+                minimum.div_ceil(1 << 20)
+            )));
+        }
+        if self.memory_budget_bytes / self.threads > MAX_MEMORY_PER_THREAD {
+            return Err(Error::InvalidRequest(format!(
+                "a writer memory budget of {} MiB is too large for {} threads: at most {} MiB per thread",
+                self.memory_budget_bytes >> 20,
+                self.threads,
+                MAX_MEMORY_PER_THREAD >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Options for [`NewsWriter::ingest_jsonl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IngestOptions {
+    /// Skip bad lines (and report them) or index nothing.
+    pub on_error: OnError,
+    /// How many line errors the report keeps (all are counted).
+    pub max_reported_errors: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            on_error: OnError::Skip,
+            max_reported_errors: 100,
+        }
+    }
+}
+
+/// What an ingestion did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// Articles written (upserted).
+    pub indexed: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Articles whose id appeared earlier in the same ingestion: the last one wins.
+    pub duplicates: u64,
+    /// Bytes of input read.
+    pub input_bytes: u64,
+    /// The first rejected lines, in order.
+    pub errors: Vec<LineError>,
+}
+
+impl IngestReport {
+    /// Adds another report's counts and errors to this one.
+    pub fn merge(&mut self, other: IngestReport, max_reported_errors: usize) {
+        self.indexed += other.indexed;
+        self.rejected += other.rejected;
+        self.duplicates += other.duplicates;
+        self.input_bytes += other.input_bytes;
+        let room = max_reported_errors.saturating_sub(self.errors.len());
+        self.errors.extend(other.errors.into_iter().take(room));
+    }
+}
+
+/// Progress of an ingestion, reported periodically.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestProgress {
+    /// Lines read.
+    pub lines: u64,
+    /// Articles written.
+    pub indexed: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Bytes read.
+    pub input_bytes: u64,
+}
+
+/// How often (in lines) ingestion reports progress.
+const PROGRESS_EVERY: u64 = 1000;
+
+/// The single writer of an index. Changes become visible to searches at
+/// [`NewsWriter::commit`]; dropping the writer without committing discards them.
+pub struct NewsWriter {
+    writer: IndexWriter<TantivyDocument>,
+    schema: Arc<NewsSchema>,
+    index: NewsIndex,
+    seen_ids: HashSet<u64>,
+}
+
+impl NewsWriter {
+    pub(crate) fn open(index: &NewsIndex, settings: WriterSettings) -> Result<NewsWriter> {
+        settings.validate()?;
+        let writer = index
+            .tantivy_index()
+            .writer_with_num_threads(settings.threads, settings.memory_budget_bytes)
+            .map_err(|error| match error {
+                TantivyError::LockFailure(..) => Error::IndexLocked(format!(
+                    "the index at {} is locked by another writer; wait for it to finish",
+                    index
+                        .path()
+                        .map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
+                )),
+                other => Error::Index(other),
+            })?;
+        Ok(NewsWriter {
+            writer,
+            schema: Arc::new(index.schema().clone()),
+            index: index.clone(),
+            seen_ids: HashSet::new(),
+        })
+    }
+
+    /// Adds `article`, replacing any article with the same id. Returns the language it
+    /// was indexed under (detected when the article has none).
+    pub fn upsert(&self, article: &Article) -> Result<Lang> {
+        article.validate()?;
+        let lang = article
+            .lang
+            .unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
+        self.writer
+            .delete_term(Term::from_field_text(self.schema.id, &article.id));
+        self.writer
+            .add_document(self.schema.document(article, lang))?;
+        Ok(lang)
+    }
+
+    /// Deletes the article with `id` (nothing happens if there is none).
+    pub fn delete(&self, id: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.schema.id, id));
+    }
+
+    /// Makes every change since the last commit durable and visible to searches.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        self.seen_ids.clear();
+        self.index.reload()
+    }
+
+    /// Discards every change since the last commit.
+    pub fn rollback(&mut self) -> Result<()> {
+        self.writer.rollback()?;
+        self.seen_ids.clear();
+        Ok(())
+    }
+
+    /// Waits for background merges to finish and releases the index.
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+
+    /// Upserts every article of a JSON Lines stream, without committing.
+    ///
+    /// With [`OnError::Skip`] bad lines are counted and reported and every good line is
+    /// written; with [`OnError::Fail`] the first bad line rolls back everything written
+    /// since the last commit and is returned as the error.
+    pub fn ingest_jsonl(
+        &mut self,
+        input: impl BufRead,
+        options: &IngestOptions,
+        progress: &mut dyn FnMut(IngestProgress),
+    ) -> Result<IngestReport> {
+        let mut reader = JsonlReader::new(input);
+        let mut report = IngestReport::default();
+        let mut lines = 0u64;
+        while let Some(record) = reader.next() {
+            let record = record?;
+            lines = record.line;
+            let outcome = match record.article {
+                Ok(article) => match self.upsert(&article) {
+                    Ok(_) => Ok(article.id),
+                    Err(error) => Err(LineError {
+                        line: record.line,
+                        id: Some(article.id),
+                        message: match error {
+                            Error::InvalidArticle(message) => message,
+                            other => other.to_string(),
+                        },
+                    }),
+                },
+                Err(line_error) => Err(line_error),
+            };
+            match outcome {
+                Ok(id) => {
+                    report.indexed += 1;
+                    let mut fingerprint = Fingerprint::new();
+                    fingerprint.write_str(&id);
+                    if !self.seen_ids.insert(fingerprint.finish()) {
+                        report.duplicates += 1;
+                    }
+                }
+                Err(line_error) => {
+                    if options.on_error == OnError::Fail {
+                        self.rollback()?;
+                        return Err(Error::InvalidArticle(line_error.to_string()));
+                    }
+                    report.rejected += 1;
+                    if report.errors.len() < options.max_reported_errors {
+                        report.errors.push(line_error);
+                    }
+                }
+            }
+            if lines % PROGRESS_EVERY == 0 {
+                progress(IngestProgress {
+                    lines,
+                    indexed: report.indexed,
+                    rejected: report.rejected,
+                    input_bytes: reader.bytes_read(),
+                });
+            }
+        }
+        report.input_bytes = reader.bytes_read();
+        progress(IngestProgress {
+            lines,
+            indexed: report.indexed,
+            rejected: report.rejected,
+            input_bytes: report.input_bytes,
+        });
+        Ok(report)
+    }
+}
