@@ -1,1 +1,58 @@
-fn main() {}
+//! `newsdex`: index, search, analyze and serve bilingual news from the command line.
+//!
+//! Glue only: parse arguments, set up logging, call the library, print the result.
+
+mod commands;
+mod progress;
+mod sample;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Search engine for bilingual (Chinese and English) news.
+#[derive(Parser)]
+#[command(name = "newsdex", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build or update an index from JSON Lines files.
+    Index(commands::index::IndexArgs),
+    /// Search an index.
+    Search(commands::search::SearchArgs),
+    /// Show how text is analysed into tokens.
+    Analyze(commands::analyze::AnalyzeArgs),
+    /// Serve search over HTTP (the sample corpus when no index is given).
+    Serve(commands::serve::ServeArgs),
+    /// Measure segmentation or search quality.
+    Eval(commands::eval::EvalArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NEWSDEX_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = match cli.command {
+        Command::Index(args) => commands::index::run(args),
+        Command::Search(args) => commands::search::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -61,14 +61,10 @@ impl Article {
             )));
         }
         if self.id.chars().any(char::is_control) {
-            return Err(Error::InvalidArticle(
-                "\"id\" contains control characters".to_string(),
-            ));
+            return Err(Error::InvalidArticle("\"id\" contains control characters".to_string()));
         }
         if self.title.trim().is_empty() && self.body.trim().is_empty() {
-            return Err(Error::InvalidArticle(
-                "\"title\" and \"body\" are both empty".to_string(),
-            ));
+            return Err(Error::InvalidArticle("\"title\" and \"body\" are both empty".to_string()));
         }
         Ok(())
     }
@@ -149,18 +145,12 @@ pub struct ArticleDate {
 impl ArticleDate {
     /// The date at midnight UTC.
     pub fn from_date(date: Date) -> ArticleDate {
-        ArticleDate {
-            instant: date.midnight().assume_utc(),
-            date_only: true,
-        }
+        ArticleDate { instant: date.midnight().assume_utc(), date_only: true }
     }
 
     /// An instant.
     pub fn from_instant(instant: OffsetDateTime) -> ArticleDate {
-        ArticleDate {
-            instant,
-            date_only: false,
-        }
+        ArticleDate { instant, date_only: false }
     }
 
     /// The instant (midnight UTC for a calendar date).
@@ -188,9 +178,7 @@ impl ArticleDate {
 impl fmt::Display for ArticleDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let formatted = if self.date_only {
-            self.instant
-                .date()
-                .format(format_description!("[year]-[month]-[day]"))
+            self.instant.date().format(format_description!("[year]-[month]-[day]"))
         } else {
             self.instant.format(&Rfc3339)
         };
@@ -227,12 +215,9 @@ impl FromStr for ArticleDate {
             format_description!("[year]-[month]-[day]"),
         ) {
             Err(time::error::Parse::TryFromParsed(cause)) => format!("not a real date ({cause})"),
-            _ => "expected YYYY-MM-DD or an RFC 3339 date-time such as 2024-03-05T08:30:00Z"
-                .to_string(),
+            _ => "expected YYYY-MM-DD or an RFC 3339 date-time such as 2024-03-05T08:30:00Z".to_string(),
         };
-        Err(Error::InvalidArticle(format!(
-            "invalid date {text:?}: {reason}"
-        )))
+        Err(Error::InvalidArticle(format!("invalid date {text:?}: {reason}")))
     }
 }
 
@@ -258,11 +243,7 @@ mod tests {
 
     #[test]
     fn dates_round_trip_in_their_own_precision() {
-        for text in [
-            "2024-03-05",
-            "2024-03-05T08:30:00Z",
-            "2024-03-05T16:30:00+08:00",
-        ] {
+        for text in ["2024-03-05", "2024-03-05T08:30:00Z", "2024-03-05T16:30:00+08:00"] {
             let date: ArticleDate = text.parse().expect("valid date");
             assert_eq!(date.to_string(), text);
         }
@@ -273,20 +254,10 @@ mod tests {
 
     #[test]
     fn impossible_and_malformed_dates_are_rejected_with_reasons() {
-        let impossible = "2023-02-30"
-            .parse::<ArticleDate>()
-            .expect_err("no 30 February");
-        assert!(
-            impossible.to_string().contains("not a real date"),
-            "{impossible}"
-        );
-        let malformed = "05/03/2024"
-            .parse::<ArticleDate>()
-            .expect_err("wrong format");
-        assert!(
-            malformed.to_string().contains("expected YYYY-MM-DD"),
-            "{malformed}"
-        );
+        let impossible = "2023-02-30".parse::<ArticleDate>().expect_err("no 30 February");
+        assert!(impossible.to_string().contains("not a real date"), "{impossible}");
+        let malformed = "05/03/2024".parse::<ArticleDate>().expect_err("wrong format");
+        assert!(malformed.to_string().contains("expected YYYY-MM-DD"), "{malformed}");
     }
 
     #[test]
@@ -297,29 +268,17 @@ mod tests {
         assert_eq!(article.date, None);
         let bad_lang = serde_json::from_str::<Article>(r#"{"id":"a","lang":"fr","body":"x"}"#)
             .expect_err("unknown language");
-        assert!(
-            bad_lang.to_string().contains("unknown lang \"fr\""),
-            "{bad_lang}"
-        );
+        assert!(bad_lang.to_string().contains("unknown lang \"fr\""), "{bad_lang}");
     }
 
     #[test]
     fn validation_needs_an_id_and_some_text() {
-        let empty = Article {
-            id: "a".into(),
-            title: " ".into(),
-            body: "\n".into(),
-            ..Article::default()
-        };
+        let empty = Article { id: "a".into(), title: " ".into(), body: "\n".into(), ..Article::default() };
         assert_eq!(
             empty.validate().expect_err("no text").to_string(),
             "invalid article: \"title\" and \"body\" are both empty"
         );
-        let no_id = Article {
-            id: "".into(),
-            body: "text".into(),
-            ..Article::default()
-        };
+        let no_id = Article { id: "".into(), body: "text".into(), ..Article::default() };
         assert!(no_id.validate().is_err());
     }
 }

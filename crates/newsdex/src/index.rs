@@ -76,10 +76,7 @@ impl NewsIndex {
         })?;
         let directory = open_directory(path)?;
         if Index::exists(&directory).unwrap_or(false) {
-            return Err(Error::InvalidRequest(format!(
-                "{} already holds an index",
-                path.display()
-            )));
+            return Err(Error::InvalidRequest(format!("{} already holds an index", path.display())));
         }
         NewsIndex::create_in(Box::new(directory), Some(path.to_path_buf()), analyzer)
     }
@@ -122,27 +119,18 @@ impl NewsIndex {
         analyzer: Analyzer,
     ) -> Result<NewsIndex> {
         let schema = NewsSchema::new();
-        let index = Index::create(
-            directory,
-            schema.schema.clone(),
-            tantivy::IndexSettings::default(),
-        )?;
+        let index = Index::create(directory, schema.schema.clone(), tantivy::IndexSettings::default())?;
         let metadata = IndexMetadata {
             format: FORMAT_VERSION,
             analyzer: analyzer.identity().clone(),
-            user_dictionary: analyzer
-                .user_dictionary()
-                .map(UserDictionary::to_jieba_format),
+            user_dictionary: analyzer.user_dictionary().map(UserDictionary::to_jieba_format),
         };
-        let bytes = serde_json::to_vec_pretty(&metadata)
-            .map_err(|error| Error::InvalidRequest(error.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&metadata).map_err(|error| Error::InvalidRequest(error.to_string()))?;
         index
             .directory()
             .atomic_write(Path::new(METADATA_FILE), &bytes)
-            .map_err(|source| Error::Io {
-                context: "cannot write the index metadata".to_string(),
-                source,
-            })?;
+            .map_err(|source| Error::Io { context: "cannot write the index metadata".to_string(), source })?;
         NewsIndex::assemble(index, schema, analyzer, path)
     }
 
@@ -187,13 +175,8 @@ impl NewsIndex {
     ) -> Result<NewsIndex> {
         // Registered on every open, not only at creation: tantivy resolves tokenizers by
         // name whenever it tokenizes.
-        index
-            .tokenizers()
-            .register(TOKENIZER_NAME, TextAnalyzer::from(analyzer.tokenizer()));
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()?;
+        index.tokenizers().register(TOKENIZER_NAME, TextAnalyzer::from(analyzer.tokenizer()));
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(NewsIndex {
             index,
             schema: Arc::new(schema),
@@ -244,10 +227,7 @@ impl NewsIndex {
     /// The article with `id`, if any.
     pub fn get(&self, id: &str) -> Result<Option<Article>> {
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.schema.id, id),
-            IndexRecordOption::Basic,
-        );
+        let query = TermQuery::new(Term::from_field_text(self.schema.id, id), IndexRecordOption::Basic);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         let Some((_, address)) = top.first() else {
             return Ok(None);
@@ -270,39 +250,25 @@ impl NewsIndex {
 }
 
 fn open_directory(path: &Path) -> Result<MmapDirectory> {
-    MmapDirectory::open(path).map_err(|error| Error::NotAnIndex {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })
+    MmapDirectory::open(path)
+        .map_err(|error| Error::NotAnIndex { path: path.to_path_buf(), reason: error.to_string() })
 }
 
 fn read_metadata(path: &Path) -> Result<(MmapDirectory, IndexMetadata)> {
     if !path.is_dir() {
-        let reason = if path.exists() {
-            "it is not a directory"
-        } else {
-            "it does not exist"
-        };
-        return Err(Error::NotAnIndex {
-            path: path.to_path_buf(),
-            reason: reason.to_string(),
-        });
+        let reason = if path.exists() { "it is not a directory" } else { "it does not exist" };
+        return Err(Error::NotAnIndex { path: path.to_path_buf(), reason: reason.to_string() });
     }
     let directory = open_directory(path)?;
     let bytes = match directory.atomic_read(Path::new(METADATA_FILE)) {
         Ok(bytes) => bytes,
         Err(_) => {
             let reason = if path.join("meta.json").exists() {
-                format!(
-                    "it is a tantivy index without {METADATA_FILE}; build it with `newsdex index`"
-                )
+                format!("it is a tantivy index without {METADATA_FILE}; build it with `newsdex index`")
             } else {
                 "it holds no index; build one with `newsdex index`".to_string()
             };
-            return Err(Error::NotAnIndex {
-                path: path.to_path_buf(),
-                reason,
-            });
+            return Err(Error::NotAnIndex { path: path.to_path_buf(), reason });
         }
     };
     let metadata = serde_json::from_slice(&bytes).map_err(|error| Error::NotAnIndex {

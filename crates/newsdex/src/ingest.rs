@@ -69,13 +69,7 @@ pub struct JsonlReader<R> {
 impl<R: BufRead> JsonlReader<R> {
     /// Reads from `reader`.
     pub fn new(reader: R) -> JsonlReader<R> {
-        JsonlReader {
-            reader,
-            line: 0,
-            bytes_read: 0,
-            buffer: Vec::new(),
-            finished: false,
-        }
+        JsonlReader { reader, line: 0, bytes_read: 0, buffer: Vec::new(), finished: false }
     }
 
     /// Bytes consumed so far.
@@ -88,11 +82,7 @@ impl<R: BufRead> JsonlReader<R> {
     fn read_line(&mut self) -> std::io::Result<(bool, bool)> {
         self.buffer.clear();
         let limit = MAX_LINE_BYTES as u64 + 1;
-        let read = self
-            .reader
-            .by_ref()
-            .take(limit)
-            .read_until(b'\n', &mut self.buffer)?;
+        let read = self.reader.by_ref().take(limit).read_until(b'\n', &mut self.buffer)?;
         if read == 0 {
             return Ok((false, false));
         }
@@ -103,11 +93,7 @@ impl<R: BufRead> JsonlReader<R> {
             let mut discard = Vec::new();
             loop {
                 discard.clear();
-                let more = self
-                    .reader
-                    .by_ref()
-                    .take(1 << 20)
-                    .read_until(b'\n', &mut discard)?;
+                let more = self.reader.by_ref().take(1 << 20).read_until(b'\n', &mut discard)?;
                 self.bytes_read += more as u64;
                 if more == 0 || discard.last() == Some(&b'\n') {
                     break;
@@ -119,18 +105,9 @@ impl<R: BufRead> JsonlReader<R> {
 
     fn parse_line(&self, too_long: bool) -> Option<Result<Article, LineError>> {
         let line = self.line;
-        let error = |message: String| {
-            Some(Err(LineError {
-                line,
-                id: None,
-                message,
-            }))
-        };
+        let error = |message: String| Some(Err(LineError { line, id: None, message }));
         if too_long {
-            return error(format!(
-                "the line is longer than {} MiB",
-                MAX_LINE_BYTES >> 20
-            ));
+            return error(format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20));
         }
         let ends_with_newline = self.buffer.last() == Some(&b'\n');
         let mut bytes = self.buffer.as_slice();
@@ -142,20 +119,14 @@ impl<R: BufRead> JsonlReader<R> {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(invalid) => {
-                return error(format!(
-                    "invalid UTF-8 at byte {} of the line",
-                    invalid.valid_up_to() + 1
-                ));
+                return error(format!("invalid UTF-8 at byte {} of the line", invalid.valid_up_to() + 1));
             }
         };
         if text.trim().is_empty() {
             return None;
         }
         if let Some(nul) = text.find('\0') {
-            return error(format!(
-                "NUL byte at column {}",
-                text[..nul].chars().count() + 1
-            ));
+            return error(format!("NUL byte at column {}", text[..nul].chars().count() + 1));
         }
         let article = match serde_json::from_str::<Article>(text) {
             Ok(article) => article,
@@ -173,11 +144,7 @@ impl<R: BufRead> JsonlReader<R> {
                 Error::InvalidArticle(message) => message,
                 other => other.to_string(),
             };
-            return Some(Err(LineError {
-                line,
-                id: Some(article.id),
-                message,
-            }));
+            return Some(Err(LineError { line, id: Some(article.id), message }));
         }
         Some(Ok(article))
     }
@@ -207,10 +174,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             }
             self.line += 1;
             if let Some(article) = self.parse_line(too_long) {
-                return Some(Ok(Record {
-                    line: self.line,
-                    article,
-                }));
+                return Some(Ok(Record { line: self.line, article }));
             }
         }
     }
@@ -219,10 +183,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 /// serde_json's message without its own position (always line 1 here), plus the column.
 fn describe_json_error(error: &serde_json::Error) -> String {
     let full = error.to_string();
-    let message = full
-        .rfind(" at line ")
-        .map_or(full.as_str(), |at| &full[..at])
-        .replace('`', "\"");
+    let message = full.rfind(" at line ").map_or(full.as_str(), |at| &full[..at]).replace('`', "\"");
     let message = if error.is_data() && message.starts_with("missing field") {
         message
     } else if error.is_syntax() || error.is_eof() {
@@ -247,10 +208,7 @@ mod tests {
         JsonlReader::new(input)
             .map(|record| {
                 let record = record.expect("no IO error");
-                record
-                    .article
-                    .map(|a| format!("{}:{}", record.line, a.id))
-                    .map_err(|e| e.to_string())
+                record.article.map(|a| format!("{}:{}", record.line, a.id)).map_err(|e| e.to_string())
             })
             .collect()
     }
@@ -258,10 +216,7 @@ mod tests {
     #[test]
     fn reads_bom_crlf_and_blank_lines() {
         let input = b"\xEF\xBB\xBF{\"id\":\"a\",\"body\":\"x\"}\r\n\r\n  \n{\"id\":\"b\",\"title\":\"t\"}\n";
-        assert_eq!(
-            records(input),
-            vec![Ok("1:a".to_string()), Ok("4:b".to_string())]
-        );
+        assert_eq!(records(input), vec![Ok("1:a".to_string()), Ok("4:b".to_string())]);
     }
 
     #[test]
@@ -290,16 +245,10 @@ mod tests {
         }
         let date_error = found[4].as_ref().expect_err("impossible date");
         assert!(
-            date_error
-                .starts_with("line 5 (id \"d\"): invalid date \"2023-02-30\": not a real date"),
+            date_error.starts_with("line 5 (id \"d\"): invalid date \"2023-02-30\": not a real date"),
             "{date_error}"
         );
-        assert!(
-            found[5]
-                .as_ref()
-                .expect_err("not json")
-                .starts_with("line 6: invalid JSON")
-        );
+        assert!(found[5].as_ref().expect_err("not json").starts_with("line 6: invalid JSON"));
         let truncated = found[6].as_ref().expect_err("truncated");
         assert!(
             truncated.starts_with("line 7 (id \"t\")")
@@ -312,10 +261,7 @@ mod tests {
     fn invalid_utf8_and_nul_bytes_are_reported() {
         let input = b"{\"id\":\"a\",\"body\":\"\xFF\"}\n{\"id\":\"b\",\"body\":\"x\0y\"}\n";
         let found = records(input);
-        assert_eq!(
-            found[0],
-            Err("line 1: invalid UTF-8 at byte 19 of the line".to_string())
-        );
+        assert_eq!(found[0], Err("line 1: invalid UTF-8 at byte 19 of the line".to_string()));
         assert_eq!(found[1], Err("line 2: NUL byte at column 20".to_string()));
     }
 }

@@ -42,9 +42,5 @@ pub fn detect_language(text: &str) -> Lang {
     if han == 0 || han * HAN_WEIGHT < latin {
         return Lang::En;
     }
-    if traditional as f64 >= TRADITIONAL_SHARE * han as f64 {
-        Lang::ZhHant
-    } else {
-        Lang::ZhHans
-    }
+    if traditional as f64 >= TRADITIONAL_SHARE * han as f64 { Lang::ZhHant } else { Lang::ZhHans }
 }

@@ -55,11 +55,13 @@
 //! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
 //! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
 //!   facets, date sort, recency.
+//! - `evaluation`: segmentation scores against gold data, MRR/Recall/nDCG for search.
 //! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
 mod analysis;
 mod article;
 mod error;
+mod evaluation;
 mod fingerprint;
 mod index;
 mod ingest;
@@ -76,13 +78,16 @@ pub use crate::analysis::{
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
 pub use crate::error::{Error, Result};
+pub use crate::evaluation::{
+    RetrievalScore, Segmentation, SegmentationScore, score_retrieval, score_segmentation,
+};
 pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};
 pub use crate::language::detect_language;
 pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
 pub use crate::search::{
-    AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig,
-    Recency, SearchRequest, SearchResponse, SortOrder,
+    AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
+    SearchRequest, SearchResponse, SortOrder,
 };
 pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
 pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};

@@ -130,10 +130,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
                     if join_next {
                         notes.push("OR before an excluded word was ignored".to_string());
                     }
-                    clauses.push(Clause {
-                        excluded,
-                        alternatives: vec![atom],
-                    });
+                    clauses.push(Clause { excluded, alternatives: vec![atom] });
                 }
                 join_next = false;
             }
@@ -143,9 +140,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
         notes.push("OR needs a word on each side; it was ignored".to_string());
     }
     if clauses.len() > MAX_CLAUSES {
-        notes.push(format!(
-            "only the first {MAX_CLAUSES} clauses of the query were searched"
-        ));
+        notes.push(format!("only the first {MAX_CLAUSES} clauses of the query were searched"));
         clauses.truncate(MAX_CLAUSES);
     }
     Ok(ParsedQuery { clauses, notes })
@@ -156,9 +151,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
 fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<Item>, usize) {
     let mut index = start;
     let mut excluded = false;
-    if matches!(chars[index], '-' | '－')
-        && chars.get(index + 1).is_some_and(|c| !c.is_whitespace())
-    {
+    if matches!(chars[index], '-' | '－') && chars.get(index + 1).is_some_and(|c| !c.is_whitespace()) {
         excluded = true;
         index += 1;
     } else if chars[index] == '+' && chars.get(index + 1).is_some_and(|c| !c.is_whitespace()) {
@@ -168,22 +161,13 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     for (name, query_field) in [("title", QueryField::Title), ("body", QueryField::Body)] {
         let prefix_end = index + name.len();
         let matches_name = chars.len() > prefix_end
-            && chars[index..prefix_end]
-                .iter()
-                .copied()
-                .map(|c| c.to_ascii_lowercase())
-                .eq(name.chars())
+            && chars[index..prefix_end].iter().copied().map(|c| c.to_ascii_lowercase()).eq(name.chars())
             && matches!(chars[prefix_end], ':' | '：');
         if matches_name {
             if chars.get(prefix_end + 1).is_none_or(|c| c.is_whitespace()) {
-                notes.push(format!(
-                    "\"{name}:\" has nothing after it; it was searched as a word"
-                ));
+                notes.push(format!("\"{name}:\" has nothing after it; it was searched as a word"));
                 let word: String = chars[index..prefix_end].iter().collect();
-                let atom = Atom::Words {
-                    field: None,
-                    text: word,
-                };
+                let atom = Atom::Words { field: None, text: word };
                 return (Some(Item::Atom { excluded, atom }), prefix_end + 1);
             }
             field = Some(query_field);
@@ -198,20 +182,16 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
             let mut next = closing + 1;
             let mut slop = 0;
             if chars.get(next) == Some(&'~') {
-                let digits_end = (next + 1..chars.len())
-                    .find(|&i| !chars[i].is_ascii_digit())
-                    .unwrap_or(chars.len());
+                let digits_end =
+                    (next + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
                 let digits: String = chars[next + 1..digits_end].iter().collect();
                 match digits.parse::<u32>() {
                     Ok(value) if value > MAX_SLOP => {
-                        notes.push(format!(
-                            "phrase slop {value} was lowered to the maximum, {MAX_SLOP}"
-                        ));
+                        notes.push(format!("phrase slop {value} was lowered to the maximum, {MAX_SLOP}"));
                         slop = MAX_SLOP;
                     }
                     Ok(value) => slop = value,
-                    Err(_) => notes
-                        .push("\"~\" after a phrase needs a number; it was ignored".to_string()),
+                    Err(_) => notes.push("\"~\" after a phrase needs a number; it was ignored".to_string()),
                 }
                 next = digits_end;
             }
@@ -221,13 +201,8 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
         notes.push("a quote has no closing quote; the rest was searched as words".to_string());
         index += 1;
     }
-    let end = (index..chars.len())
-        .find(|&i| chars[i].is_whitespace())
-        .unwrap_or(chars.len());
-    let text: String = chars[index..end]
-        .iter()
-        .filter(|c| !QUOTES.contains(c))
-        .collect();
+    let end = (index..chars.len()).find(|&i| chars[i].is_whitespace()).unwrap_or(chars.len());
+    let text: String = chars[index..end].iter().filter(|c| !QUOTES.contains(c)).collect();
     if text.is_empty() {
         return (None, end.max(start + 1));
     }
@@ -239,13 +214,7 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
             return (None, end);
         }
     }
-    (
-        Some(Item::Atom {
-            excluded,
-            atom: Atom::Words { field, text },
-        }),
-        end,
-    )
+    (Some(Item::Atom { excluded, atom: Atom::Words { field, text } }), end)
 }
 
 #[cfg(test)]
@@ -253,10 +222,7 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Atom {
-        Atom::Words {
-            field: None,
-            text: text.to_string(),
-        }
+        Atom::Words { field: None, text: text.to_string() }
     }
 
     fn clauses(query: &str) -> Vec<Clause> {
@@ -269,33 +235,19 @@ mod tests {
         assert_eq!(
             parsed,
             vec![
-                Clause {
-                    excluded: false,
-                    alternatives: vec![words("华为")]
-                },
+                Clause { excluded: false, alternatives: vec![words("华为")] },
                 Clause {
                     excluded: false,
                     alternatives: vec![Atom::Phrase {
-                        field: None,
-                        text: "南京市长江大桥".into(),
-                        slop: 2
+                        field: None, text: "南京市长江大桥".into(), slop: 2
                     }]
                 },
-                Clause {
-                    excluded: true,
-                    alternatives: vec![words("足球")]
-                },
+                Clause { excluded: true, alternatives: vec![words("足球")] },
                 Clause {
                     excluded: false,
-                    alternatives: vec![Atom::Words {
-                        field: Some(QueryField::Title),
-                        text: "芯片".into()
-                    }]
+                    alternatives: vec![Atom::Words { field: Some(QueryField::Title), text: "芯片".into() }]
                 },
-                Clause {
-                    excluded: false,
-                    alternatives: vec![words("苹果"), words("小米")]
-                },
+                Clause { excluded: false, alternatives: vec![words("苹果"), words("小米")] },
             ]
         );
     }
@@ -304,10 +256,7 @@ mod tests {
     fn curly_and_corner_quotes_make_phrases() {
         for query in ["“贸易战”", "「貿易戰」"] {
             let parsed = clauses(query);
-            assert!(
-                matches!(parsed[0].alternatives[0], Atom::Phrase { .. }),
-                "help: {query} is a phrase"
-            );
+            assert!(matches!(parsed[0].alternatives[0], Atom::Phrase { .. }), "help: {query} is a phrase");
         }
     }
 
@@ -317,14 +266,8 @@ mod tests {
         assert_eq!(
             lone.clauses,
             vec![
-                Clause {
-                    excluded: false,
-                    alternatives: vec![words("trade")]
-                },
-                Clause {
-                    excluded: false,
-                    alternatives: vec![words("war")]
-                }
+                Clause { excluded: false, alternatives: vec![words("trade")] },
+                Clause { excluded: false, alternatives: vec![words("war")] }
             ]
         );
         assert_eq!(lone.notes.len(), 1);
@@ -333,20 +276,10 @@ mod tests {
         let slop = parse("\"a b\"~99").expect("a large slop parses");
         assert_eq!(
             slop.clauses[0].alternatives[0],
-            Atom::Phrase {
-                field: None,
-                text: "a b".into(),
-                slop: MAX_SLOP
-            }
+            Atom::Phrase { field: None, text: "a b".into(), slop: MAX_SLOP }
         );
         let dangling = parse("OR 华为 OR").expect("dangling OR parses");
-        assert_eq!(
-            dangling.clauses,
-            vec![Clause {
-                excluded: false,
-                alternatives: vec![words("华为")]
-            }]
-        );
+        assert_eq!(dangling.clauses, vec![Clause { excluded: false, alternatives: vec![words("华为")] }]);
         assert_eq!(dangling.notes.len(), 2);
     }
 
@@ -354,9 +287,6 @@ mod tests {
     fn overlong_and_blank_queries_are_errors() {
         assert!(parse(&"长".repeat(MAX_QUERY_CHARS + 1)).is_err());
         assert!(parse("  \u{3000} ").is_err());
-        assert!(
-            parse("-").is_ok(),
-            "help: a lone minus is a word, not an error"
-        );
+        assert!(parse("-").is_ok(), "help: a lone minus is a word, not an error");
     }
 }

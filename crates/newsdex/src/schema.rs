@@ -52,10 +52,7 @@ impl NewsSchema {
         let body = builder.add_text_field("body", analysed);
         let date = builder.add_date_field(
             "date",
-            DateOptions::default()
-                .set_indexed()
-                .set_fast()
-                .set_precision(DateTimePrecision::Seconds),
+            DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Seconds),
         );
         let date_text = builder.add_text_field("date_text", STORED);
         let month = builder.add_text_field("month", STRING | FAST);
@@ -92,18 +89,13 @@ impl NewsSchema {
         document.add_text(self.title, &article.title);
         document.add_text(self.body, &article.body);
         if let Some(date) = &article.date {
-            document.add_date(
-                self.date,
-                DateTime::from_timestamp_secs(date.unix_timestamp()),
-            );
+            document.add_date(self.date, DateTime::from_timestamp_secs(date.unix_timestamp()));
             document.add_text(self.date_text, date.to_string());
             document.add_text(self.month, date.month());
         }
-        for (field, value) in [
-            (self.source, &article.source),
-            (self.category, &article.category),
-            (self.url, &article.url),
-        ] {
+        for (field, value) in
+            [(self.source, &article.source), (self.category, &article.category), (self.url, &article.url)]
+        {
             if let Some(value) = value {
                 document.add_text(field, value);
             }
@@ -113,12 +105,8 @@ impl NewsSchema {
 
     /// The article stored in a document.
     pub(crate) fn article(&self, document: &TantivyDocument) -> Article {
-        let text = |field: Field| {
-            document
-                .get_first(field)
-                .and_then(|value| value.as_str())
-                .map(str::to_string)
-        };
+        let text =
+            |field: Field| document.get_first(field).and_then(|value| value.as_str()).map(str::to_string);
         Article {
             id: text(self.id).unwrap_or_default(),
             lang: text(self.lang).and_then(|tag| tag.parse().ok()),

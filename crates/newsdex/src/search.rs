@@ -10,8 +10,7 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
@@ -44,11 +43,7 @@ pub struct RankingConfig {
 
 impl Default for RankingConfig {
     fn default() -> Self {
-        RankingConfig {
-            title_boost: 2.0,
-            body_boost: 1.0,
-            proximity_boost: 1.0,
-        }
+        RankingConfig { title_boost: 2.0, body_boost: 1.0, proximity_boost: 1.0 }
     }
 }
 
@@ -133,10 +128,7 @@ impl Default for SearchRequest {
 impl SearchRequest {
     /// A request for `query` with every other option at its default.
     pub fn new(query: impl Into<String>) -> SearchRequest {
-        SearchRequest {
-            query: query.into(),
-            ..SearchRequest::default()
-        }
+        SearchRequest { query: query.into(), ..SearchRequest::default() }
     }
 
     /// Checks paging, dates and snippet options.
@@ -156,9 +148,7 @@ impl SearchRequest {
         if let (Some(from), Some(to)) = (&self.from, &self.to)
             && from > to
         {
-            return Err(Error::InvalidRequest(format!(
-                "from ({from}) is after to ({to})"
-            )));
+            return Err(Error::InvalidRequest(format!("from ({from}) is after to ({to})")));
         }
         if let Some(recency) = &self.recency {
             if !(recency.half_life_days.is_finite() && recency.half_life_days > 0.0) {
@@ -167,9 +157,7 @@ impl SearchRequest {
                 ));
             }
             if !(0.0..=1.0).contains(&recency.weight) {
-                return Err(Error::InvalidRequest(
-                    "recency weight must be between 0 and 1".to_string(),
-                ));
+                return Err(Error::InvalidRequest("recency weight must be between 0 and 1".to_string()));
             }
         }
         self.snippet.validate()
@@ -313,11 +301,7 @@ struct QueryCompiler<'a> {
 
 impl QueryCompiler<'_> {
     fn fields(&self, field: Option<QueryField>) -> Vec<(Field, f32, QueryField)> {
-        let title = (
-            self.schema.title,
-            self.ranking.title_boost,
-            QueryField::Title,
-        );
+        let title = (self.schema.title, self.ranking.title_boost, QueryField::Title);
         let body = (self.schema.body, self.ranking.body_boost, QueryField::Body);
         match field {
             None => vec![title, body],
@@ -337,14 +321,8 @@ impl QueryCompiler<'_> {
         for clause in &parsed.clauses {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
             for atom in &clause.alternatives {
-                let specs = if clause.excluded {
-                    None
-                } else {
-                    Some((&mut title_spec, &mut body_spec))
-                };
-                if let Some((query, words)) =
-                    self.compile_atom(atom, matching, specs, &mut relaxable)
-                {
+                let specs = if clause.excluded { None } else { Some((&mut title_spec, &mut body_spec)) };
+                if let Some((query, words)) = self.compile_atom(atom, matching, specs, &mut relaxable) {
                     alternatives.push(query);
                     if !clause.excluded {
                         terms.push(words);
@@ -358,29 +336,21 @@ impl QueryCompiler<'_> {
                 0 => continue,
                 1 => alternatives.remove(0),
                 _ => Box::new(BooleanQuery::new(
-                    alternatives
-                        .into_iter()
-                        .map(|q| (Occur::Should, q))
-                        .collect(),
+                    alternatives.into_iter().map(|q| (Occur::Should, q)).collect(),
                 )),
             };
             if clause.excluded {
                 subqueries.push((Occur::MustNot, query));
             } else {
                 positive_kept += 1;
-                let occur = if matching == Matching::All {
-                    Occur::Must
-                } else {
-                    Occur::Should
-                };
+                let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
                 subqueries.push((occur, query));
             }
         }
         if positive_kept == 0 {
             if positive_typed > 0 {
                 return Err(Error::InvalidQuery(
-                    "the query has nothing searchable in it: only punctuation, symbols or emoji"
-                        .to_string(),
+                    "the query has nothing searchable in it: only punctuation, symbols or emoji".to_string(),
                 ));
             }
             subqueries.push((Occur::Must, Box::new(AllQuery)));
@@ -413,11 +383,7 @@ impl QueryCompiler<'_> {
             return None;
         }
         let fields = self.fields(field);
-        let words = tokens
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let words = tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
         let mut spec_updates = SpecUpdate::default();
         let query: Box<dyn Query> = match phrase_slop {
             Some(slop) if tokens.len() > 1 => {
@@ -427,11 +393,7 @@ impl QueryCompiler<'_> {
             _ if tokens.len() == 1 => self.word_query(&fields, &tokens[0], &mut spec_updates),
             _ => {
                 *relaxable = true;
-                let occur = if matching == Matching::All {
-                    Occur::Must
-                } else {
-                    Occur::Should
-                };
+                let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
                 let mut parts: Vec<(Occur, Box<dyn Query>)> = tokens
                     .iter()
                     .map(|token| (occur, self.word_query(&fields, token, &mut spec_updates)))
@@ -447,11 +409,7 @@ impl QueryCompiler<'_> {
         };
         if let Some((title_spec, body_spec)) = specs {
             for (_, _, query_field) in &fields {
-                let spec = if *query_field == QueryField::Title {
-                    &mut *title_spec
-                } else {
-                    &mut *body_spec
-                };
+                let spec = if *query_field == QueryField::Title { &mut *title_spec } else { &mut *body_spec };
                 spec.words.extend(spec_updates.words.iter().cloned());
                 spec.phrases.extend(spec_updates.phrases.iter().cloned());
             }
@@ -471,10 +429,8 @@ impl QueryCompiler<'_> {
         let parts = self.analyzer.alphanumeric_parts(&token.text);
         let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &(field, boost, _) in fields {
-            let term = TermQuery::new(
-                Term::from_field_text(field, &token.text),
-                IndexRecordOption::WithFreqs,
-            );
+            let term =
+                TermQuery::new(Term::from_field_text(field, &token.text), IndexRecordOption::WithFreqs);
             per_field.push((Occur::Should, boosted(Box::new(term), boost)));
             if parts.len() > 1 {
                 let terms = parts
@@ -482,17 +438,12 @@ impl QueryCompiler<'_> {
                     .enumerate()
                     .map(|(i, part)| (i, Term::from_field_text(field, part)))
                     .collect();
-                per_field.push((
-                    Occur::Should,
-                    boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost),
-                ));
+                per_field
+                    .push((Occur::Should, boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)));
             }
         }
         if parts.len() > 1 {
-            spec.phrases.push(PhraseSpec {
-                words: parts.into_iter().enumerate().collect(),
-                slop: 0,
-            });
+            spec.phrases.push(PhraseSpec { words: parts.into_iter().enumerate().collect(), slop: 0 });
         }
         single_or_any(per_field)
     }
@@ -512,8 +463,7 @@ impl QueryCompiler<'_> {
                     .iter()
                     .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
                     .collect();
-                let phrase: Box<dyn Query> =
-                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
+                let phrase: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
                 (Occur::Should, boosted(phrase, field_boost * boost))
             })
             .collect();
@@ -529,29 +479,15 @@ struct SpecUpdate {
 
 fn phrase_spec(tokens: &[Token], slop: u32) -> PhraseSpec {
     let first = tokens[0].position;
-    PhraseSpec {
-        words: tokens
-            .iter()
-            .map(|t| (t.position - first, t.text.clone()))
-            .collect(),
-        slop,
-    }
+    PhraseSpec { words: tokens.iter().map(|t| (t.position - first, t.text.clone())).collect(), slop }
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    if (boost - 1.0).abs() < f32::EPSILON {
-        query
-    } else {
-        Box::new(BoostQuery::new(query, boost))
-    }
+    if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
 }
 
 fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
-    if queries.len() == 1 {
-        queries.remove(0).1
-    } else {
-        Box::new(BooleanQuery::new(queries))
-    }
+    if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
 
 /// A filter clause that matches without scoring.
@@ -564,10 +500,8 @@ fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
         values
             .iter()
             .map(|value| {
-                let term: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(field, value),
-                    IndexRecordOption::Basic,
-                ));
+                let term: Box<dyn Query> =
+                    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic));
                 (Occur::Should, term)
             })
             .collect(),
@@ -584,11 +518,8 @@ impl NewsIndex {
         let started = Instant::now();
         request.validate()?;
         let parsed = parse(&request.query)?;
-        let compiler = QueryCompiler {
-            schema: self.schema(),
-            analyzer: self.analyzer(),
-            ranking: *self.ranking(),
-        };
+        let compiler =
+            QueryCompiler { schema: self.schema(), analyzer: self.analyzer(), ranking: *self.ranking() };
         let filters = self.filters(request);
         let searcher = self.reader().searcher();
         let mut matching = Matching::All;
@@ -608,17 +539,12 @@ impl NewsIndex {
         for (score, address) in outcome.top {
             let document: TantivyDocument = searcher.doc(address)?;
             let article = self.schema().article(&document);
-            let title =
-                highlighter.highlight_all(&article.title, &compiled.title_spec, &request.snippet);
-            let fragments =
-                highlighter.fragments(&article.body, &compiled.body_spec, &request.snippet);
+            let title = highlighter.highlight_all(&article.title, &compiled.title_spec, &request.snippet);
+            let fragments = highlighter.fragments(&article.body, &compiled.body_spec, &request.snippet);
             hits.push(Hit {
                 id: article.id,
                 score,
-                snippet: fragments
-                    .first()
-                    .map(|f| f.html.clone())
-                    .unwrap_or_default(),
+                snippet: fragments.first().map(|f| f.html.clone()).unwrap_or_default(),
                 fragments,
                 title_html: title.html,
                 title_highlights: title.highlights,
@@ -658,11 +584,7 @@ impl NewsIndex {
         let schema = self.schema();
         let mut filters = Vec::new();
         if !request.lang.is_empty() {
-            let langs: Vec<String> = request
-                .lang
-                .iter()
-                .map(|l| l.as_str().to_string())
-                .collect();
+            let langs: Vec<String> = request.lang.iter().map(|l| l.as_str().to_string()).collect();
             filters.push(filter(any_of(schema.lang, &langs)));
         }
         if !request.source.is_empty() {
@@ -701,57 +623,44 @@ impl NewsIndex {
         let query: Box<dyn Query> = if filters.is_empty() {
             compiled.query.box_clone()
         } else {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Must, compiled.query.box_clone())];
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query.box_clone())];
             clauses.extend(filters.iter().map(|(occur, q)| (*occur, q.box_clone())));
             Box::new(BooleanQuery::new(clauses))
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let facets_collector = request.facets.then(|| self.facet_collector());
-        let (top, total, facet_results): (
-            Vec<(Score, DocAddress)>,
-            usize,
-            Option<AggregationResults>,
-        ) = match (request.sort, request.recency) {
-            (SortOrder::Date, _) => {
-                let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
-                let (top, total, facets) =
-                    searcher.search(&query, &(collector, Count, facets_collector))?;
-                (
-                    self.rescore_date_hits(searcher, &query, top)?,
-                    total,
-                    facets,
-                )
-            }
-            (SortOrder::Relevance, Some(recency)) => {
-                let reference = recency.reference.map_or_else(
-                    || time::OffsetDateTime::now_utc().unix_timestamp(),
-                    |r| r.unix_timestamp(),
-                );
-                let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
-                    let dates = segment.fast_fields().date("date").ok().map(|column| {
-                        column.first_or_default_col(DateTime::from_timestamp_secs(reference))
-                    });
-                    move |doc: tantivy::DocId, score: Score| {
-                        let published = dates.as_ref().map_or(reference, |column| {
-                            column.get_val(doc).into_timestamp_secs()
+        let (top, total, facet_results): (Vec<(Score, DocAddress)>, usize, Option<AggregationResults>) =
+            match (request.sort, request.recency) {
+                (SortOrder::Date, _) => {
+                    let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
+                    let (top, total, facets) =
+                        searcher.search(&query, &(collector, Count, facets_collector))?;
+                    (self.rescore_date_hits(searcher, &query, top)?, total, facets)
+                }
+                (SortOrder::Relevance, Some(recency)) => {
+                    let reference = recency.reference.map_or_else(
+                        || time::OffsetDateTime::now_utc().unix_timestamp(),
+                        |r| r.unix_timestamp(),
+                    );
+                    let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
+                        let dates = segment.fast_fields().date("date").ok().map(|column| {
+                            column.first_or_default_col(DateTime::from_timestamp_secs(reference))
                         });
-                        score * recency_factor(reference - published, &recency)
-                    }
-                });
-                searcher.search(&query, &(collector, Count, facets_collector))?
-            }
-            (SortOrder::Relevance, None) => searcher.search(
-                &query,
-                &(top_docs.order_by_score(), Count, facets_collector),
-            )?,
-        };
+                        move |doc: tantivy::DocId, score: Score| {
+                            let published = dates
+                                .as_ref()
+                                .map_or(reference, |column| column.get_val(doc).into_timestamp_secs());
+                            score * recency_factor(reference - published, &recency)
+                        }
+                    });
+                    searcher.search(&query, &(collector, Count, facets_collector))?
+                }
+                (SortOrder::Relevance, None) => {
+                    searcher.search(&query, &(top_docs.order_by_score(), Count, facets_collector))?
+                }
+            };
         let top = if request.limit == 0 { Vec::new() } else { top };
-        Ok(Outcome {
-            top,
-            total: total as u64,
-            facets: facet_results.map(|results| facets_from(&results)),
-        })
+        Ok(Outcome { top, total: total as u64, facets: facet_results.map(|results| facets_from(&results)) })
     }
 
     /// Scores for hits ordered by date (the order is kept; the score is still BM25).
@@ -761,16 +670,11 @@ impl NewsIndex {
         query: &dyn Query,
         top: Vec<(Option<DateTime>, DocAddress)>,
     ) -> Result<Vec<(Score, DocAddress)>> {
-        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
-            searcher,
-        ))?;
+        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))?;
         top.into_iter()
             .map(|(_, address)| {
                 let segment = searcher.segment_reader(address.segment_ord);
-                let score = weight
-                    .explain(segment, address.doc_id)
-                    .map(|e| e.value())
-                    .unwrap_or(0.0);
+                let score = weight.explain(segment, address.doc_id).map(|e| e.value()).unwrap_or(0.0);
                 Ok((score, address))
             })
             .collect()
@@ -785,8 +689,7 @@ impl NewsIndex {
         });
         // The request is fixed and valid: a failure here is a programming error.
         #[allow(clippy::expect_used)]
-        let aggregations: Aggregations =
-            serde_json::from_value(request).expect("the facet request is valid");
+        let aggregations: Aggregations = serde_json::from_value(request).expect("the facet request is valid");
         AggregationCollector::from_aggs(
             aggregations,
             AggContextParams::new(

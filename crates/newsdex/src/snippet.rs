@@ -123,10 +123,7 @@ impl HighlightSpec {
     fn may_match_in(&self, folded_run: &str) -> bool {
         let contains_han_word = |word: &str| word.chars().any(is_han) && folded_run.contains(word);
         self.words.iter().any(|word| contains_han_word(word))
-            || self
-                .phrases
-                .iter()
-                .any(|phrase| phrase.words.iter().any(|(_, word)| contains_han_word(word)))
+            || self.phrases.iter().any(|phrase| phrase.words.iter().any(|(_, word)| contains_han_word(word)))
     }
 
     fn is_empty(&self) -> bool {
@@ -143,11 +140,7 @@ pub(crate) struct Highlighter<'a> {
 
 impl<'a> Highlighter<'a> {
     pub(crate) fn new(analyzer: &'a Analyzer) -> Highlighter<'a> {
-        Highlighter {
-            analyzer,
-            scratch: Scratch::default(),
-            tokens: TokenBuffer::default(),
-        }
+        Highlighter { analyzer, scratch: Scratch::default(), tokens: TokenBuffer::default() }
     }
 
     /// Byte ranges of `text` matching `spec`, sorted, overlaps merged.
@@ -207,10 +200,7 @@ impl<'a> Highlighter<'a> {
             offsets.push(to);
         }
         let converted = OffsetTable::new(text, &offsets);
-        let highlights = ranges
-            .iter()
-            .map(|&(from, to)| converted.range(from, to))
-            .collect();
+        let highlights = ranges.iter().map(|&(from, to)| converted.range(from, to)).collect();
         HighlightedText { html, highlights }
     }
 
@@ -229,36 +219,25 @@ impl<'a> Highlighter<'a> {
         let sentences = sentences(text);
         let mut scored: Vec<(usize, usize, usize)> = Vec::new();
         for (index, &(start, end)) in sentences.iter().enumerate() {
-            let inside: Vec<&(usize, usize)> = ranges
-                .iter()
-                .filter(|(from, to)| *from >= start && *to <= end)
-                .collect();
+            let inside: Vec<&(usize, usize)> =
+                ranges.iter().filter(|(from, to)| *from >= start && *to <= end).collect();
             if inside.is_empty() {
                 continue;
             }
-            let distinct: HashSet<String> = inside
-                .iter()
-                .map(|(from, to)| text[*from..*to].to_lowercase())
-                .collect();
+            let distinct: HashSet<String> =
+                inside.iter().map(|(from, to)| text[*from..*to].to_lowercase()).collect();
             scored.push((distinct.len() * 10 + inside.len(), index, 0));
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let chosen: Vec<(usize, usize)> = if scored.is_empty() {
             sentences.first().copied().into_iter().collect()
         } else {
-            scored
-                .iter()
-                .take(options.fragments)
-                .map(|&(_, index, _)| sentences[index])
-                .collect()
+            scored.iter().take(options.fragments).map(|&(_, index, _)| sentences[index]).collect()
         };
         let windows: Vec<(usize, usize, bool, bool)> = chosen
             .iter()
             .map(|&(start, end)| {
-                let first_match = ranges
-                    .iter()
-                    .find(|(from, to)| *from >= start && *to <= end)
-                    .map(|r| r.0);
+                let first_match = ranges.iter().find(|(from, to)| *from >= start && *to <= end).map(|r| r.0);
                 window(text, start, end, first_match, options.fragment_chars)
             })
             .collect();
@@ -275,19 +254,13 @@ impl<'a> Highlighter<'a> {
         windows
             .into_iter()
             .map(|(start, end, cut_before, cut_after)| {
-                let inside: Vec<(usize, usize)> = ranges
-                    .iter()
-                    .copied()
-                    .filter(|&(from, to)| from >= start && to <= end)
-                    .collect();
+                let inside: Vec<(usize, usize)> =
+                    ranges.iter().copied().filter(|&(from, to)| from >= start && to <= end).collect();
                 Fragment {
                     text: text[start..end].to_string(),
                     html: mark(text, start, end, &inside, options, cut_before, cut_after),
                     range: table.range(start, end),
-                    highlights: inside
-                        .iter()
-                        .map(|&(from, to)| table.range(from, to))
-                        .collect(),
+                    highlights: inside.iter().map(|&(from, to)| table.range(from, to)).collect(),
                 }
             })
             .collect()
@@ -313,9 +286,7 @@ fn phrase_matches(
         for (offset, word) in &phrase.words[1..] {
             let expected = base + *offset as isize;
             let found = occurrences.get(word.as_str()).and_then(|list| {
-                list.iter().find(|(candidate, _, _)| {
-                    (*candidate as isize - expected).unsigned_abs() <= slop
-                })
+                list.iter().find(|(candidate, _, _)| (*candidate as isize - expected).unsigned_abs() <= slop)
             });
             let Some(&(_, word_from, word_to)) = found else {
                 continue 'starts;
@@ -348,10 +319,7 @@ fn ends_sentence(c: char) -> bool {
 
 /// Closing punctuation that stays with the sentence it ends.
 fn is_closing(c: char) -> bool {
-    matches!(
-        c,
-        '”' | '’' | '」' | '』' | '）' | ')' | '"' | '\'' | '》' | '〉' | ']'
-    )
+    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '"' | '\'' | '》' | '〉' | ']')
 }
 
 /// The sentences of `text` as byte ranges, leading whitespace trimmed, empty ones dropped.
@@ -361,10 +329,7 @@ pub(crate) fn sentences(text: &str) -> Vec<(usize, usize)> {
     let mut chars = text.char_indices().peekable();
     while let Some((index, c)) = chars.next() {
         let boundary = ends_sentence(c)
-            || (c == '.'
-                && chars
-                    .peek()
-                    .is_none_or(|(_, next)| next.is_whitespace() || is_closing(*next)));
+            || (c == '.' && chars.peek().is_none_or(|(_, next)| next.is_whitespace() || is_closing(*next)));
         if !boundary {
             continue;
         }
@@ -401,20 +366,13 @@ fn window(
     first_match: Option<usize>,
     max_chars: usize,
 ) -> (usize, usize, bool, bool) {
-    let boundaries: Vec<usize> = text[start..end]
-        .char_indices()
-        .map(|(i, _)| start + i)
-        .collect();
+    let boundaries: Vec<usize> = text[start..end].char_indices().map(|(i, _)| start + i).collect();
     if boundaries.len() <= max_chars {
         return (start, end, false, false);
     }
-    let match_char = first_match
-        .and_then(|byte| boundaries.iter().position(|&b| b >= byte))
-        .unwrap_or(0);
+    let match_char = first_match.and_then(|byte| boundaries.iter().position(|&b| b >= byte)).unwrap_or(0);
     let lead = max_chars / 4;
-    let first_char = match_char
-        .saturating_sub(lead)
-        .min(boundaries.len() - max_chars);
+    let first_char = match_char.saturating_sub(lead).min(boundaries.len() - max_chars);
     let last_char = first_char + max_chars;
     let window_start = boundaries[first_char];
     let window_end = boundaries.get(last_char).copied().unwrap_or(end);
@@ -480,10 +438,7 @@ impl OffsetTable {
         let mut converted = HashMap::with_capacity(wanted.len());
         let mut next = wanted.iter().peekable();
         let (mut chars, mut utf16) = (0usize, 0usize);
-        for (index, c) in text
-            .char_indices()
-            .chain(std::iter::once((text.len(), '\0')))
-        {
+        for (index, c) in text.char_indices().chain(std::iter::once((text.len(), '\0'))) {
             while next.peek().is_some_and(|&&offset| offset <= index) {
                 if let Some(&offset) = next.next() {
                     converted.insert(offset, (chars, utf16));
@@ -501,11 +456,7 @@ impl OffsetTable {
     fn range(&self, from: usize, to: usize) -> TextRange {
         let (char_from, utf16_from) = self.converted.get(&from).copied().unwrap_or_default();
         let (char_to, utf16_to) = self.converted.get(&to).copied().unwrap_or_default();
-        TextRange {
-            byte: [from, to],
-            char: [char_from, char_to],
-            utf16: [utf16_from, utf16_to],
-        }
+        TextRange { byte: [from, to], char: [char_from, char_to], utf16: [utf16_from, utf16_to] }
     }
 }
 
@@ -514,10 +465,7 @@ mod tests {
     use super::*;
 
     fn spec(words: &[&str]) -> HighlightSpec {
-        HighlightSpec {
-            words: words.iter().map(|w| w.to_string()).collect(),
-            phrases: Vec::new(),
-        }
+        HighlightSpec { words: words.iter().map(|w| w.to_string()).collect(), phrases: Vec::new() }
     }
 
     #[test]
@@ -526,14 +474,7 @@ mod tests {
         let found: Vec<&str> = sentences(text).iter().map(|&(s, e)| &text[s..e]).collect();
         assert_eq!(
             found,
-            [
-                "第一句。",
-                "第二句！",
-                "“第三句？”",
-                "First one.",
-                "Version 3.6.3 ships;",
-                "done"
-            ]
+            ["第一句。", "第二句！", "“第三句？”", "First one.", "Version 3.6.3 ships;", "done"]
         );
     }
 
@@ -554,10 +495,7 @@ mod tests {
         let text = "Trade talks stalled. The trade war worries every war planner.";
         let phrase = HighlightSpec {
             words: HashSet::new(),
-            phrases: vec![PhraseSpec {
-                words: vec![(0, "trade".into()), (1, "war".into())],
-                slop: 0,
-            }],
+            phrases: vec![PhraseSpec { words: vec![(0, "trade".into()), (1, "war".into())], slop: 0 }],
         };
         let ranges = highlighter.match_ranges(text, &phrase);
         let marked: Vec<&str> = ranges.iter().map(|&(s, e)| &text[s..e]).collect();
@@ -569,33 +507,21 @@ mod tests {
         let analyzer = Analyzer::new();
         let mut highlighter = Highlighter::new(&analyzer);
         let text = "😀 開場白。臺灣半導體產業持續擴張，𡃁仔記也受惠。Tariffs rose.";
-        let fragments = highlighter.fragments(
-            text,
-            &spec(&["半导体", "tariff"]),
-            &SnippetOptions::default(),
-        );
+        let fragments = highlighter.fragments(text, &spec(&["半导体", "tariff"]), &SnippetOptions::default());
         assert_eq!(fragments.len(), 2);
         let utf16: Vec<u16> = text.encode_utf16().collect();
         let chars: Vec<char> = text.chars().collect();
         for fragment in &fragments {
-            for range in fragment
-                .highlights
-                .iter()
-                .chain(std::iter::once(&fragment.range))
-            {
+            for range in fragment.highlights.iter().chain(std::iter::once(&fragment.range)) {
                 let by_bytes = &text[range.byte[0]..range.byte[1]];
                 let by_chars: String = chars[range.char[0]..range.char[1]].iter().collect();
-                let by_utf16 = String::from_utf16(&utf16[range.utf16[0]..range.utf16[1]])
-                    .expect("utf-16 slice");
+                let by_utf16 =
+                    String::from_utf16(&utf16[range.utf16[0]..range.utf16[1]]).expect("utf-16 slice");
                 assert_eq!(by_bytes, by_chars);
                 assert_eq!(by_bytes, by_utf16);
             }
         }
-        assert!(
-            fragments[0].html.contains("<mark>半導體</mark>"),
-            "{}",
-            fragments[0].html
-        );
+        assert!(fragments[0].html.contains("<mark>半導體</mark>"), "{}", fragments[0].html);
         assert!(fragments[1].html.contains("<mark>Tariffs</mark>"));
     }
 
@@ -604,32 +530,19 @@ mod tests {
         let analyzer = Analyzer::new();
         let mut highlighter = Highlighter::new(&analyzer);
         let text = format!("{}目标词{}", "前".repeat(300), "后".repeat(300));
-        let options = SnippetOptions {
-            fragment_chars: 40,
-            ..SnippetOptions::default()
-        };
+        let options = SnippetOptions { fragment_chars: 40, ..SnippetOptions::default() };
         let fragments = highlighter.fragments(&text, &spec(&["目标"]), &options);
         assert_eq!(fragments[0].text.chars().count(), 40);
         assert!(fragments[0].html.starts_with('…') && fragments[0].html.ends_with('…'));
-        assert!(
-            fragments[0].html.contains("<mark>目标</mark>"),
-            "{}",
-            fragments[0].html
-        );
+        assert!(fragments[0].html.contains("<mark>目标</mark>"), "{}", fragments[0].html);
     }
 
     #[test]
     fn html_is_escaped() {
         let analyzer = Analyzer::new();
         let mut highlighter = Highlighter::new(&analyzer);
-        let highlighted = highlighter.highlight_all(
-            "AT&T <b>tariffs</b>",
-            &spec(&["tariff"]),
-            &SnippetOptions::default(),
-        );
-        assert_eq!(
-            highlighted.html,
-            "AT&amp;T &lt;b&gt;<mark>tariffs</mark>&lt;/b&gt;"
-        );
+        let highlighted =
+            highlighter.highlight_all("AT&T <b>tariffs</b>", &spec(&["tariff"]), &SnippetOptions::default());
+        assert_eq!(highlighted.html, "AT&amp;T &lt;b&gt;<mark>tariffs</mark>&lt;/b&gt;");
     }
 }

@@ -35,13 +35,8 @@ pub struct WriterSettings {
 impl Default for WriterSettings {
     /// As many threads as cores (up to 8) and 256 MiB.
     fn default() -> Self {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_THREADS);
-        WriterSettings {
-            threads,
-            memory_budget_bytes: 256 << 20,
-        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        WriterSettings { threads, memory_budget_bytes: 256 << 20 }
     }
 }
 
@@ -86,10 +81,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions {
-            on_error: OnError::Skip,
-            max_reported_errors: 100,
-        }
+        IngestOptions { on_error: OnError::Skip, max_reported_errors: 100 }
     }
 }
 
@@ -154,9 +146,7 @@ impl NewsWriter {
             .map_err(|error| match error {
                 TantivyError::LockFailure(..) => Error::IndexLocked(format!(
                     "the index at {} is locked by another writer; wait for it to finish",
-                    index
-                        .path()
-                        .map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
+                    index.path().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
                 )),
                 other => Error::Index(other),
             })?;
@@ -172,20 +162,16 @@ impl NewsWriter {
     /// was indexed under (detected when the article has none).
     pub fn upsert(&self, article: &Article) -> Result<Lang> {
         article.validate()?;
-        let lang = article
-            .lang
-            .unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
-        self.writer
-            .delete_term(Term::from_field_text(self.schema.id, &article.id));
-        self.writer
-            .add_document(self.schema.document(article, lang))?;
+        let lang =
+            article.lang.unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
+        self.writer.delete_term(Term::from_field_text(self.schema.id, &article.id));
+        self.writer.add_document(self.schema.document(article, lang))?;
         Ok(lang)
     }
 
     /// Deletes the article with `id` (nothing happens if there is none).
     pub fn delete(&self, id: &str) {
-        self.writer
-            .delete_term(Term::from_field_text(self.schema.id, id));
+        self.writer.delete_term(Term::from_field_text(self.schema.id, id));
     }
 
     /// Makes every change since the last commit durable and visible to searches.
@@ -259,7 +245,7 @@ impl NewsWriter {
                     }
                 }
             }
-            if lines % PROGRESS_EVERY == 0 {
+            if lines.is_multiple_of(PROGRESS_EVERY) {
                 progress(IngestProgress {
                     lines,
                     indexed: report.indexed,

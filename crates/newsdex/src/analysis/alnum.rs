@@ -43,10 +43,7 @@ pub(crate) fn parts(chars: &[char], out: &mut Vec<Part>) {
         match kind {
             PartKind::None => {
                 if let Some(begin) = start.take() {
-                    out.push(Part {
-                        start: begin,
-                        end: index,
-                    });
+                    out.push(Part { start: begin, end: index });
                 }
             }
             PartKind::Keep => {}
@@ -56,10 +53,7 @@ pub(crate) fn parts(chars: &[char], out: &mut Vec<Part>) {
                     (PartKind::Letter, PartKind::Digit) | (PartKind::Digit, PartKind::Letter)
                 );
                 if switches && let Some(begin) = start.take() {
-                    out.push(Part {
-                        start: begin,
-                        end: index,
-                    });
+                    out.push(Part { start: begin, end: index });
                 }
                 if start.is_none() {
                     start = Some(index);
@@ -71,10 +65,7 @@ pub(crate) fn parts(chars: &[char], out: &mut Vec<Part>) {
         }
     }
     if let Some(begin) = start {
-        out.push(Part {
-            start: begin,
-            end: chars.len(),
-        });
+        out.push(Part { start: begin, end: chars.len() });
     }
 }
 
@@ -102,9 +93,7 @@ fn part_kind(chars: &[char], index: usize) -> PartKind {
     let after = chars.get(index + 1).copied();
     match c {
         '\'' => PartKind::Keep,
-        '.' if before.is_some_and(char::is_numeric) && after.is_some_and(char::is_numeric) => {
-            PartKind::Keep
-        }
+        '.' if before.is_some_and(char::is_numeric) && after.is_some_and(char::is_numeric) => PartKind::Keep,
         '+' | '#' if chars[index..].iter().all(|&t| t == '+' || t == '#') => PartKind::Keep,
         _ => PartKind::None,
     }
@@ -159,10 +148,6 @@ mod tests {
         let chars: Vec<char> = "china's".chars().collect();
         assert_eq!(strip_possessive(&chars), 5);
         let chars: Vec<char> = "'s".chars().collect();
-        assert_eq!(
-            strip_possessive(&chars),
-            2,
-            "help: a bare 's is not a possessive"
-        );
+        assert_eq!(strip_possessive(&chars), 2, "help: a bare 's is not a possessive");
     }
 }

@@ -74,11 +74,7 @@ impl UserDictionary {
                     ),
                 });
             }
-            entries.push(DictionaryEntry {
-                word: word.to_string(),
-                frequency,
-                tag,
-            });
+            entries.push(DictionaryEntry { word: word.to_string(), frequency, tag });
         }
         let mut fingerprint = Fingerprint::new();
         for entry in &entries {
@@ -86,11 +82,7 @@ impl UserDictionary {
             fingerprint.write_u64(entry.frequency.map_or(u64::MAX, |f| f as u64));
             fingerprint.write_str(entry.tag.as_deref().unwrap_or(""));
         }
-        Ok(UserDictionary {
-            name: name.to_string(),
-            entries,
-            fingerprint: fingerprint.finish(),
-        })
+        Ok(UserDictionary { name: name.to_string(), entries, fingerprint: fingerprint.finish() })
     }
 
     /// Where the dictionary came from (a path or a name given to [`UserDictionary::parse`]).
@@ -150,14 +142,8 @@ impl ChineseSegmenter {
     /// for that dictionary.
     pub(crate) fn shared(dictionary: Option<&UserDictionary>) -> Arc<ChineseSegmenter> {
         let key = dictionary.map(UserDictionary::fingerprint);
-        let mut loaded = LOADED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(
-            loaded
-                .entry(key)
-                .or_insert_with(|| Arc::new(ChineseSegmenter::load(dictionary))),
-        )
+        let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(loaded.entry(key).or_insert_with(|| Arc::new(ChineseSegmenter::load(dictionary))))
     }
 
     fn load(dictionary: Option<&UserDictionary>) -> ChineseSegmenter {
@@ -200,9 +186,8 @@ mod tests {
 
     #[test]
     fn parses_jieba_format_with_line_numbered_errors() {
-        let dictionary =
-            UserDictionary::parse("test", "华星科技 2000 nt\n\n碳中和\n数字人民币 500\n")
-                .expect("valid dictionary");
+        let dictionary = UserDictionary::parse("test", "华星科技 2000 nt\n\n碳中和\n数字人民币 500\n")
+            .expect("valid dictionary");
         assert_eq!(dictionary.len(), 3);
         let error = UserDictionary::parse("bad.txt", "华星科技 2000 nt\n英伟达 many\n")
             .expect_err("a non-numeric frequency is an error");
@@ -217,11 +202,7 @@ mod tests {
         let a = UserDictionary::parse("a", "华星科技 2000 nt\n").expect("valid");
         let b = UserDictionary::parse("b", "华星科技 2000 nt\n").expect("valid");
         let c = UserDictionary::parse("c", "华星科技 2001 nt\n").expect("valid");
-        assert_eq!(
-            a.fingerprint(),
-            b.fingerprint(),
-            "help: the name must not change the hash"
-        );
+        assert_eq!(a.fingerprint(), b.fingerprint(), "help: the name must not change the hash");
         assert_ne!(a.fingerprint(), c.fingerprint());
     }
 
@@ -229,24 +210,14 @@ mod tests {
     fn user_words_are_segmented_whole_in_either_script() {
         let dictionary = UserDictionary::parse("test", "華星科技 2000 nt\n").expect("valid");
         let segmenter = ChineseSegmenter::shared(Some(&dictionary));
-        let words: Vec<&str> = segmenter
-            .cut("华星科技发布新品")
-            .iter()
-            .map(|t| t.word)
-            .collect();
-        assert_eq!(
-            words[0], "华星科技",
-            "help: Traditional entries must be folded before loading"
-        );
+        let words: Vec<&str> = segmenter.cut("华星科技发布新品").iter().map(|t| t.word).collect();
+        assert_eq!(words[0], "华星科技", "help: Traditional entries must be folded before loading");
     }
 
     #[test]
     fn segmenters_are_shared() {
         let first = ChineseSegmenter::shared(None);
         let second = ChineseSegmenter::shared(None);
-        assert!(
-            Arc::ptr_eq(&first, &second),
-            "help: jieba must load once per dictionary"
-        );
+        assert!(Arc::ptr_eq(&first, &second), "help: jieba must load once per dictionary");
     }
 }

@@ -35,8 +35,20 @@ const PHRASE_DEPENDENT: &str = "么乾俱吒噁彷徵於昇沈濛牴畫瞭薹藉
 /// Folds Traditional Han characters to Simplified, keeping character counts.
 pub(crate) struct ScriptFolder {
     converter: OpenCC,
-    /// `table[c - TABLE_START]` is the Simplified form of `c` (or `c` itself).
-    table: Vec<char>,
+    /// `table[c - TABLE_START]` is the Simplified form of `c` (or `c` itself), with
+    /// [`CONTEXT_DEPENDENT`] set when the run holding `c` must go through OpenCC.
+    table: Vec<u32>,
+}
+
+/// Flag in a table entry: the character's conversion depends on its phrase.
+const CONTEXT_DEPENDENT: u32 = 1 << 31;
+
+/// One character's folding: its context-free Simplified form, and whether the run holding
+/// it must be converted by OpenCC as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Folding {
+    pub(crate) folded: char,
+    pub(crate) context_dependent: bool,
 }
 
 static FOLDER: LazyLock<ScriptFolder> = LazyLock::new(ScriptFolder::build);
@@ -51,36 +63,47 @@ impl ScriptFolder {
         // The t2s configuration is compiled into ferrous-opencc; failing to load it is a
         // broken build, not a runtime condition.
         #[allow(clippy::expect_used)]
-        let converter = OpenCC::from_config(BuiltinConfig::T2s)
-            .expect("the embedded OpenCC t2s configuration loads");
+        let converter =
+            OpenCC::from_config(BuiltinConfig::T2s).expect("the embedded OpenCC t2s configuration loads");
         let mut table = Vec::with_capacity((TABLE_END - TABLE_START + 1) as usize);
         let mut buffer = [0u8; 4];
         for code in TABLE_START..=TABLE_END {
             let Some(original) = char::from_u32(code) else {
-                table.push('\u{FFFD}');
+                table.push(code);
                 continue;
             };
             let converted = converter.convert(original.encode_utf8(&mut buffer));
             let mut chars = converted.chars();
-            let folded = match (chars.next(), chars.next()) {
-                (Some(single), None) => single,
-                _ => original,
+            let (folded, context_dependent) = match (chars.next(), chars.next()) {
+                (Some(single), None) => (single, PHRASE_DEPENDENT.contains(original)),
+                // Not one character: let OpenCC handle every run holding it.
+                _ => (original, true),
             };
-            table.push(folded);
+            table.push(folded as u32 | if context_dependent { CONTEXT_DEPENDENT } else { 0 });
         }
         ScriptFolder { converter, table }
     }
 
-    /// The Simplified form of one character, without context. Characters outside the
-    /// table's range are returned unchanged.
+    /// How one character folds. Characters outside the table's range (Extension B and
+    /// beyond) are left to OpenCC.
     #[inline]
-    pub(crate) fn fold_char(&self, c: char) -> char {
+    pub(crate) fn folding(&self, c: char) -> Folding {
         let code = c as u32;
         if (TABLE_START..=TABLE_END).contains(&code) {
-            self.table[(code - TABLE_START) as usize]
+            let entry = self.table[(code - TABLE_START) as usize];
+            Folding {
+                folded: char::from_u32(entry & !CONTEXT_DEPENDENT).unwrap_or(c),
+                context_dependent: entry & CONTEXT_DEPENDENT != 0,
+            }
         } else {
-            c
+            Folding { folded: c, context_dependent: true }
         }
+    }
+
+    /// The Simplified form of one character, without context.
+    #[inline]
+    pub(crate) fn fold_char(&self, c: char) -> char {
+        self.folding(c).folded
     }
 
     /// Whether `c` is written differently in Simplified Chinese (a Traditional form).
@@ -93,23 +116,28 @@ impl ScriptFolder {
     /// many characters as the input.
     pub(crate) fn fold_run(&self, run: &str, out: &mut String) {
         out.clear();
-        let needs_converter = run.chars().any(|c| {
-            !(TABLE_START..=TABLE_END).contains(&(c as u32)) || PHRASE_DEPENDENT.contains(c)
-        });
-        if needs_converter {
-            let converted = self.converter.convert(run);
-            if converted.chars().count() == run.chars().count() {
-                out.push_str(&converted);
-                return;
-            }
-            // OpenCC's t2s never changes lengths today; if a future table does, fall back
-            // to the per-character table so the offset map stays exact.
-            tracing::debug!(
-                run,
-                "OpenCC changed the length of a run; folding per character"
-            );
+        let mut context_dependent = false;
+        for c in run.chars() {
+            let folding = self.folding(c);
+            context_dependent |= folding.context_dependent;
+            out.push(folding.folded);
         }
-        out.extend(run.chars().map(|c| self.fold_char(c)));
+        if context_dependent {
+            self.convert_run(run, out);
+        }
+    }
+
+    /// Converts a run with OpenCC itself into `out`, for runs holding a
+    /// context-dependent character; `out` already holds the per-character folding, kept
+    /// if OpenCC ever changes the run's length (so the offset map stays exact).
+    pub(crate) fn convert_run(&self, run: &str, out: &mut String) {
+        let converted = self.converter.convert(run);
+        if converted.chars().count() == run.chars().count() {
+            out.clear();
+            out.push_str(&converted);
+        } else {
+            tracing::debug!(run, "OpenCC changed the length of a run; folding per character");
+        }
     }
 }
 
@@ -161,11 +189,7 @@ mod tests {
             assert!(!sample.chars().any(|c| PHRASE_DEPENDENT.contains(c)));
             let mut fast = String::new();
             folder.fold_run(sample, &mut fast);
-            assert_eq!(
-                fast,
-                folder.converter.convert(sample),
-                "help: table disagrees on {sample}"
-            );
+            assert_eq!(fast, folder.converter.convert(sample), "help: table disagrees on {sample}");
         }
     }
 }

@@ -114,21 +114,13 @@ mod tests {
 
     #[test]
     fn full_width_folds_to_half_width_lowercase() {
-        assert_eq!(
-            normalized("ＡＩ１２３"),
-            "ai123",
-            "help: full-width ASCII must map by offset"
-        );
+        assert_eq!(normalized("ＡＩ１２３"), "ai123", "help: full-width ASCII must map by offset");
         assert_eq!(normalized("Ｇ２０峰会"), "g20峰会");
     }
 
     #[test]
     fn compatibility_forms_are_folded() {
-        assert_eq!(
-            normalized("ﬁve"),
-            "five",
-            "help: NFKC must expand the fi ligature"
-        );
+        assert_eq!(normalized("ﬁve"), "five", "help: NFKC must expand the fi ligature");
         assert_eq!(normalized("①"), "1");
         // A CJK compatibility ideograph folds to its unified form.
         assert_eq!(normalized("\u{F900}"), "\u{8C48}");

@@ -44,11 +44,7 @@ impl Tokenizer for NewsTokenizer {
             &mut |_| true,
         );
         self.token.reset();
-        NewsTokenStream {
-            tokens: &self.tokens,
-            next: 0,
-            token: &mut self.token,
-        }
+        NewsTokenStream { tokens: &self.tokens, next: 0, token: &mut self.token }
     }
 }
 

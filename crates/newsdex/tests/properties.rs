@@ -1,0 +1,97 @@
+//! Property tests of the analyzer and the query parser over arbitrary mixed text.
+
+use newsdex::{AnalysisMode, Analyzer, SearchRequest};
+use proptest::prelude::*;
+
+/// Characters that exercise every path: ASCII, CJK in both scripts, full-width forms,
+/// punctuation of both languages, connectors, emoji, Extension B, combining marks.
+fn mixed_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => proptest::char::range('a', 'z'),
+        2 => proptest::char::range('A', 'Z'),
+        2 => proptest::char::range('0', '9'),
+        6 => proptest::sample::select("的是在了华为发布手机臺灣半導體產業南京市长江大桥經濟學家瞭解藉由回覆乾隆".chars().collect::<Vec<_>>()),
+        2 => proptest::char::range('\u{4E00}', '\u{9FFF}'),
+        2 => proptest::char::range('\u{FF01}', '\u{FF5E}'),
+        2 => proptest::sample::select(vec![' ', '\n', '\t', '\u{3000}', '。', '，', '！', '？', '、', '「', '」', '.', ',', '!', '?', '-', '\'', '’', '+', '#', '&', '/', '_', '"']),
+        1 => proptest::sample::select(vec!['😀', '𠀀', '𡃁', 'é', '\u{0301}', 'ﬁ', '①', '㈱', 'İ', 'ß', '\u{FEFF}', '\0']),
+        1 => any::<char>(),
+    ]
+}
+
+fn mixed_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(mixed_char(), 0..120).prop_map(|chars| chars.into_iter().collect())
+}
+
+/// Half-width printable ASCII turned into its full-width form (the rest unchanged).
+fn to_full_width(text: &str) -> String {
+    text.chars()
+        .map(|c| if ('!'..='~').contains(&c) { char::from_u32(c as u32 + 0xFEE0).unwrap_or(c) } else { c })
+        .collect()
+}
+
+fn analyzer() -> &'static Analyzer {
+    static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+    ANALYZER.get_or_init(Analyzer::new)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tokens_slice_the_original_on_char_boundaries(text in mixed_text()) {
+        for mode in [AnalysisMode::Index, AnalysisMode::Query] {
+            for token in analyzer().analyze(&text, mode) {
+                prop_assert!(token.offset_from < token.offset_to, "empty range {token:?}");
+                prop_assert!(text.is_char_boundary(token.offset_from) && text.is_char_boundary(token.offset_to));
+                prop_assert!(text.get(token.offset_from..token.offset_to).is_some());
+                prop_assert!(!token.text.is_empty());
+                prop_assert!(!token.text.chars().any(char::is_whitespace), "whitespace in {token:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn positions_never_decrease(text in mixed_text()) {
+        for mode in [AnalysisMode::Index, AnalysisMode::Query] {
+            let tokens = analyzer().analyze(&text, mode);
+            for pair in tokens.windows(2) {
+                prop_assert!(pair[0].position <= pair[1].position, "{:?} then {:?}", pair[0], pair[1]);
+            }
+        }
+    }
+
+    #[test]
+    fn full_width_and_half_width_give_the_same_tokens(text in mixed_text()) {
+        let full = to_full_width(&text);
+        for mode in [AnalysisMode::Index, AnalysisMode::Query] {
+            let half_texts: Vec<String> = analyzer().analyze(&text, mode).into_iter().map(|t| t.text).collect();
+            let full_texts: Vec<String> = analyzer().analyze(&full, mode).into_iter().map(|t| t.text).collect();
+            prop_assert_eq!(half_texts, full_texts);
+        }
+    }
+
+    #[test]
+    fn query_words_are_index_words(text in mixed_text()) {
+        // Every word a query produces is also produced when indexing the same text, so a
+        // document always matches a query made of its own text.
+        let indexed: std::collections::HashSet<String> =
+            analyzer().analyze(&text, AnalysisMode::Index).into_iter().map(|t| t.text).collect();
+        for token in analyzer().analyze(&text, AnalysisMode::Query) {
+            prop_assert!(indexed.contains(&token.text), "query word {:?} not indexed", token.text);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_query_searches_or_fails_as_the_callers_error(query in mixed_text()) {
+        let index = crate::support::sample_index();
+        match index.search(&SearchRequest::new(query.clone())) {
+            Ok(response) => prop_assert!(response.hits.len() <= 10),
+            Err(error) => prop_assert!(error.is_user_error(), "{query:?}: {error}"),
+        }
+    }
+}

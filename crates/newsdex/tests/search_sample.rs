@@ -1,0 +1,96 @@
+//! Real outcomes on the sample corpus: the right article first, highlights in place.
+
+use newsdex::{SearchRequest, SearchResponse};
+
+use crate::support::sample_index;
+
+fn search(query: &str) -> SearchResponse {
+    sample_index().search(&SearchRequest::new(query)).unwrap_or_else(|error| panic!("{query}: {error}"))
+}
+
+fn ids(response: &SearchResponse) -> Vec<&str> {
+    response.hits.iter().map(|hit| hit.id.as_str()).collect()
+}
+
+#[test]
+fn simplified_query_finds_the_right_article_first() {
+    let response = search("南京市长江大桥");
+    assert_eq!(ids(&response).first(), Some(&"hans-cult-0001"));
+    assert!(response.hits[0].snippet.contains("<mark>南京市长江大桥</mark>"), "{}", response.hits[0].snippet);
+}
+
+#[test]
+fn a_sub_word_finds_its_long_word() {
+    let response = search("大桥");
+    assert_eq!(ids(&response), ["hans-cult-0001"], "help: 大桥 must be indexed inside 长江大桥");
+}
+
+#[test]
+fn english_plural_finds_the_singular_and_the_reverse() {
+    let singular = search("tariff");
+    assert!(ids(&singular).contains(&"en-trade-0001"), "help: en-trade-0001 only says 'tariffs'");
+    let hit = singular.hits.iter().find(|hit| hit.id == "en-trade-0001").expect("hit");
+    assert!(hit.snippet.contains("<mark>tariffs</mark>") || hit.title_html.contains("<mark>Tariffs</mark>"));
+    let plural = search("tariffs");
+    assert!(ids(&plural).contains(&"en-trade-0002"), "help: en-trade-0002 says 'tariff'");
+}
+
+#[test]
+fn mixed_chinese_and_model_name_finds_the_article_with_both() {
+    let response = search("华为 Mate 70");
+    assert_eq!(ids(&response).first(), Some(&"hans-tech-0001"));
+    let response = search("iPhone15 销量");
+    assert_eq!(ids(&response).first(), Some(&"hans-tech-0002"));
+}
+
+#[test]
+fn scripts_find_each_other() {
+    let traditional = search("台湾半导体产业");
+    assert_eq!(
+        ids(&traditional).first(),
+        Some(&"hant-tech-0001"),
+        "help: a Simplified query must find zh-Hant"
+    );
+    let hit = &traditional.hits[0];
+    assert!(
+        hit.snippet.contains("<mark>臺灣半導體產業</mark>"),
+        "help: highlights stay in the article's script: {}",
+        hit.snippet
+    );
+    let simplified = search("電動車");
+    assert!(ids(&simplified).contains(&"hans-tech-0010"), "help: a Traditional query must find zh-Hans");
+}
+
+#[test]
+fn snippets_are_slices_of_the_stored_body() {
+    let response = search("疫苗");
+    assert!(!response.hits.is_empty());
+    for hit in &response.hits {
+        let article = sample_index().get(&hit.id).expect("get").expect("stored");
+        for fragment in &hit.fragments {
+            assert_eq!(&article.body[fragment.range.byte[0]..fragment.range.byte[1]], fragment.text);
+            for highlight in &fragment.highlights {
+                let marked = &article.body[highlight.byte[0]..highlight.byte[1]];
+                assert!(
+                    fragment.html.contains(&format!("<mark>{marked}</mark>")),
+                    "{marked} in {}",
+                    fragment.html
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn phrases_do_not_match_across_a_sentence_break() {
+    assert!(ids(&search("\"举行经济学家\"")).is_empty(), "help: 举行。经济学家 touch only across 。");
+    assert!(ids(&search("举行 经济学家")).contains(&"hans-econ-0001"), "help: as two words they do match");
+}
+
+#[test]
+fn slop_phrases_match_words_apart() {
+    let exact = search("\"游客 拍照\"");
+    assert!(!ids(&exact).contains(&"hans-cult-0001"), "help: the words are not adjacent");
+    let sloppy = search("\"游客 拍照\"~5");
+    assert!(ids(&sloppy).contains(&"hans-cult-0001"), "help: within 5 moves they match");
+}

@@ -1,0 +1,196 @@
+//! `newsdex index`: build or update an index from JSON Lines.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use newsdex::{Analyzer, IngestOptions, IngestReport, NewsIndex, OnError, WriterSettings};
+use serde::Serialize;
+
+use crate::progress::Progress;
+
+#[derive(Args)]
+pub struct IndexArgs {
+    /// The index directory (created if it does not exist).
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// JSON Lines files of articles; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE.jsonl")]
+    files: Vec<PathBuf>,
+    /// What to do with a malformed line: skip it (and report it) or index nothing.
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
+    on_error: OnErrorArg,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// A jieba user dictionary (for a new index; an existing one is checked against it).
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
+    user_dict: Option<PathBuf>,
+    /// Indexing threads (default: one per core, up to 8).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// The writer's memory budget in MiB, shared by the threads (default 256).
+    #[arg(long, value_name = "MB")]
+    memory_mb: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnErrorArg {
+    Skip,
+    Fail,
+}
+
+/// The summary printed after a build.
+#[derive(Serialize)]
+pub struct IndexSummary {
+    pub indexed: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub input_bytes: u64,
+    pub input_mb: f64,
+    pub seconds: f64,
+    pub articles_per_second: f64,
+    pub mb_per_second: f64,
+    pub index_bytes: u64,
+    pub articles_in_index: u64,
+    pub errors: Vec<FileLineError>,
+}
+
+/// A rejected line, with its file.
+#[derive(Serialize)]
+pub struct FileLineError {
+    pub file: String,
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub message: String,
+}
+
+pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
+    let settings = writer_settings(args.threads, args.memory_mb);
+    let index = open_or_create(&args.index, args.user_dict.as_deref())?;
+    let options = IngestOptions {
+        on_error: match args.on_error {
+            OnErrorArg::Skip => OnError::Skip,
+            OnErrorArg::Fail => OnError::Fail,
+        },
+        ..IngestOptions::default()
+    };
+    let started = Instant::now();
+    let (report, errors) = ingest_files(&index, &args.files, settings, &options, args.json)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = IndexSummary {
+        indexed: report.indexed,
+        rejected: report.rejected,
+        duplicates: report.duplicates,
+        input_bytes: report.input_bytes,
+        input_mb: report.input_bytes as f64 / 1e6,
+        seconds,
+        articles_per_second: report.indexed as f64 / seconds.max(1e-9),
+        mb_per_second: report.input_bytes as f64 / 1e6 / seconds.max(1e-9),
+        index_bytes: super::directory_size(&args.index),
+        articles_in_index: index.num_articles(),
+        errors,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print_summary(&summary, &args.index);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writer settings from the flags, defaults for what is not given.
+pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> WriterSettings {
+    let defaults = WriterSettings::default();
+    WriterSettings {
+        threads: threads.unwrap_or(defaults.threads),
+        memory_budget_bytes: memory_mb.map_or(defaults.memory_budget_bytes, |mb| mb << 20),
+    }
+}
+
+/// Opens the index in `path`, or creates it with `--user-dict`'s analyzer.
+fn open_or_create(path: &Path, user_dict: Option<&Path>) -> anyhow::Result<NewsIndex> {
+    if path.join("meta.json").exists() {
+        return super::open_index(path, user_dict);
+    }
+    let analyzer = super::analyzer_from(user_dict)?.unwrap_or_else(Analyzer::new);
+    NewsIndex::create(path, analyzer).with_context(|| format!("cannot create an index at {}", path.display()))
+}
+
+/// Ingests every file with one writer and commits once at the end.
+pub fn ingest_files(
+    index: &NewsIndex,
+    files: &[PathBuf],
+    settings: WriterSettings,
+    options: &IngestOptions,
+    quiet: bool,
+) -> anyhow::Result<(IngestReport, Vec<FileLineError>)> {
+    let mut writer = index.writer(settings).context("cannot open the index for writing")?;
+    let total_bytes = files
+        .iter()
+        .map(
+            |file| if file.as_os_str() == "-" { None } else { std::fs::metadata(file).ok().map(|m| m.len()) },
+        )
+        .sum::<Option<u64>>();
+    let mut progress = Progress::new(total_bytes, quiet);
+    let mut report = IngestReport::default();
+    let mut errors = Vec::new();
+    for file in files {
+        let name = file.display().to_string();
+        let input: Box<dyn BufRead> = if file.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let opened = File::open(file).with_context(|| format!("cannot open {name}"))?;
+            Box::new(BufReader::with_capacity(1 << 20, opened))
+        };
+        let bytes_before = report.input_bytes;
+        let indexed_before = report.indexed;
+        let file_report = writer
+            .ingest_jsonl(input, options, &mut |step| {
+                progress.update(bytes_before + step.input_bytes, indexed_before + step.indexed);
+            })
+            .with_context(|| {
+                format!("{name}: nothing was indexed (--on-error fail stops at the first bad line)")
+            })?;
+        errors.extend(file_report.errors.iter().map(|error| FileLineError {
+            file: name.clone(),
+            line: error.line,
+            id: error.id.clone(),
+            message: error.message.clone(),
+        }));
+        report.merge(file_report, options.max_reported_errors);
+    }
+    writer.commit().context("cannot commit the index")?;
+    writer.finish().context("cannot finish merging segments")?;
+    progress.finish();
+    errors.truncate(options.max_reported_errors);
+    Ok((report, errors))
+}
+
+fn print_summary(summary: &IndexSummary, path: &Path) {
+    for error in &summary.errors {
+        eprintln!("{}: line {}: {}", error.file, error.line, error.message);
+    }
+    if summary.rejected as usize > summary.errors.len() {
+        eprintln!("… and {} more rejected lines", summary.rejected as usize - summary.errors.len());
+    }
+    println!("index:      {}", path.display());
+    println!(
+        "indexed:    {} articles ({} duplicate ids, last one kept)",
+        summary.indexed, summary.duplicates
+    );
+    println!("rejected:   {} lines", summary.rejected);
+    println!("input:      {:.2} MB", summary.input_mb);
+    println!("time:       {:.2} s", summary.seconds);
+    println!("throughput: {:.0} articles/s, {:.2} MB/s", summary.articles_per_second, summary.mb_per_second);
+    println!(
+        "index size: {:.2} MB ({} articles)",
+        summary.index_bytes as f64 / 1e6,
+        summary.articles_in_index
+    );
+}

@@ -1,0 +1,114 @@
+//! `newsdex search`: ranked hits from the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Hits to show.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Only these languages (zh-Hans, zh-Hant, en); repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    lang: Vec<Lang>,
+    /// Only these sources; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    source: Vec<String>,
+    /// Only these categories; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    category: Vec<String>,
+    /// Only articles published on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    from: Option<ArticleDate>,
+    /// Only articles published on or before this date.
+    #[arg(long)]
+    to: Option<ArticleDate>,
+    /// Newest first instead of best match first.
+    #[arg(long)]
+    sort_by_date: bool,
+    /// Count matches per language, source, category and month.
+    #[arg(long)]
+    facets: bool,
+    /// Print exactly the HTTP search response (JSON).
+    #[arg(long)]
+    json: bool,
+    /// A jieba user dictionary the index must have been built with.
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
+    user_dict: Option<PathBuf>,
+    /// The query: words, "phrases"~slop, -exclusion, OR, title:/body: prefixes.
+    query: String,
+}
+
+pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let index = super::open_index(&args.index, args.user_dict.as_deref())?;
+    let request = SearchRequest {
+        query: args.query,
+        limit: args.limit,
+        offset: args.offset,
+        lang: args.lang,
+        source: args.source,
+        category: args.category,
+        from: args.from,
+        to: args.to,
+        sort: if args.sort_by_date { SortOrder::Date } else { SortOrder::Relevance },
+        facets: args.facets,
+        ..SearchRequest::default()
+    };
+    let response = index.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&response)?);
+    } else {
+        print_hits(&response);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Hits for a terminal: matches in bold when stdout is a terminal, in `[brackets]` otherwise.
+fn print_hits(response: &SearchResponse) {
+    use std::io::IsTerminal;
+    let (open, close) = if std::io::stdout().is_terminal() { ("\x1b[1m", "\x1b[0m") } else { ("[", "]") };
+    let plain = |html: &str| {
+        html.replace("<mark>", open)
+            .replace("</mark>", close)
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    println!("{} matching articles ({} ms)", response.total, response.took_ms);
+    for note in &response.applied.notes {
+        println!("note: {note}");
+    }
+    for (rank, hit) in response.hits.iter().enumerate() {
+        let date = hit.date.map(|d| d.to_string()).unwrap_or_default();
+        let lang = hit.lang.map(|l| l.to_string()).unwrap_or_default();
+        println!();
+        println!("{:>3}. {}  ({:.2})", response.applied.offset + rank + 1, plain(&hit.title_html), hit.score);
+        println!("     {} · {} · {} · {}", hit.id, lang, hit.source.as_deref().unwrap_or(""), date);
+        if !hit.snippet.is_empty() {
+            println!("     {}", plain(&hit.snippet).replace('\n', " "));
+        }
+    }
+    if let Some(facets) = &response.facets {
+        println!();
+        for (name, counts) in [
+            ("lang", &facets.lang),
+            ("source", &facets.source),
+            ("category", &facets.category),
+            ("month", &facets.month),
+        ] {
+            let shown: Vec<String> = counts.iter().map(|c| format!("{} ({})", c.value, c.count)).collect();
+            println!("{name}: {}", shown.join(", "));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Progress for long builds: a bar on a terminal, periodic plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How often plain progress lines are printed when stderr is not a terminal.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+/// Reports bytes and articles processed, to stderr.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    last_line: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    /// Progress over `total_bytes` of input (`None` when unknown, as on stdin). `quiet`
+    /// silences the plain lines (for `--json`).
+    pub fn new(total_bytes: Option<u64>, quiet: bool) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = match total_bytes {
+                Some(total) => ProgressBar::new(total),
+                None => ProgressBar::new_spinner(),
+            };
+            let template = if total_bytes.is_some() {
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}) {msg}"
+            } else {
+                "{spinner} [{elapsed_precise}] {bytes} ({bytes_per_sec}) {msg}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let now = Instant::now();
+        Progress { bar, started: now, last_line: now, quiet }
+    }
+
+    /// Records that `bytes` of input have been read in total and `articles` indexed.
+    pub fn update(&mut self, bytes: u64, articles: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(bytes);
+            bar.set_message(format!("{articles} articles"));
+            return;
+        }
+        if self.quiet || self.last_line.elapsed() < PLAIN_EVERY {
+            return;
+        }
+        self.last_line = Instant::now();
+        let seconds = self.started.elapsed().as_secs_f64();
+        eprintln!(
+            "progress: {articles} articles, {:.1} MB in {seconds:.0} s ({:.0} articles/s)",
+            bytes as f64 / 1e6,
+            articles as f64 / seconds.max(1e-9)
+        );
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
