@@ -73,8 +73,8 @@ mod snippet;
 mod writer;
 
 pub use crate::analysis::{
-    ANALYZER_VERSION, AnalysisMode, Analyzer, AnalyzerIdentity, NewsTokenStream, NewsTokenizer,
-    SENTENCE_POSITION_GAP, Token, TokenKind, UserDictionary,
+    ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerIdentity, NewsTokenStream,
+    NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
 pub use crate::error::{Error, Result};

@@ -174,9 +174,10 @@ impl ChineseSegmenter {
         self.jieba.cut(run, true)
     }
 
-    /// Whether `word` (folded) is in the dictionary.
-    pub(crate) fn has_word(&self, word: &str) -> bool {
-        self.jieba.has_word(word)
+    /// Search segmentation: each precise word of `run`, preceded by the 2- and
+    /// 3-character dictionary words inside it.
+    pub(crate) fn cut_for_search<'a>(&self, run: &'a str) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut_for_search(run, true)
     }
 }
 

@@ -12,9 +12,9 @@
 //!
 //! Running OpenCC over every run would cost more than segmentation itself, so the folder
 //! keeps a dense per-character table built from OpenCC at start-up and asks OpenCC only
-//! for the runs whose result can depend on context: runs holding one of the characters
-//! that some TSPhrases entry converts differently from TSCharacters (`瞭解` → `了解` while
-//! `瞭` alone stays), and runs holding characters outside the table's range.
+//! about the neighbourhood of characters whose result can depend on context: the
+//! characters that some TSPhrases entry converts differently from TSCharacters (`瞭解` →
+//! `了解` while `瞭` alone stays), and characters outside the table's range.
 
 use std::sync::LazyLock;
 
@@ -31,6 +31,10 @@ const TABLE_END: u32 = 0x9FFF;
 /// one of them is converted by OpenCC as a whole. `phrase_dependent_characters_are_complete`
 /// checks the fast path against OpenCC on real text.
 const PHRASE_DEPENDENT: &str = "么乾俱吒噁彷徵於昇沈濛牴畫瞭薹藉衹覆鉅鍊鍾麼麽";
+
+/// The longest key of OpenCC's t2s dictionaries, in characters: how far a phrase can
+/// reach from a context-dependent character.
+const LONGEST_PHRASE: usize = 14;
 
 /// Folds Traditional Han characters to Simplified, keeping character counts.
 pub(crate) struct ScriptFolder {
@@ -100,6 +104,13 @@ impl ScriptFolder {
         }
     }
 
+    /// Whether the character with this code point (in the table's range) folds to itself
+    /// whatever its context: the common case, checked without decoding an entry.
+    #[inline]
+    pub(crate) fn folds_to_itself(&self, code: u32) -> bool {
+        code.checked_sub(TABLE_START).and_then(|index| self.table.get(index as usize)) == Some(&code)
+    }
+
     /// The Simplified form of one character, without context.
     #[inline]
     pub(crate) fn fold_char(&self, c: char) -> char {
@@ -124,6 +135,44 @@ impl ScriptFolder {
         }
         if context_dependent {
             self.convert_run(run, out);
+        }
+    }
+
+    /// Refolds the neighbourhoods of the context-dependent characters of a run with OpenCC.
+    /// `run` is the run before folding, `flagged` the indices of its context-dependent
+    /// characters (ascending), `folded` its per-character folding, overwritten in place.
+    /// Each neighbourhood reaches as far as the longest OpenCC phrase, so any phrase
+    /// covering a flagged character is seen whole.
+    pub(crate) fn refold_in_context(&self, run: &[char], flagged: &[usize], folded: &mut [char]) {
+        debug_assert_eq!(run.len(), folded.len());
+        let mut window: Option<(usize, usize)> = None;
+        let mut text = String::new();
+        let mut convert = |(from, to): (usize, usize)| {
+            text.clear();
+            text.extend(&run[from..to]);
+            let converted = self.converter.convert(&text);
+            if converted.chars().count() == to - from {
+                for (slot, c) in folded[from..to].iter_mut().zip(converted.chars()) {
+                    *slot = c;
+                }
+            } else {
+                tracing::debug!(text, "OpenCC changed the length of a run; folding per character");
+            }
+        };
+        for &index in flagged {
+            let from = index.saturating_sub(LONGEST_PHRASE - 1);
+            let to = (index + LONGEST_PHRASE).min(run.len());
+            window = match window {
+                Some((start, end)) if from <= end => Some((start, to.max(end))),
+                Some(previous) => {
+                    convert(previous);
+                    Some((from, to))
+                }
+                None => Some((from, to)),
+            };
+        }
+        if let Some(last) = window {
+            convert(last);
         }
     }
 
@@ -165,6 +214,30 @@ mod tests {
         ];
         for (input, expected) in table {
             assert_eq!(fold(input), expected, "help: t2s folding of {input}");
+        }
+    }
+
+    #[test]
+    fn refolding_in_context_agrees_with_opencc() {
+        let folder = ScriptFolder::shared();
+        let runs = [
+            "臺灣的半導體產業藉由政府補助擴大規模業者回覆記者提問時表示瞭解市場需求",
+            "乾隆皇帝的乾坤一擲反覆思量後沈默不語著名學者於會議中徵詢意見",
+            "位於臺北的公司於今年瞭望未來並藉此機會擴大投資計畫",
+        ];
+        for run in runs {
+            let chars: Vec<char> = run.chars().collect();
+            let mut folded: Vec<char> = chars.iter().map(|&c| folder.fold_char(c)).collect();
+            let flagged: Vec<usize> = chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| folder.folding(**c).context_dependent)
+                .map(|(i, _)| i)
+                .collect();
+            assert!(!flagged.is_empty(), "help: {run} should hold context-dependent characters");
+            folder.refold_in_context(&chars, &flagged, &mut folded);
+            let refolded: String = folded.into_iter().collect();
+            assert_eq!(refolded, folder.converter.convert(run), "help: windows must see whole phrases");
         }
     }
 

@@ -53,6 +53,12 @@ pub(crate) fn normalize_char(original: char, mut emit: impl FnMut(char)) {
         emit('\'');
         return;
     }
+    // Common CJK and typographic punctuation (、「」…, — “ ” ·) is its own NFKC form and
+    // has no case: skip the general path.
+    if (0x3001..=0x3035).contains(&code) || matches!(code, 0x2013 | 0x2014 | 0x201C | 0x201D | 0xB7) {
+        emit(original);
+        return;
+    }
     if is_combining_mark(original) {
         emit(original);
         return;
@@ -81,6 +87,9 @@ pub(crate) fn classify(normalized: char) -> CharClass {
     }
     match normalized {
         '。' | '｡' | '\u{2029}' => CharClass::SentenceEnd,
+        '\u{3001}' | '\u{3003}' | '\u{3004}' | '\u{3006}' | '\u{3008}'..='\u{3020}' | '\u{3030}' => {
+            CharClass::Separator
+        }
         _ if normalized.is_alphanumeric() => CharClass::Alnum,
         _ => CharClass::Separator,
     }
