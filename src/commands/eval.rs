@@ -1,12 +1,16 @@
 //! `newsdex eval`: measure analysis and search quality.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use newsdex::{Analyzer, Segmentation, SegmentationScore, score_segmentation};
+use newsdex::{
+    Analyzer, JsonlReader, KnownItemOptions, KnownItemQuery, RankingConfig, SearchRequest, Segmentation,
+    SegmentationScore, build_known_items, score_retrieval, score_segmentation,
+};
 use serde::Serialize;
 
 #[derive(Args)]
@@ -19,6 +23,70 @@ pub struct EvalArgs {
 enum EvalCommand {
     /// Word segmentation against gold data (SIGHAN bakeoff format): precision, recall, F1.
     Segmentation(SegmentationArgs),
+    /// Ranked retrieval against judgements: MRR@10, Recall@10, nDCG@10.
+    Search(SearchEvalArgs),
+    /// Draw a known-item test set from a JSONL corpus: headlines become queries.
+    KnownItems(KnownItemsArgs),
+}
+
+#[derive(Args)]
+struct SearchEvalArgs {
+    /// The index to search.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Queries: `query-id<TAB>query` per line.
+    #[arg(long, value_name = "Q.tsv")]
+    queries: PathBuf,
+    /// Judgements: `query-id<TAB>article-id<TAB>grade` per line (TREC's
+    /// `query-id 0 article-id grade` also works).
+    #[arg(long, value_name = "R.tsv")]
+    qrels: PathBuf,
+    /// BM25 multiplier for titles.
+    #[arg(long)]
+    title_boost: Option<f32>,
+    /// BM25 multiplier for bodies.
+    #[arg(long)]
+    body_boost: Option<f32>,
+    /// Multiplier of the bonus for query words found side by side (0: none).
+    #[arg(long)]
+    proximity_boost: Option<f32>,
+    /// Do not fall back to any word when no article has every word.
+    #[arg(long)]
+    no_fallback: bool,
+    /// Print the scores as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct KnownItemsArgs {
+    /// The corpus: JSON Lines articles with headlines.
+    #[arg(long, value_name = "FILE")]
+    corpus: PathBuf,
+    /// Directory to write `articles.jsonl`, `queries.tsv` and `qrels.tsv` into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Queries to draw.
+    #[arg(long, default_value_t = 300)]
+    queries: usize,
+    /// Articles to keep for the index.
+    #[arg(long, default_value_t = 20_000)]
+    documents: usize,
+    /// `title`: whole headlines, headlines left out of the index; `title-words`: about
+    /// half of a headline's words, headlines indexed; `lead-words`: up to six words of
+    /// the first sentence, headlines indexed.
+    #[arg(long, value_enum, default_value_t = QueryMode::Title)]
+    mode: QueryMode,
+    /// Seed of the draw.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum QueryMode {
+    Title,
+    TitleWords,
+    LeadWords,
 }
 
 #[derive(Args)]
@@ -62,7 +130,125 @@ struct SetScores {
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         EvalCommand::Segmentation(args) => segmentation(args),
+        EvalCommand::Search(args) => search(args),
+        EvalCommand::KnownItems(args) => known_items(args),
     }
+}
+
+fn search(args: SearchEvalArgs) -> anyhow::Result<ExitCode> {
+    let mut index = super::open_index(&args.index, None)?;
+    let defaults = RankingConfig::default();
+    let ranking = RankingConfig {
+        title_boost: args.title_boost.unwrap_or(defaults.title_boost),
+        body_boost: args.body_boost.unwrap_or(defaults.body_boost),
+        proximity_boost: args.proximity_boost.unwrap_or(defaults.proximity_boost),
+        relax_when_nothing_matches: !args.no_fallback,
+    };
+    index.set_ranking(ranking);
+    let queries = read(&args.queries)?;
+    let mut judgements: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    for (number, line) in read(&args.qrels)?.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (query, article, grade) = match fields.as_slice() {
+            [query, article, grade] => (query, article, grade),
+            [query, _, article, grade] => (query, article, grade),
+            [] => continue,
+            _ => anyhow::bail!(
+                "{} line {}: expected query-id, article-id and grade",
+                args.qrels.display(),
+                number + 1
+            ),
+        };
+        let grade: u32 = grade.parse().with_context(|| {
+            format!("{} line {}: grade {grade:?} is not a number", args.qrels.display(), number + 1)
+        })?;
+        judgements.entry(query.to_string()).or_default().insert(article.to_string(), grade);
+    }
+    let mut runs = HashMap::new();
+    let mut failed = 0;
+    for (number, line) in queries.lines().enumerate() {
+        let Some((id, query)) = line.split_once('\t') else {
+            anyhow::bail!("{} line {}: expected query-id<TAB>query", args.queries.display(), number + 1);
+        };
+        match index.search(&SearchRequest { limit: 10, ..SearchRequest::new(query) }) {
+            Ok(response) => {
+                runs.insert(id.to_string(), response.hits.into_iter().map(|hit| hit.id).collect());
+            }
+            Err(error) if error.is_user_error() => failed += 1,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let score = score_retrieval(&runs, &judgements);
+    if args.json {
+        let output =
+            serde_json::json!({ "score": score, "ranking": ranking, "unsearchable_queries": failed });
+        println!("{}", serde_json::to_string(&output)?);
+    } else {
+        println!("queries:     {} ({failed} with nothing searchable)", score.queries);
+        println!("MRR@10:      {:.4}", score.mrr_at_10);
+        println!("Recall@10:   {:.4}", score.recall_at_10);
+        println!("nDCG@10:     {:.4}", score.ndcg_at_10);
+        println!(
+            "ranking:     title ×{} body ×{} proximity ×{} fallback {}",
+            ranking.title_boost,
+            ranking.body_boost,
+            ranking.proximity_boost,
+            if ranking.relax_when_nothing_matches { "on" } else { "off" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn known_items(args: KnownItemsArgs) -> anyhow::Result<ExitCode> {
+    let file = std::fs::File::open(&args.corpus)
+        .with_context(|| format!("cannot open {}", args.corpus.display()))?;
+    let mut articles = Vec::new();
+    for record in JsonlReader::new(std::io::BufReader::new(file)) {
+        if let Ok(article) = record?.article {
+            articles.push(article);
+        }
+    }
+    let options = KnownItemOptions {
+        queries: args.queries,
+        documents: args.documents,
+        query: match args.mode {
+            QueryMode::Title => KnownItemQuery::Title,
+            QueryMode::TitleWords => KnownItemQuery::TitleWords,
+            QueryMode::LeadWords => KnownItemQuery::LeadWords,
+        },
+        seed: args.seed,
+    };
+    let set = build_known_items(articles, &Analyzer::new(), &options);
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let create = |name: &str| -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+        let path = args.out.join(name);
+        Ok(std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+        ))
+    };
+    let mut articles_file = create("articles.jsonl")?;
+    for article in &set.articles {
+        serde_json::to_writer(&mut articles_file, article)?;
+        articles_file.write_all(b"\n")?;
+    }
+    articles_file.flush()?;
+    let mut queries_file = create("queries.tsv")?;
+    for (id, query) in &set.queries {
+        writeln!(queries_file, "{id}\t{query}")?;
+    }
+    queries_file.flush()?;
+    let mut qrels_file = create("qrels.tsv")?;
+    for (query, article) in &set.answers {
+        writeln!(qrels_file, "{query}\t{article}\t1")?;
+    }
+    qrels_file.flush()?;
+    println!(
+        "{} articles, {} queries written to {}",
+        set.articles.len(),
+        set.queries.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn segmentation(args: SegmentationArgs) -> anyhow::Result<ExitCode> {

@@ -36,6 +36,10 @@ pub struct IndexArgs {
     /// The writer's memory budget in MiB, shared by the threads (default 256).
     #[arg(long, value_name = "MB")]
     memory_mb: Option<usize>,
+    /// Leave English stop words (a, the, of…) out of a new index. Off by default: it
+    /// saves little space and costs phrase and known-item accuracy (ARCHITECTURE.md).
+    #[arg(long)]
+    remove_english_stop_words: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -72,7 +76,7 @@ pub struct FileLineError {
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let settings = writer_settings(args.threads, args.memory_mb);
-    let index = open_or_create(&args.index, args.user_dict.as_deref())?;
+    let index = open_or_create(&args.index, args.user_dict.as_deref(), args.remove_english_stop_words)?;
     let options = IngestOptions {
         on_error: match args.on_error {
             OnErrorArg::Skip => OnError::Skip,
@@ -114,11 +118,27 @@ pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> Writ
 }
 
 /// Opens the index in `path`, or creates it with `--user-dict`'s analyzer.
-fn open_or_create(path: &Path, user_dict: Option<&Path>) -> anyhow::Result<NewsIndex> {
+fn open_or_create(
+    path: &Path,
+    user_dict: Option<&Path>,
+    remove_stop_words: bool,
+) -> anyhow::Result<NewsIndex> {
     if path.join("meta.json").exists() {
-        return super::open_index(path, user_dict);
+        let index = super::open_index(path, user_dict)?;
+        if index.analyzer().identity().english_stop_words_removed != remove_stop_words {
+            anyhow::bail!(
+                "the index at {} was built {} English stop words; rebuild it to change that",
+                path.display(),
+                if remove_stop_words { "keeping" } else { "removing" }
+            );
+        }
+        return Ok(index);
     }
-    let analyzer = super::analyzer_from(user_dict)?.unwrap_or_else(Analyzer::new);
+    let mut builder = Analyzer::builder().remove_english_stop_words(remove_stop_words);
+    if let Some(path) = user_dict {
+        builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
+    }
+    let analyzer = builder.build();
     NewsIndex::create(path, analyzer).with_context(|| format!("cannot create an index at {}", path.display()))
 }
 

@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::analysis::Analyzer;
+use crate::analysis::{AnalysisMode, Analyzer};
+use crate::article::Article;
 
 /// How text is segmented for [`score_segmentation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -211,6 +212,139 @@ pub fn score_retrieval(
     score
 }
 
+/// How known-item queries are made from headlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KnownItemQuery {
+    /// The whole headline is the query, and every headline is left out of the index, so
+    /// the body alone must carry the article.
+    Title,
+    /// About half of the headline's words are the query, headlines stay indexed: someone
+    /// remembering a few words of a story's headline.
+    TitleWords,
+    /// Up to six words of the article's first sentence are the query, headlines stay
+    /// indexed: someone remembering what a story said. With `TitleWords` it brackets the
+    /// title boost: too low hurts one, too high the other.
+    LeadWords,
+}
+
+/// What [`build_known_items`] draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KnownItemOptions {
+    /// Queries to draw.
+    pub queries: usize,
+    /// Articles to keep for the index (the first ones with a body).
+    pub documents: usize,
+    /// How queries are made.
+    pub query: KnownItemQuery,
+    /// Seed of the draw: the same seed gives the same set.
+    pub seed: u64,
+}
+
+/// A known-item test set: articles to index, queries, and for each query its article.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownItemSet {
+    /// The articles to index (headlines blanked for [`KnownItemQuery::Title`]).
+    pub articles: Vec<Article>,
+    /// `(query id, query text)`.
+    pub queries: Vec<(String, String)>,
+    /// `(query id, article id)`: the one relevant article of each query.
+    pub answers: Vec<(String, String)>,
+}
+
+/// Draws a known-item set from real articles: headlines become queries and their own
+/// article is the answer. Headlines shared by several articles are never drawn, so every
+/// query has exactly one right answer.
+pub fn build_known_items(
+    articles: Vec<Article>,
+    analyzer: &Analyzer,
+    options: &KnownItemOptions,
+) -> KnownItemSet {
+    let mut articles: Vec<Article> = articles
+        .into_iter()
+        .filter(|article| !article.body.trim().is_empty())
+        .take(options.documents)
+        .collect();
+    let mut title_counts: HashMap<String, usize> = HashMap::new();
+    for article in &articles {
+        *title_counts.entry(article.title.trim().to_string()).or_default() += 1;
+    }
+    let word_spans = |title: &str| -> Vec<(usize, usize)> {
+        analyzer.analyze(title, AnalysisMode::Query).iter().map(|t| (t.offset_from, t.offset_to)).collect()
+    };
+    let mut candidates: Vec<usize> = articles
+        .iter()
+        .enumerate()
+        .filter(|(_, article)| {
+            let title = article.title.trim();
+            title_counts.get(title) == Some(&1) && word_spans(title).len() >= 3
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let mut random = SplitMix64(options.seed);
+    // A partial Fisher–Yates shuffle draws the queries.
+    let draws = options.queries.min(candidates.len());
+    for slot in 0..draws {
+        let pick = slot + (random.next() % (candidates.len() - slot) as u64) as usize;
+        candidates.swap(slot, pick);
+    }
+    let mut set = KnownItemSet::default();
+    for (number, &index) in candidates[..draws].iter().enumerate() {
+        let article = &articles[index];
+        let title = article.title.trim();
+        let query = match options.query {
+            KnownItemQuery::Title => title.to_string(),
+            KnownItemQuery::TitleWords | KnownItemQuery::LeadWords => {
+                let source =
+                    if options.query == KnownItemQuery::TitleWords { title } else { lead(&article.body) };
+                let spans = word_spans(source);
+                if spans.len() < 2 {
+                    continue;
+                }
+                let keep = spans.len().div_ceil(2).clamp(2, 6);
+                let mut chosen: Vec<usize> = (0..spans.len()).collect();
+                for slot in 0..keep {
+                    let pick = slot + (random.next() % (chosen.len() - slot) as u64) as usize;
+                    chosen.swap(slot, pick);
+                }
+                let mut kept: Vec<usize> = chosen[..keep].to_vec();
+                kept.sort_unstable();
+                kept.iter().map(|&i| &source[spans[i].0..spans[i].1]).collect::<Vec<_>>().join(" ")
+            }
+        };
+        let query_id = format!("q{:04}", number + 1);
+        set.answers.push((query_id.clone(), article.id.clone()));
+        set.queries.push((query_id, query));
+    }
+    if options.query == KnownItemQuery::Title {
+        for article in &mut articles {
+            article.title.clear();
+        }
+    }
+    set.articles = articles;
+    set
+}
+
+/// The first sentence of a body.
+fn lead(body: &str) -> &str {
+    let body = body.trim_start();
+    let end = body.find(['。', '！', '？', '\n']).or_else(|| body.find(". ")).unwrap_or(body.len());
+    &body[..end]
+}
+
+/// SplitMix64: a small, well-mixed deterministic generator for reproducible draws.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +378,43 @@ mod tests {
             Some(&training),
         );
         assert_eq!(score.oov_recall, Some(1.0));
+    }
+
+    #[test]
+    fn known_items_have_one_answer_each() {
+        let analyzer = Analyzer::new();
+        let article = |id: &str, title: &str| Article {
+            id: id.into(),
+            title: title.into(),
+            body: format!("{title} 的正文内容"),
+            ..Article::default()
+        };
+        let articles = vec![
+            article("a", "央行宣布下调存款准备金率"),
+            article("b", "央行宣布下调存款准备金率"),
+            article("c", "新能源汽车出口创下历史新高"),
+            article("d", "短"),
+        ];
+        let options = KnownItemOptions { queries: 10, documents: 100, query: KnownItemQuery::Title, seed: 7 };
+        let set = build_known_items(articles.clone(), &analyzer, &options);
+        assert_eq!(
+            set.answers,
+            [("q0001".to_string(), "c".to_string())],
+            "help: duplicate and short titles are skipped"
+        );
+        assert!(set.articles.iter().all(|a| a.title.is_empty()), "help: titles leave the index");
+        let words = build_known_items(
+            articles,
+            &analyzer,
+            &KnownItemOptions { query: KnownItemQuery::TitleWords, ..options },
+        );
+        let query = &words.queries[0].1;
+        assert!(
+            query.split(' ').count() >= 2
+                && query.split(' ').all(|w| "新能源汽车出口创下历史新高".contains(w)),
+            "{query}"
+        );
+        assert!(words.articles.iter().any(|a| !a.title.is_empty()), "help: titles stay for title-words");
     }
 
     #[test]

@@ -86,13 +86,15 @@ impl NewsIndex {
     pub fn open(path: impl AsRef<Path>) -> Result<NewsIndex> {
         let path = path.as_ref();
         let (directory, metadata) = read_metadata(path)?;
-        let analyzer = match &metadata.user_dictionary {
-            Some(text) => Analyzer::with_user_dictionary(UserDictionary::parse(
+        let mut builder =
+            Analyzer::builder().remove_english_stop_words(metadata.analyzer.english_stop_words_removed);
+        if let Some(text) = &metadata.user_dictionary {
+            builder = builder.user_dictionary(UserDictionary::parse(
                 &format!("{} (stored in the index)", path.display()),
                 text,
-            )?),
-            None => Analyzer::new(),
-        };
+            )?);
+        }
+        let analyzer = builder.build();
         NewsIndex::open_in(directory, path, metadata, analyzer)
     }
 

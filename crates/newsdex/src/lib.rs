@@ -73,13 +73,14 @@ mod snippet;
 mod writer;
 
 pub use crate::analysis::{
-    ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerIdentity, NewsTokenStream,
-    NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
+    ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerBuilder, AnalyzerIdentity,
+    NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
 pub use crate::error::{Error, Result};
 pub use crate::evaluation::{
-    RetrievalScore, Segmentation, SegmentationScore, score_retrieval, score_segmentation,
+    KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore,
+    build_known_items, score_retrieval, score_segmentation,
 };
 pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};

@@ -28,6 +28,11 @@ pub const MAX_LIMIT: usize = 100;
 /// Deepest result reachable by paging: `offset + limit` may not exceed it.
 pub const MAX_RESULT_WINDOW: usize = 1000;
 
+/// Most query words the proximity bonus considers; longer queries go without it.
+const MAX_PROXIMITY_WORDS: usize = 12;
+/// How far the query's words may move and still earn the proximity bonus.
+const PROXIMITY_SLOP: u32 = 3;
+
 /// Field boosts and the bonus for query words found side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -36,14 +41,21 @@ pub struct RankingConfig {
     pub title_boost: f32,
     /// Multiplier of BM25 scores in bodies.
     pub body_boost: f32,
-    /// Multiplier of the phrase bonus: when several words typed together (a run of
-    /// Chinese, or English words) also match as a phrase.
+    /// Multiplier of the proximity bonus: the query's plain words found in order within
+    /// a few positions of each other.
     pub proximity_boost: f32,
+    /// When no article has every word, search again for articles with any of them.
+    pub relax_when_nothing_matches: bool,
 }
 
 impl Default for RankingConfig {
     fn default() -> Self {
-        RankingConfig { title_boost: 2.0, body_boost: 1.0, proximity_boost: 1.0 }
+        RankingConfig {
+            title_boost: 2.0,
+            body_boost: 1.0,
+            proximity_boost: 2.0,
+            relax_when_nothing_matches: true,
+        }
     }
 }
 
@@ -318,14 +330,21 @@ impl QueryCompiler<'_> {
         let mut positive_typed = 0;
         let mut positive_kept = 0;
         let mut relaxable = false;
+        // The words of plain (unquoted, unfielded, not alternative) clauses, in order: a
+        // bonus goes to articles where they stand close together.
+        let mut proximity_words: Vec<Token> = Vec::new();
         for clause in &parsed.clauses {
             let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+            let plain = !clause.excluded && clause.alternatives.len() == 1;
             for atom in &clause.alternatives {
                 let specs = if clause.excluded { None } else { Some((&mut title_spec, &mut body_spec)) };
-                if let Some((query, words)) = self.compile_atom(atom, matching, specs, &mut relaxable) {
+                if let Some((query, tokens)) = self.compile_atom(atom, matching, specs, &mut relaxable) {
                     alternatives.push(query);
                     if !clause.excluded {
-                        terms.push(words);
+                        terms.push(tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
+                    }
+                    if plain && matches!(atom, Atom::Words { field: None, .. }) {
+                        proximity_words.extend(tokens);
                     }
                 }
             }
@@ -356,6 +375,15 @@ impl QueryCompiler<'_> {
             subqueries.push((Occur::Must, Box::new(AllQuery)));
         }
         relaxable |= positive_kept > 1;
+        if self.ranking.proximity_boost > 0.0 && (2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
+            for (position, token) in proximity_words.iter_mut().enumerate() {
+                token.position = position;
+            }
+            let fields = self.fields(None);
+            let bonus =
+                self.phrase_query(&fields, &proximity_words, PROXIMITY_SLOP, self.ranking.proximity_boost);
+            subqueries.push((Occur::Should, bonus));
+        }
         Ok(CompiledQuery {
             query: Box::new(BooleanQuery::new(subqueries)),
             title_spec,
@@ -373,7 +401,7 @@ impl QueryCompiler<'_> {
         matching: Matching,
         specs: Option<(&mut HighlightSpec, &mut HighlightSpec)>,
         relaxable: &mut bool,
-    ) -> Option<(Box<dyn Query>, String)> {
+    ) -> Option<(Box<dyn Query>, Vec<Token>)> {
         let (field, text, phrase_slop) = match atom {
             Atom::Words { field, text } => (*field, text, None),
             Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
@@ -383,7 +411,6 @@ impl QueryCompiler<'_> {
             return None;
         }
         let fields = self.fields(field);
-        let words = tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
         let mut spec_updates = SpecUpdate::default();
         let query: Box<dyn Query> = match phrase_slop {
             Some(slop) if tokens.len() > 1 => {
@@ -394,16 +421,10 @@ impl QueryCompiler<'_> {
             _ => {
                 *relaxable = true;
                 let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
-                let mut parts: Vec<(Occur, Box<dyn Query>)> = tokens
+                let parts: Vec<(Occur, Box<dyn Query>)> = tokens
                     .iter()
                     .map(|token| (occur, self.word_query(&fields, token, &mut spec_updates)))
                     .collect();
-                if self.ranking.proximity_boost > 0.0 {
-                    parts.push((
-                        Occur::Should,
-                        self.phrase_query(&fields, &tokens, 0, self.ranking.proximity_boost),
-                    ));
-                }
                 Box::new(BooleanQuery::new(parts))
             }
         };
@@ -414,7 +435,7 @@ impl QueryCompiler<'_> {
                 spec.phrases.extend(spec_updates.phrases.iter().cloned());
             }
         }
-        Some((query, words))
+        Some((query, tokens))
     }
 
     /// One word in each field; an alphanumeric word with parts (`iphone15`) also matches
@@ -525,7 +546,7 @@ impl NewsIndex {
         let mut matching = Matching::All;
         let mut compiled = compiler.compile(&parsed, Matching::All)?;
         let mut outcome = self.collect(&searcher, &compiled, &filters, request)?;
-        if outcome.total == 0 && compiled.relaxable {
+        if outcome.total == 0 && compiled.relaxable && self.ranking().relax_when_nothing_matches {
             let relaxed = compiler.compile(&parsed, Matching::Any)?;
             let relaxed_outcome = self.collect(&searcher, &relaxed, &filters, request)?;
             if relaxed_outcome.total > 0 {

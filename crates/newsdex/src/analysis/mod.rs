@@ -101,11 +101,18 @@ pub struct AnalyzerIdentity {
     pub version: u32,
     /// The user dictionary's fingerprint (16 hex digits), or `none`.
     pub dictionary: String,
+    /// Whether English stop words are left out.
+    #[serde(default)]
+    pub english_stop_words_removed: bool,
 }
 
 impl fmt::Display for AnalyzerIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} v{} (user dictionary {})", self.name, self.version, self.dictionary)
+        write!(f, "{} v{} (user dictionary {}", self.name, self.version, self.dictionary)?;
+        if self.english_stop_words_removed {
+            f.write_str(", English stop words removed")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -128,11 +135,54 @@ pub struct Analyzer {
 
 struct AnalyzerInner {
     segmenter: Arc<ChineseSegmenter>,
+    remove_english_stop_words: bool,
     folder: &'static ScriptFolder,
     stemmer: frostem::Stemmer,
     dictionary: Option<UserDictionary>,
     identity: AnalyzerIdentity,
 }
+
+/// Builds an [`Analyzer`] with options.
+///
+/// ```
+/// use newsdex::{AnalysisMode, Analyzer};
+///
+/// let analyzer = Analyzer::builder().remove_english_stop_words(true).build();
+/// let words: Vec<String> = analyzer.analyze("the rise of tariffs", AnalysisMode::Query).into_iter().map(|t| t.text).collect();
+/// assert_eq!(words, ["rise", "tariff"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzerBuilder {
+    dictionary: Option<UserDictionary>,
+    remove_english_stop_words: bool,
+}
+
+impl AnalyzerBuilder {
+    /// Extends jieba's dictionary with a user dictionary.
+    pub fn user_dictionary(mut self, dictionary: UserDictionary) -> AnalyzerBuilder {
+        self.dictionary = Some(dictionary);
+        self
+    }
+
+    /// Leaves out English stop words (Lucene's list: `a`, `the`, `of`…), keeping their
+    /// positions. Off by default: see ARCHITECTURE.md for the measurement behind that.
+    pub fn remove_english_stop_words(mut self, remove: bool) -> AnalyzerBuilder {
+        self.remove_english_stop_words = remove;
+        self
+    }
+
+    /// The analyzer.
+    pub fn build(self) -> Analyzer {
+        Analyzer::build(self.dictionary, self.remove_english_stop_words)
+    }
+}
+
+/// Lucene's English stop words, the list Elasticsearch's `_english_` uses.
+const ENGLISH_STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
+    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+    "was", "will", "with",
+];
 
 impl fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,15 +199,20 @@ impl Default for Analyzer {
 impl Analyzer {
     /// An analyzer with jieba's own dictionary.
     pub fn new() -> Analyzer {
-        Analyzer::build(None)
+        Analyzer::builder().build()
     }
 
     /// An analyzer with jieba's dictionary extended by a user dictionary.
     pub fn with_user_dictionary(dictionary: UserDictionary) -> Analyzer {
-        Analyzer::build(Some(dictionary))
+        Analyzer::builder().user_dictionary(dictionary).build()
     }
 
-    fn build(dictionary: Option<UserDictionary>) -> Analyzer {
+    /// A builder for analyzers with non-default options.
+    pub fn builder() -> AnalyzerBuilder {
+        AnalyzerBuilder::default()
+    }
+
+    fn build(dictionary: Option<UserDictionary>, remove_english_stop_words: bool) -> Analyzer {
         let segmenter = ChineseSegmenter::shared(dictionary.as_ref());
         let identity = AnalyzerIdentity {
             name: ANALYZER_NAME.to_string(),
@@ -165,10 +220,12 @@ impl Analyzer {
             dictionary: dictionary
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |d| format!("{:016x}", d.fingerprint())),
+            english_stop_words_removed: remove_english_stop_words,
         };
         Analyzer {
             inner: Arc::new(AnalyzerInner {
                 segmenter,
+                remove_english_stop_words,
                 folder: ScriptFolder::shared(),
                 stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
                 dictionary,
@@ -772,6 +829,13 @@ impl Pipeline<'_> {
             let offset_from = scratch.run_offsets[0].0;
             let offset_to = scratch.run_offsets[end - 1].1;
             alnum::word_text(&scratch.run_chars[..word_end], &mut scratch.word);
+            if analyzer.remove_english_stop_words && ENGLISH_STOP_WORDS.contains(&scratch.word.as_str()) {
+                // The position stays taken, so phrases still see the gap.
+                if ends_sentence {
+                    self.positions.gap_requested = true;
+                }
+                return;
+            }
             let whole_index = self.out.len();
             self.out.push(
                 &stem(&analyzer.stemmer, &scratch.word),
