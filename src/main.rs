@@ -24,6 +24,8 @@ enum Command {
     Index(commands::index::IndexArgs),
     /// Search an index.
     Search(commands::search::SearchArgs),
+    /// Articles like a given one.
+    Related(commands::related::RelatedArgs),
     /// Show how text is analysed into tokens.
     Analyze(commands::analyze::AnalyzeArgs),
     /// Serve search over HTTP (the sample corpus when no index is given).
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Index(args) => commands::index::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Related(args) => commands::related::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Eval(args) => commands::eval::run(args),

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod eval;
 pub mod index;
+pub mod related;
 pub mod search;
 pub mod serve;
 

@@ -38,6 +38,21 @@ pub struct SearchArgs {
     /// Count matches per language, source, category and month.
     #[arg(long)]
     facets: bool,
+    /// Blend relevance with age: the age in days at which an article's score halves
+    /// (at full weight).
+    #[arg(long, value_name = "DAYS")]
+    recency_half_life: Option<f64>,
+    /// How much recency counts, 0 to 1.
+    #[arg(long, default_value_t = 0.5, requires = "recency_half_life")]
+    recency_weight: f64,
+    /// Body fragments per hit.
+    #[arg(long, default_value_t = 3)]
+    fragments: usize,
+    /// Longest fragment, in characters.
+    #[arg(long, default_value_t = 160)]
+    fragment_size: usize,
+    #[command(flatten)]
+    ranking: RankingArgs,
     /// Print exactly the HTTP search response (JSON).
     #[arg(long)]
     json: bool,
@@ -61,8 +76,20 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         to: args.to,
         sort: if args.sort_by_date { SortOrder::Date } else { SortOrder::Relevance },
         facets: args.facets,
+        recency: args.recency_half_life.map(|half_life_days| newsdex::Recency {
+            half_life_days,
+            weight: args.recency_weight,
+            reference: None,
+        }),
+        snippet: newsdex::SnippetOptions {
+            fragments: args.fragments,
+            fragment_chars: args.fragment_size,
+            ..newsdex::SnippetOptions::default()
+        },
         ..SearchRequest::default()
     };
+    let mut index = index;
+    index.set_ranking(args.ranking.config());
     let response = index.search(&request)?;
     if args.json {
         println!("{}", serde_json::to_string(&response)?);
@@ -70,6 +97,33 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         print_hits(&response);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Field boosts and the proximity bonus (defaults: the measured ones).
+#[derive(clap::Args)]
+pub struct RankingArgs {
+    /// BM25 multiplier for titles.
+    #[arg(long, env = "NEWSDEX_TITLE_BOOST")]
+    title_boost: Option<f32>,
+    /// BM25 multiplier for bodies.
+    #[arg(long, env = "NEWSDEX_BODY_BOOST")]
+    body_boost: Option<f32>,
+    /// Multiplier of the bonus for query words found close together (0: none).
+    #[arg(long, env = "NEWSDEX_PROXIMITY_BOOST")]
+    proximity_boost: Option<f32>,
+}
+
+impl RankingArgs {
+    /// The ranking configuration: the flags over the defaults.
+    pub fn config(&self) -> newsdex::RankingConfig {
+        let defaults = newsdex::RankingConfig::default();
+        newsdex::RankingConfig {
+            title_boost: self.title_boost.unwrap_or(defaults.title_boost),
+            body_boost: self.body_boost.unwrap_or(defaults.body_boost),
+            proximity_boost: self.proximity_boost.unwrap_or(defaults.proximity_boost),
+            ..defaults
+        }
+    }
 }
 
 /// Hits for a terminal: matches in bold when stdout is a terminal, in `[brackets]` otherwise.

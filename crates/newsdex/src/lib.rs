@@ -56,6 +56,7 @@
 //! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
 //!   facets, date sort, recency.
 //! - `evaluation`: segmentation scores against gold data, MRR/Recall/nDCG for search.
+//! - `related`: [`NewsIndex::related`], articles like a given one.
 //! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
 mod analysis;
@@ -67,6 +68,7 @@ mod index;
 mod ingest;
 mod language;
 mod query;
+mod related;
 mod schema;
 mod search;
 mod snippet;
@@ -86,6 +88,7 @@ pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};
 pub use crate::language::detect_language;
 pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
+pub use crate::related::RelatedResponse;
 pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
     SearchRequest, SearchResponse, SortOrder,

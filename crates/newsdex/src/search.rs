@@ -16,7 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{AnalysisMode, Analyzer, Token};
-use crate::article::{ArticleDate, Lang};
+use crate::article::{Article, ArticleDate, Lang};
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
@@ -221,6 +221,34 @@ pub struct Hit {
     pub date: Option<ArticleDate>,
     /// Address of the original.
     pub url: Option<String>,
+}
+
+impl Hit {
+    /// The hit for a stored article: title and body highlighted for the query's words.
+    pub(crate) fn new(
+        article: Article,
+        score: f32,
+        highlighter: &mut Highlighter<'_>,
+        (title_spec, body_spec): (&HighlightSpec, &HighlightSpec),
+        options: &SnippetOptions,
+    ) -> Hit {
+        let title = highlighter.highlight_all(&article.title, title_spec, options);
+        let fragments = highlighter.fragments(&article.body, body_spec, options);
+        Hit {
+            id: article.id,
+            score,
+            snippet: fragments.first().map(|f| f.html.clone()).unwrap_or_default(),
+            fragments,
+            title_html: title.html,
+            title_highlights: title.highlights,
+            title: article.title,
+            lang: article.lang,
+            source: article.source,
+            category: article.category,
+            date: article.date,
+            url: article.url,
+        }
+    }
 }
 
 /// Match counts per field value.
@@ -560,22 +588,8 @@ impl NewsIndex {
         for (score, address) in outcome.top {
             let document: TantivyDocument = searcher.doc(address)?;
             let article = self.schema().article(&document);
-            let title = highlighter.highlight_all(&article.title, &compiled.title_spec, &request.snippet);
-            let fragments = highlighter.fragments(&article.body, &compiled.body_spec, &request.snippet);
-            hits.push(Hit {
-                id: article.id,
-                score,
-                snippet: fragments.first().map(|f| f.html.clone()).unwrap_or_default(),
-                fragments,
-                title_html: title.html,
-                title_highlights: title.highlights,
-                title: article.title,
-                lang: article.lang,
-                source: article.source,
-                category: article.category,
-                date: article.date,
-                url: article.url,
-            });
+            let specs = (&compiled.title_spec, &compiled.body_spec);
+            hits.push(Hit::new(article, score, &mut highlighter, specs, &request.snippet));
         }
         Ok(SearchResponse {
             query: request.query.clone(),

@@ -3,6 +3,7 @@
 mod index_lifecycle;
 mod properties;
 mod sample;
+mod search_options;
 mod search_sample;
 
 /// Helpers shared by the modules.

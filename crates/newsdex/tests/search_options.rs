@@ -1,0 +1,191 @@
+//! Every search option against the sample corpus.
+
+use newsdex::{ArticleDate, Error, Lang, Recency, SearchRequest, SearchResponse, SnippetOptions, SortOrder};
+
+use crate::support::sample_index;
+
+fn run(request: SearchRequest) -> SearchResponse {
+    let query = request.query.clone();
+    sample_index().search(&request).unwrap_or_else(|error| panic!("{query}: {error}"))
+}
+
+fn ids(response: &SearchResponse) -> Vec<&str> {
+    response.hits.iter().map(|hit| hit.id.as_str()).collect()
+}
+
+fn date(text: &str) -> ArticleDate {
+    text.parse().expect("a valid date")
+}
+
+#[test]
+fn facet_counts_match_the_corpus_counted_by_hand() {
+    // grep of index-data/articles.jsonl: five articles mention 半导体 or 半導體.
+    let response = run(SearchRequest { facets: true, ..SearchRequest::new("半导体") });
+    assert_eq!(response.total, 5);
+    let facets = response.facets.expect("facets were asked for");
+    let counts = |list: &[newsdex::FacetCount]| -> Vec<(String, u64)> {
+        list.iter().map(|count| (count.value.clone(), count.count)).collect()
+    };
+    assert_eq!(counts(&facets.lang), [("zh-Hant".to_string(), 3), ("zh-Hans".to_string(), 2)]);
+    let mut categories = counts(&facets.category);
+    categories.sort();
+    assert_eq!(
+        categories,
+        [("economy".to_string(), 1), ("technology".to_string(), 2), ("trade".to_string(), 2)]
+    );
+    assert_eq!(counts(&facets.source), [("寶島財經週刊".to_string(), 3), ("华东财经报".to_string(), 2)]);
+    let months: Vec<String> = facets.month.iter().map(|count| count.value.clone()).collect();
+    assert_eq!(
+        months,
+        ["2025-09", "2023-07", "2023-05", "2021-06", "2021-04"],
+        "help: months are newest first"
+    );
+}
+
+#[test]
+fn filters_exclude_what_they_should() {
+    let all = run(SearchRequest::new("半导体"));
+    assert!(all.hits.iter().any(|hit| hit.lang == Some(Lang::ZhHant)));
+    let simplified = run(SearchRequest { lang: vec![Lang::ZhHans], ..SearchRequest::new("半导体") });
+    assert_eq!(simplified.total, 2);
+    assert!(
+        simplified.hits.iter().all(|hit| hit.lang == Some(Lang::ZhHans)),
+        "help: the lang filter must exclude"
+    );
+    let by_source =
+        run(SearchRequest { source: vec!["寶島財經週刊".into()], ..SearchRequest::new("半导体") });
+    assert!(by_source.hits.iter().all(|hit| hit.source.as_deref() == Some("寶島財經週刊")));
+    assert_eq!(by_source.total, 3);
+    let by_category =
+        run(SearchRequest { category: vec!["trade".into()], ..SearchRequest::new("半导体") });
+    assert_eq!(by_category.total, 2);
+    let dated = run(SearchRequest {
+        from: Some(date("2023-01-01")),
+        to: Some(date("2023-12-31")),
+        ..SearchRequest::new("半导体")
+    });
+    assert_eq!(ids(&dated).len(), 2);
+    for hit in &dated.hits {
+        let year = hit.date.expect("dated").instant().year();
+        assert_eq!(year, 2023, "help: the date range must exclude {}", hit.id);
+    }
+    let to_is_inclusive =
+        run(SearchRequest { to: Some(date("2021-04-13")), ..SearchRequest::new("半导体") });
+    assert_eq!(ids(&to_is_inclusive), ["hant-econ-0006"], "help: `to` covers the whole day");
+}
+
+#[test]
+fn date_sort_is_newest_first() {
+    let response = run(SearchRequest {
+        sort: SortOrder::Date,
+        limit: 50,
+        ..SearchRequest::new("经济 OR economy OR 經濟")
+    });
+    assert!(response.hits.len() > 5);
+    let dates: Vec<ArticleDate> =
+        response.hits.iter().map(|hit| hit.date.expect("every sample article has a date")).collect();
+    assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "help: dates must not increase: {dates:?}");
+}
+
+#[test]
+fn recency_prefers_newer_articles_only_when_asked() {
+    let query = "疫苗";
+    let plain = run(SearchRequest::new(query));
+    let recency = Recency { half_life_days: 180.0, weight: 1.0, reference: Some(date("2026-12-01")) };
+    let recent = run(SearchRequest { recency: Some(recency), ..SearchRequest::new(query) });
+    assert_eq!(plain.total, recent.total, "help: recency changes the order, not the matches");
+    let newest = |response: &SearchResponse| response.hits[0].date.expect("dated");
+    let latest = recent.hits.iter().filter_map(|hit| hit.date).max().expect("dates");
+    assert_eq!(newest(&recent), latest, "help: at full weight the newest match comes first");
+    assert_ne!(ids(&plain), ids(&recent), "help: the default ranking ignores age");
+}
+
+#[test]
+fn pages_are_disjoint_with_a_stable_total_and_a_capped_window() {
+    let first = run(SearchRequest { limit: 3, ..SearchRequest::new("经济 OR economy") });
+    let second = run(SearchRequest { limit: 3, offset: 3, ..SearchRequest::new("经济 OR economy") });
+    assert_eq!(first.total, second.total);
+    assert!(first.total > 6);
+    assert!(ids(&first).iter().all(|id| !ids(&second).contains(id)));
+    let too_deep =
+        sample_index().search(&SearchRequest { limit: 10, offset: 995, ..SearchRequest::new("经济") });
+    assert!(matches!(too_deep, Err(Error::InvalidRequest(_))), "{too_deep:?}");
+}
+
+#[test]
+fn exclusion_alternatives_and_fields() {
+    let with_both = run(SearchRequest::new("疫苗"));
+    let excluded = run(SearchRequest::new("疫苗 -COVID-19"));
+    assert!(excluded.total < with_both.total, "help: -COVID-19 must drop the COVID articles");
+    assert!(!ids(&excluded).contains(&"hans-health-0001"));
+    let either = run(SearchRequest::new("南京市长江大桥 OR 澜岳半导体"));
+    assert!(ids(&either).contains(&"hans-cult-0001") && ids(&either).contains(&"hans-tech-0007"));
+    let in_titles = run(SearchRequest::new("title:半导体"));
+    assert!(in_titles.total < 5, "help: only two titles say 半导体: {:?}", ids(&in_titles));
+    assert!(in_titles.hits.iter().all(|hit| hit.title_html.contains("<mark>")));
+    let reversed = run(SearchRequest::new("\"长江大桥南京市\""));
+    assert_eq!(reversed.total, 0, "help: a phrase keeps its order");
+}
+
+#[test]
+fn mixed_chinese_and_english_in_one_query() {
+    let response = run(SearchRequest::new("英伟达 H100"));
+    assert_eq!(ids(&response).first(), Some(&"hans-tech-0004"));
+}
+
+#[test]
+fn odd_queries_degrade_or_are_the_callers_error() {
+    let lone_quote = run(SearchRequest::new("\"南京市长江大桥"));
+    assert_eq!(ids(&lone_quote).first(), Some(&"hans-cult-0001"));
+    assert!(!lone_quote.applied.notes.is_empty(), "help: the response must say the quote was ignored");
+    let empty_field = run(SearchRequest::new("title:"));
+    assert!(!empty_field.applied.notes.is_empty());
+    for query in ["😀😀", "，。！", &"长".repeat(10_000)] {
+        let error = sample_index().search(&SearchRequest::new(query)).expect_err("not searchable");
+        assert!(error.is_user_error(), "help: {query:.20} must be the caller's error, not ours: {error}");
+    }
+    let nothing_matches_every_word = run(SearchRequest::new("南京市长江大桥 tariffs"));
+    assert_eq!(nothing_matches_every_word.applied.matching, newsdex::Matching::Any);
+    assert!(nothing_matches_every_word.total >= 2);
+}
+
+#[test]
+fn snippets_follow_their_options_and_slice_in_every_unit() {
+    let options =
+        SnippetOptions { fragments: 2, fragment_chars: 40, pre_tag: "<em>".into(), post_tag: "</em>".into() };
+    let response = run(SearchRequest { snippet: options, ..SearchRequest::new("台湾 半导体") });
+    let hit = response.hits.iter().find(|hit| hit.id == "hant-tech-0001").expect("the Traditional article");
+    assert!(!hit.fragments.is_empty() && hit.fragments.len() <= 2);
+    let body = sample_index().get(&hit.id).expect("get").expect("stored").body;
+    let chars: Vec<char> = body.chars().collect();
+    let utf16: Vec<u16> = body.encode_utf16().collect();
+    for fragment in &hit.fragments {
+        assert!(fragment.text.chars().count() <= 40);
+        assert!(fragment.html.contains("<em>") && !fragment.html.contains("<mark>"));
+        for range in fragment.highlights.iter().chain([&fragment.range]) {
+            let by_bytes = &body[range.byte[0]..range.byte[1]];
+            let by_chars: String = chars[range.char[0]..range.char[1]].iter().collect();
+            let by_utf16 = String::from_utf16(&utf16[range.utf16[0]..range.utf16[1]]).expect("utf-16");
+            assert_eq!((by_bytes, by_bytes), (by_chars.as_str(), by_utf16.as_str()));
+        }
+    }
+    assert!(hit.title_html.contains("<em>"), "help: the title is highlighted too: {}", hit.title_html);
+}
+
+#[test]
+fn related_articles_share_the_subject() {
+    let related = sample_index().related("hant-tech-0001", 5).expect("related");
+    assert!(!related.hits.is_empty());
+    assert!(
+        related.hits.iter().all(|hit| hit.id != "hant-tech-0001"),
+        "help: the article itself is left out"
+    );
+    // Four other sample articles discuss semiconductors; the closest ones must be among them.
+    let about_chips = related.hits.iter().take(3).filter(|hit| {
+        let article = sample_index().get(&hit.id).expect("get").expect("stored");
+        let text = format!("{} {}", article.title, article.body);
+        text.contains("半導體") || text.contains("半导体")
+    });
+    assert!(about_chips.count() >= 2, "help: {:?}", related.hits.iter().map(|h| &h.id).collect::<Vec<_>>());
+    assert!(matches!(sample_index().related("no-such-id", 5), Err(Error::ArticleNotFound(_))));
+}
