@@ -52,8 +52,8 @@ impl NewsIndex {
             .with_min_term_frequency(1)
             .with_max_query_terms(MAX_QUERY_TERMS)
             .with_document_fields(vec![
-                (schema.title, vec![OwnedValue::Str(article.title.clone())]),
-                (schema.body, vec![OwnedValue::Str(article.body.clone())]),
+                (schema.title, vec![OwnedValue::Str(article.title)]),
+                (schema.body, vec![OwnedValue::Str(article.body)]),
             ]);
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(like_this) as Box<dyn Query>),
