@@ -86,7 +86,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             fragment_chars: args.fragment_size,
             ..newsdex::SnippetOptions::default()
         },
-        ..SearchRequest::default()
     };
     let mut index = index;
     index.set_ranking(args.ranking.config());
