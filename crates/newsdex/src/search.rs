@@ -29,9 +29,9 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_RESULT_WINDOW: usize = 1000;
 
 /// Most query words the proximity bonus considers; longer queries go without it.
-const MAX_PROXIMITY_WORDS: usize = 12;
+pub(crate) const MAX_PROXIMITY_WORDS: usize = 12;
 /// How far the query's words may move and still earn the proximity bonus.
-const PROXIMITY_SLOP: u32 = 3;
+pub(crate) const PROXIMITY_SLOP: u32 = 3;
 
 /// Field boosts and the bonus for query words found side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -312,6 +312,33 @@ pub struct AppliedOptions {
     pub notes: Vec<String>,
 }
 
+impl AppliedOptions {
+    /// How `request` was understood, by either backend.
+    pub(crate) fn new(
+        request: &SearchRequest,
+        matching: Matching,
+        terms: Vec<String>,
+        ranking: RankingConfig,
+        notes: Vec<String>,
+    ) -> AppliedOptions {
+        AppliedOptions {
+            limit: request.limit,
+            offset: request.offset,
+            sort: request.sort,
+            matching,
+            terms,
+            lang: request.lang.clone(),
+            source: request.source.clone(),
+            category: request.category.clone(),
+            from: request.from,
+            to: request.to,
+            recency: request.recency,
+            ranking,
+            notes,
+        }
+    }
+}
+
 /// Whether every query word had to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -322,167 +349,248 @@ pub enum Matching {
     Any,
 }
 
-/// A query compiled for one matching mode, with what to highlight.
-struct CompiledQuery {
-    query: Box<dyn Query>,
-    title_spec: HighlightSpec,
-    body_spec: HighlightSpec,
-    terms: Vec<String>,
-    /// Whether the `Any` mode could find more than `All` did.
-    relaxable: bool,
+/// A query analysed for searching: what each clause looks for, as analysed words, apart
+/// from any engine and from the matching mode. The local backend compiles it to tantivy
+/// queries ([`QueryCompiler`]); the Quickwit backend translates it to Quickwit's query
+/// language. Both highlight with the same specs, so snippets agree.
+#[derive(Debug, Clone)]
+pub(crate) struct AnalyzedQuery {
+    /// Clauses with something searchable left after analysis, in the order typed.
+    pub(crate) clauses: Vec<AnalyzedClause>,
+    /// The query only excludes: every other article matches.
+    pub(crate) match_all: bool,
+    /// The words of plain clauses (unquoted, unfielded, no alternatives), in order, when
+    /// there are 2 to [`MAX_PROXIMITY_WORDS`] of them: articles where they stand close
+    /// together earn a bonus.
+    pub(crate) proximity_words: Vec<String>,
+    /// What to highlight in titles.
+    pub(crate) title_spec: HighlightSpec,
+    /// What to highlight in bodies.
+    pub(crate) body_spec: HighlightSpec,
+    /// The analysed words of each positive clause, for `applied.terms`.
+    pub(crate) terms: Vec<String>,
+    /// Whether matching any word could find more than matching every word.
+    pub(crate) relaxable: bool,
 }
 
-/// Turns parsed queries into tantivy queries for one index.
+/// Alternatives joined by `OR`, required or excluded as a whole.
+#[derive(Debug, Clone)]
+pub(crate) struct AnalyzedClause {
+    /// No matching article is returned.
+    pub(crate) excluded: bool,
+    /// Any of these matches the clause (never empty).
+    pub(crate) alternatives: Vec<AnalyzedAtom>,
+}
+
+/// One searchable unit, limited to a field or not.
+#[derive(Debug, Clone)]
+pub(crate) struct AnalyzedAtom {
+    /// `title:` or `body:`, or both fields.
+    pub(crate) field: Option<QueryField>,
+    /// What to look for.
+    pub(crate) kind: AtomKind,
+}
+
+/// What an atom looks for.
+#[derive(Debug, Clone)]
+pub(crate) enum AtomKind {
+    /// One word.
+    Word(QueryWord),
+    /// Several words typed together: each must match (any of them, when relaxed).
+    Words(Vec<QueryWord>),
+    /// Words in order, each with its offset from the first, within `slop` moves.
+    Phrase { words: Vec<(usize, String)>, slop: u32 },
+}
+
+/// An analysed query word, with the parts an alphanumeric word is also indexed as
+/// (`iphone15` → `iphon`, `15`), so that `iPhone 15` typed apart matches too.
+#[derive(Debug, Clone)]
+pub(crate) struct QueryWord {
+    /// The analysed word.
+    pub(crate) text: String,
+    /// Its parts, when it has two or more; empty otherwise.
+    pub(crate) parts: Vec<String>,
+}
+
+impl QueryField {
+    /// Both fields, or the one given.
+    pub(crate) fn either(field: Option<QueryField>) -> &'static [QueryField] {
+        match field {
+            None => &[QueryField::Title, QueryField::Body],
+            Some(QueryField::Title) => &[QueryField::Title],
+            Some(QueryField::Body) => &[QueryField::Body],
+        }
+    }
+}
+
+impl RankingConfig {
+    /// The boost of a field.
+    pub(crate) fn boost(&self, field: QueryField) -> f32 {
+        match field {
+            QueryField::Title => self.title_boost,
+            QueryField::Body => self.body_boost,
+        }
+    }
+}
+
+/// Analyses a parsed query with `analyzer`. Fails only when the query has positive
+/// clauses and none of them has anything searchable left.
+pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result<AnalyzedQuery> {
+    let mut clauses = Vec::new();
+    let mut title_spec = HighlightSpec::default();
+    let mut body_spec = HighlightSpec::default();
+    let mut terms = Vec::new();
+    let mut positive_typed = 0;
+    let mut positive_kept = 0;
+    let mut relaxable = false;
+    let mut proximity_words: Vec<String> = Vec::new();
+    for clause in &parsed.clauses {
+        let plain = !clause.excluded && clause.alternatives.len() == 1;
+        let mut alternatives = Vec::new();
+        for atom in &clause.alternatives {
+            let (field, text, phrase_slop) = match atom {
+                Atom::Words { field, text } => (*field, text, None),
+                Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
+            };
+            let tokens = analyzer.analyze(text, AnalysisMode::Query);
+            if tokens.is_empty() {
+                continue;
+            }
+            let mut spec_update = SpecUpdate::default();
+            let word = |token: &Token, spec_update: &mut SpecUpdate| {
+                spec_update.words.insert(token.text.clone());
+                let parts = analyzer.alphanumeric_parts(&token.text);
+                if parts.len() < 2 {
+                    return QueryWord { text: token.text.clone(), parts: Vec::new() };
+                }
+                spec_update
+                    .phrases
+                    .push(PhraseSpec { words: parts.iter().cloned().enumerate().collect(), slop: 0 });
+                QueryWord { text: token.text.clone(), parts }
+            };
+            let kind = match phrase_slop {
+                Some(slop) if tokens.len() > 1 => {
+                    let phrase = phrase_spec(&tokens, slop);
+                    spec_update.phrases.push(phrase.clone());
+                    AtomKind::Phrase { words: phrase.words, slop }
+                }
+                _ if tokens.len() == 1 => AtomKind::Word(word(&tokens[0], &mut spec_update)),
+                _ => {
+                    relaxable = true;
+                    AtomKind::Words(tokens.iter().map(|token| word(token, &mut spec_update)).collect())
+                }
+            };
+            if !clause.excluded {
+                terms.push(tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
+                for query_field in QueryField::either(field) {
+                    let spec =
+                        if *query_field == QueryField::Title { &mut title_spec } else { &mut body_spec };
+                    spec.words.extend(spec_update.words.iter().cloned());
+                    spec.phrases.extend(spec_update.phrases.iter().cloned());
+                }
+            }
+            if plain && matches!(atom, Atom::Words { field: None, .. }) {
+                proximity_words.extend(tokens.into_iter().map(|token| token.text));
+            }
+            alternatives.push(AnalyzedAtom { field, kind });
+        }
+        if !clause.excluded {
+            positive_typed += 1;
+        }
+        if alternatives.is_empty() {
+            continue;
+        }
+        if !clause.excluded {
+            positive_kept += 1;
+        }
+        clauses.push(AnalyzedClause { excluded: clause.excluded, alternatives });
+    }
+    if positive_kept == 0 && positive_typed > 0 {
+        return Err(Error::InvalidQuery(
+            "the query has nothing searchable in it: only punctuation, symbols or emoji".to_string(),
+        ));
+    }
+    relaxable |= positive_kept > 1;
+    if !(2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
+        proximity_words.clear();
+    }
+    Ok(AnalyzedQuery {
+        clauses,
+        match_all: positive_kept == 0,
+        proximity_words,
+        title_spec,
+        body_spec,
+        terms,
+        relaxable,
+    })
+}
+
+/// Compiles analysed queries into tantivy queries for one index.
 struct QueryCompiler<'a> {
     schema: &'a NewsSchema,
-    analyzer: &'a Analyzer,
     ranking: RankingConfig,
 }
 
 impl QueryCompiler<'_> {
-    fn fields(&self, field: Option<QueryField>) -> Vec<(Field, f32, QueryField)> {
-        let title = (self.schema.title, self.ranking.title_boost, QueryField::Title);
-        let body = (self.schema.body, self.ranking.body_boost, QueryField::Body);
-        match field {
-            None => vec![title, body],
-            Some(QueryField::Title) => vec![title],
-            Some(QueryField::Body) => vec![body],
-        }
+    fn fields(&self, field: Option<QueryField>) -> Vec<(Field, f32)> {
+        QueryField::either(field)
+            .iter()
+            .map(|query_field| {
+                let tantivy_field =
+                    if *query_field == QueryField::Title { self.schema.title } else { self.schema.body };
+                (tantivy_field, self.ranking.boost(*query_field))
+            })
+            .collect()
     }
 
-    fn compile(&self, parsed: &ParsedQuery, matching: Matching) -> Result<CompiledQuery> {
+    fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Box<dyn Query> {
+        let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
         let mut subqueries: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut title_spec = HighlightSpec::default();
-        let mut body_spec = HighlightSpec::default();
-        let mut terms = Vec::new();
-        let mut positive_typed = 0;
-        let mut positive_kept = 0;
-        let mut relaxable = false;
-        // The words of plain (unquoted, unfielded, not alternative) clauses, in order: a
-        // bonus goes to articles where they stand close together.
-        let mut proximity_words: Vec<Token> = Vec::new();
-        for clause in &parsed.clauses {
-            let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-            let plain = !clause.excluded && clause.alternatives.len() == 1;
-            for atom in &clause.alternatives {
-                let specs = if clause.excluded { None } else { Some((&mut title_spec, &mut body_spec)) };
-                if let Some((query, tokens)) = self.compile_atom(atom, matching, specs, &mut relaxable) {
-                    alternatives.push(query);
-                    if !clause.excluded {
-                        terms.push(tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
-                    }
-                    if plain && matches!(atom, Atom::Words { field: None, .. }) {
-                        proximity_words.extend(tokens);
-                    }
-                }
-            }
-            if !clause.excluded {
-                positive_typed += 1;
-            }
-            let query: Box<dyn Query> = match alternatives.len() {
-                0 => continue,
-                1 => alternatives.remove(0),
-                _ => Box::new(BooleanQuery::new(
-                    alternatives.into_iter().map(|q| (Occur::Should, q)).collect(),
-                )),
-            };
-            if clause.excluded {
-                subqueries.push((Occur::MustNot, query));
-            } else {
-                positive_kept += 1;
-                let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
-                subqueries.push((occur, query));
-            }
+        for clause in &analyzed.clauses {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = clause
+                .alternatives
+                .iter()
+                .map(|atom| (Occur::Should, self.atom_query(atom, matching)))
+                .collect();
+            let query = single_or_any(alternatives);
+            subqueries.push((if clause.excluded { Occur::MustNot } else { occur }, query));
         }
-        if positive_kept == 0 {
-            if positive_typed > 0 {
-                return Err(Error::InvalidQuery(
-                    "the query has nothing searchable in it: only punctuation, symbols or emoji".to_string(),
-                ));
-            }
+        if analyzed.match_all {
             subqueries.push((Occur::Must, Box::new(AllQuery)));
         }
-        relaxable |= positive_kept > 1;
-        if self.ranking.proximity_boost > 0.0 && (2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
-            for (position, token) in proximity_words.iter_mut().enumerate() {
-                token.position = position;
-            }
-            let fields = self.fields(None);
+        if self.ranking.proximity_boost > 0.0 && !analyzed.proximity_words.is_empty() {
+            let words: Vec<(usize, String)> = analyzed.proximity_words.iter().cloned().enumerate().collect();
             let bonus =
-                self.phrase_query(&fields, &proximity_words, PROXIMITY_SLOP, self.ranking.proximity_boost);
+                self.phrase_query(&self.fields(None), &words, PROXIMITY_SLOP, self.ranking.proximity_boost);
             subqueries.push((Occur::Should, bonus));
         }
-        Ok(CompiledQuery {
-            query: Box::new(BooleanQuery::new(subqueries)),
-            title_spec,
-            body_spec,
-            terms,
-            relaxable,
-        })
+        Box::new(BooleanQuery::new(subqueries))
     }
 
-    /// The query for one atom and the words it searched (for `applied.terms`); `None` when
-    /// nothing searchable is left after analysis.
-    fn compile_atom(
-        &self,
-        atom: &Atom,
-        matching: Matching,
-        specs: Option<(&mut HighlightSpec, &mut HighlightSpec)>,
-        relaxable: &mut bool,
-    ) -> Option<(Box<dyn Query>, Vec<Token>)> {
-        let (field, text, phrase_slop) = match atom {
-            Atom::Words { field, text } => (*field, text, None),
-            Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
-        };
-        let tokens = self.analyzer.analyze(text, AnalysisMode::Query);
-        if tokens.is_empty() {
-            return None;
-        }
-        let fields = self.fields(field);
-        let mut spec_updates = SpecUpdate::default();
-        let query: Box<dyn Query> = match phrase_slop {
-            Some(slop) if tokens.len() > 1 => {
-                spec_updates.phrases.push(phrase_spec(&tokens, slop));
-                self.phrase_query(&fields, &tokens, slop, 1.0)
-            }
-            _ if tokens.len() == 1 => self.word_query(&fields, &tokens[0], &mut spec_updates),
-            _ => {
-                *relaxable = true;
+    fn atom_query(&self, atom: &AnalyzedAtom, matching: Matching) -> Box<dyn Query> {
+        let fields = self.fields(atom.field);
+        match &atom.kind {
+            AtomKind::Word(word) => self.word_query(&fields, word),
+            AtomKind::Words(words) => {
                 let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
-                let parts: Vec<(Occur, Box<dyn Query>)> = tokens
-                    .iter()
-                    .map(|token| (occur, self.word_query(&fields, token, &mut spec_updates)))
-                    .collect();
-                Box::new(BooleanQuery::new(parts))
+                Box::new(BooleanQuery::new(
+                    words.iter().map(|word| (occur, self.word_query(&fields, word))).collect(),
+                ))
             }
-        };
-        if let Some((title_spec, body_spec)) = specs {
-            for (_, _, query_field) in &fields {
-                let spec = if *query_field == QueryField::Title { &mut *title_spec } else { &mut *body_spec };
-                spec.words.extend(spec_updates.words.iter().cloned());
-                spec.phrases.extend(spec_updates.phrases.iter().cloned());
-            }
+            AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
         }
-        Some((query, tokens))
     }
 
     /// One word in each field; an alphanumeric word with parts (`iphone15`) also matches
     /// its parts as a phrase (`iPhone 15`).
-    fn word_query(
-        &self,
-        fields: &[(Field, f32, QueryField)],
-        token: &Token,
-        spec: &mut SpecUpdate,
-    ) -> Box<dyn Query> {
-        spec.words.insert(token.text.clone());
-        let parts = self.analyzer.alphanumeric_parts(&token.text);
+    fn word_query(&self, fields: &[(Field, f32)], word: &QueryWord) -> Box<dyn Query> {
         let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for &(field, boost, _) in fields {
-            let term =
-                TermQuery::new(Term::from_field_text(field, &token.text), IndexRecordOption::WithFreqs);
+        for &(field, boost) in fields {
+            let term = TermQuery::new(Term::from_field_text(field, &word.text), IndexRecordOption::WithFreqs);
             per_field.push((Occur::Should, boosted(Box::new(term), boost)));
-            if parts.len() > 1 {
-                let terms = parts
+            if !word.parts.is_empty() {
+                let terms = word
+                    .parts
                     .iter()
                     .enumerate()
                     .map(|(i, part)| (i, Term::from_field_text(field, part)))
@@ -491,26 +599,22 @@ impl QueryCompiler<'_> {
                     .push((Occur::Should, boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)));
             }
         }
-        if parts.len() > 1 {
-            spec.phrases.push(PhraseSpec { words: parts.into_iter().enumerate().collect(), slop: 0 });
-        }
         single_or_any(per_field)
     }
 
     fn phrase_query(
         &self,
-        fields: &[(Field, f32, QueryField)],
-        tokens: &[Token],
+        fields: &[(Field, f32)],
+        words: &[(usize, String)],
         slop: u32,
         boost: f32,
     ) -> Box<dyn Query> {
-        let first = tokens[0].position;
         let per_field = fields
             .iter()
-            .map(|&(field, field_boost, _)| {
-                let terms = tokens
+            .map(|&(field, field_boost)| {
+                let terms = words
                     .iter()
-                    .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
+                    .map(|(offset, word)| (*offset, Term::from_field_text(field, word)))
                     .collect();
                 let phrase: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
                 (Occur::Should, boosted(phrase, field_boost * boost))
@@ -567,20 +671,19 @@ impl NewsIndex {
         let started = Instant::now();
         request.validate()?;
         let parsed = parse(&request.query)?;
-        let compiler =
-            QueryCompiler { schema: self.schema(), analyzer: self.analyzer(), ranking: *self.ranking() };
+        let analyzed = analyze_query(&parsed, self.analyzer())?;
+        let compiler = QueryCompiler { schema: self.schema(), ranking: *self.ranking() };
         let filters = self.filters(request);
         let searcher = self.reader().searcher();
         let mut matching = Matching::All;
-        let mut compiled = compiler.compile(&parsed, Matching::All)?;
-        let mut outcome = self.collect(&searcher, &compiled, &filters, request)?;
-        if outcome.total == 0 && compiled.relaxable && self.ranking().relax_when_nothing_matches {
-            let relaxed = compiler.compile(&parsed, Matching::Any)?;
-            let relaxed_outcome = self.collect(&searcher, &relaxed, &filters, request)?;
-            if relaxed_outcome.total > 0 {
+        let mut outcome =
+            self.collect(&searcher, compiler.compile(&analyzed, Matching::All), &filters, request)?;
+        if outcome.total == 0 && analyzed.relaxable && self.ranking().relax_when_nothing_matches {
+            let relaxed =
+                self.collect(&searcher, compiler.compile(&analyzed, Matching::Any), &filters, request)?;
+            if relaxed.total > 0 {
                 matching = Matching::Any;
-                compiled = relaxed;
-                outcome = relaxed_outcome;
+                outcome = relaxed;
             }
         }
         let mut highlighter = Highlighter::new(self.analyzer());
@@ -588,7 +691,7 @@ impl NewsIndex {
         for (score, address) in outcome.top {
             let document: TantivyDocument = searcher.doc(address)?;
             let article = self.schema().article(&document);
-            let specs = (&compiled.title_spec, &compiled.body_spec);
+            let specs = (&analyzed.title_spec, &analyzed.body_spec);
             hits.push(Hit::new(article, score, &mut highlighter, specs, &request.snippet));
         }
         Ok(SearchResponse {
@@ -597,21 +700,7 @@ impl NewsIndex {
             took_ms: started.elapsed().as_millis() as u64,
             hits,
             facets: outcome.facets,
-            applied: AppliedOptions {
-                limit: request.limit,
-                offset: request.offset,
-                sort: request.sort,
-                matching,
-                terms: compiled.terms,
-                lang: request.lang.clone(),
-                source: request.source.clone(),
-                category: request.category.clone(),
-                from: request.from,
-                to: request.to,
-                recency: request.recency,
-                ranking: *self.ranking(),
-                notes: parsed.notes,
-            },
+            applied: AppliedOptions::new(request, matching, analyzed.terms, *self.ranking(), parsed.notes),
         })
     }
 
@@ -651,14 +740,14 @@ impl NewsIndex {
     fn collect(
         &self,
         searcher: &Searcher,
-        compiled: &CompiledQuery,
+        compiled: Box<dyn Query>,
         filters: &[(Occur, Box<dyn Query>)],
         request: &SearchRequest,
     ) -> Result<Outcome> {
         let query: Box<dyn Query> = if filters.is_empty() {
-            compiled.query.box_clone()
+            compiled
         } else {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query.box_clone())];
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled)];
             clauses.extend(filters.iter().map(|(occur, q)| (*occur, q.box_clone())));
             Box::new(BooleanQuery::new(clauses))
         };
@@ -716,12 +805,7 @@ impl NewsIndex {
     }
 
     fn facet_collector(&self) -> AggregationCollector {
-        let request = serde_json::json!({
-            "lang": { "terms": { "field": "lang", "size": 10 } },
-            "source": { "terms": { "field": "source", "size": 50 } },
-            "category": { "terms": { "field": "category", "size": 50 } },
-            "month": { "terms": { "field": "month", "size": 600, "order": { "_key": "desc" } } },
-        });
+        let request = facet_aggregations();
         // The request is fixed and valid: a failure here is a programming error.
         #[allow(clippy::expect_used)]
         let aggregations: Aggregations = serde_json::from_value(request).expect("the facet request is valid");
@@ -735,8 +819,19 @@ impl NewsIndex {
     }
 }
 
+/// The facet counts as a terms aggregation request (tantivy's and Quickwit's format): per
+/// language, source and category by count, per month newest first.
+pub(crate) fn facet_aggregations() -> serde_json::Value {
+    serde_json::json!({
+        "lang": { "terms": { "field": "lang", "size": 10 } },
+        "source": { "terms": { "field": "source", "size": 50 } },
+        "category": { "terms": { "field": "category", "size": 50 } },
+        "month": { "terms": { "field": "month", "size": 600, "order": { "_key": "desc" } } },
+    })
+}
+
 /// `1 − weight + weight × 0.5^(age / half_life)`; future dates count as age zero.
-fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
+pub(crate) fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
     let age_days = age_seconds.max(0) as f64 / 86_400.0;
     let decay = 0.5f64.powf(age_days / recency.half_life_days);
     (1.0 - recency.weight + recency.weight * decay) as Score
