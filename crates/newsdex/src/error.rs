@@ -66,6 +66,37 @@ pub enum Error {
     /// The index itself failed (tantivy): corruption, a full disk, a bug.
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// Quickwit could not be reached: connection refused, a name that does not resolve,
+    /// a timeout.
+    #[error("cannot reach quickwit at {url}: {message}")]
+    QuickwitUnreachable {
+        /// The address called.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Quickwit answered with an error status.
+    #[error("quickwit answered {status} to {method} {url}: {message}")]
+    QuickwitStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The HTTP method.
+        method: &'static str,
+        /// The address called.
+        url: String,
+        /// Quickwit's message, or the start of its answer.
+        message: String,
+    },
+    /// Quickwit's answer could not be understood (not JSON, or not the documented shape).
+    #[error("unexpected answer from quickwit to {method} {url}: {message}")]
+    QuickwitResponse {
+        /// The HTTP method.
+        method: &'static str,
+        /// The address called.
+        url: String,
+        /// What is wrong with the answer.
+        message: String,
+    },
 }
 
 impl Error {

@@ -46,12 +46,16 @@
 //!   Simplified folding, jieba segmentation, alphanumeric blocks, English stemming — and
 //!   its tantivy adapter [`NewsTokenizer`].
 //! - `article`: the [`Article`] schema shared by input, HTTP and storage.
+//! - `backend`: the [`SearchBackend`] trait, one interface over the local index
+//!   ([`LocalBackend`]) and Quickwit ([`QuickwitBackend`]).
 //! - `ingest`: [`JsonlReader`], JSON Lines with line-numbered errors.
 //! - `language`: [`detect_language`] for articles without `lang`.
 //! - `schema`: the tantivy fields of an index.
 //! - `index`: [`NewsIndex`], created in memory or a directory, reopened with its analyzer
 //!   checked.
 //! - `writer`: [`NewsWriter`], upserts and deletes by id, bulk ingestion, commits.
+//! - `quickwit`: newsdex on a Quickwit cluster: the exported layout, [`export_to_quickwit`],
+//!   query translation and [`QuickwitBackend`].
 //! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
 //! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
 //!   facets, date sort, recency.
@@ -61,6 +65,7 @@
 
 mod analysis;
 mod article;
+mod backend;
 mod error;
 mod evaluation;
 mod fingerprint;
@@ -68,6 +73,7 @@ mod index;
 mod ingest;
 mod language;
 mod query;
+mod quickwit;
 mod related;
 mod schema;
 mod search;
@@ -79,6 +85,7 @@ pub use crate::analysis::{
     NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
+pub use crate::backend::{LocalBackend, SearchBackend, Visibility, WriteReceipt};
 pub use crate::error::{Error, Result};
 pub use crate::evaluation::{
     KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore,
@@ -88,6 +95,11 @@ pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};
 pub use crate::language::detect_language;
 pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
+pub use crate::quickwit::{
+    CommitMode, ExportIdentity, ExportOptions, ExportProgress, ExportReport, QuickwitBackend, QuickwitClient,
+    QuickwitDocument, RECENCY_RERANK_WINDOW, export_to_quickwit, quickwit_index_config,
+    quickwit_query_string,
+};
 pub use crate::related::RelatedResponse;
 pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
