@@ -2,6 +2,7 @@
 
 mod index_lifecycle;
 mod properties;
+mod quickwit;
 mod sample;
 mod search_options;
 mod search_sample;

@@ -192,7 +192,7 @@ impl QuickwitBackend {
         let page = match recency {
             Some(_) => Page {
                 from: 0,
-                size: (request.offset + request.limit).max(RECENCY_RERANK_WINDOW).min(MAX_RESULT_WINDOW),
+                size: (request.offset + request.limit).clamp(RECENCY_RERANK_WINDOW, MAX_RESULT_WINDOW),
                 sort: SortOrder::Relevance,
                 facets: request.facets,
             },
@@ -232,7 +232,7 @@ impl QuickwitBackend {
             });
             let response: EsSearchResponse = self.client.post_json(&self.search_path(), &[], &body)?;
             for hit in response.hits.hits {
-                if !found.contains(&hit.source.id) {
+                if chunk.contains(&hit.source.id) && !found.contains(&hit.source.id) {
                     found.push(hit.source.id);
                 }
             }

@@ -1,0 +1,262 @@
+//! The whole path through the fake Quickwit: export the sample, search it with the
+//! Quickwit backend, and compare with the local backend on the same articles.
+
+use std::time::Duration;
+
+use newsdex::{
+    Analyzer, Article, ArticleDate, Error, ExportOptions, Lang, LocalBackend, QuickwitBackend,
+    QuickwitClient, SearchBackend, SearchRequest, SortOrder, Visibility, export_to_quickwit,
+};
+
+use super::fake::{FakeQuickwit, Scripted};
+use super::{compare, top_ten};
+use crate::support::{sample_analyzer, sample_index};
+
+fn exported(fake: &FakeQuickwit, index_id: &str) -> QuickwitBackend {
+    let client = QuickwitClient::new(&fake.url).expect("client");
+    let report =
+        export_to_quickwit(sample_index(), &client, index_id, &ExportOptions::default(), &mut |_| {})
+            .expect("the sample exports");
+    assert_eq!(report.exported, sample_index().num_articles());
+    QuickwitBackend::connect(client, index_id, sample_analyzer()).expect("connects")
+}
+
+/// The proxy measurement of the goal: the fake runs the exported layout on tantivy and
+/// parses the translated queries with tantivy's query grammar — not Quickwit itself.
+#[test]
+fn proxy_quickwit_backend_agrees_with_the_local_backend() {
+    let fake = FakeQuickwit::start();
+    let quickwit = exported(&fake, "sample-proxy");
+    let local = LocalBackend::new(sample_index().clone());
+    let (mean, per_query, differences) = compare(&local, &quickwit);
+    println!("PROXY (fake quickwit on tantivy, not a quickwit measurement): mean top-10 overlap {mean:.3}");
+    for (query, value) in &per_query {
+        if *value < 1.0 {
+            println!("  {value:.2}  {query}");
+        }
+    }
+    assert!(mean >= 0.9, "help: mean top-10 overlap {mean:.3} < 0.9: {per_query:?}");
+    assert!(differences.is_empty(), "help: snippets must be identical: {differences:#?}");
+}
+
+#[test]
+fn filters_sorting_facets_and_paging_agree() {
+    let fake = FakeQuickwit::start();
+    let quickwit = exported(&fake, "sample-options");
+    let local = LocalBackend::new(sample_index().clone());
+    let requests = [
+        SearchRequest { lang: vec![Lang::ZhHant], ..SearchRequest::new("疫情") },
+        SearchRequest {
+            from: Some("2021-01-01".parse::<ArticleDate>().expect("date")),
+            to: Some("2023-12-31".parse::<ArticleDate>().expect("date")),
+            ..SearchRequest::new("企业")
+        },
+        SearchRequest { sort: SortOrder::Date, limit: 5, ..SearchRequest::new("消费") },
+        SearchRequest { facets: true, ..SearchRequest::new("economy") },
+        SearchRequest {
+            category: vec!["health".into()],
+            source: vec!["台北觀察報".into()],
+            ..SearchRequest::new("醫院")
+        },
+        SearchRequest { offset: 3, limit: 4, ..SearchRequest::new("china") },
+        SearchRequest::new("-疫苗"),
+    ];
+    for request in requests {
+        let expected = local.search(&request).expect("local");
+        let actual = quickwit.search(&request).expect("quickwit");
+        assert_eq!(actual.total, expected.total, "help: totals differ for {request:?}");
+        assert_eq!(actual.facets, expected.facets, "help: facets differ for {request:?}");
+        assert_eq!(actual.applied, expected.applied, "help: applied options differ for {request:?}");
+        if request.sort == SortOrder::Date {
+            let ids = |response: &newsdex::SearchResponse| {
+                response.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&actual), ids(&expected), "help: date order is exact");
+        }
+        assert_eq!(actual.hits.len(), expected.hits.len(), "{request:?}");
+    }
+}
+
+#[test]
+fn nothing_matching_every_word_relaxes_to_any_word_on_both() {
+    let fake = FakeQuickwit::start();
+    let quickwit = exported(&fake, "sample-relax");
+    let local = LocalBackend::new(sample_index().clone());
+    let expected = top_ten(&local, "马拉松 半导体");
+    let actual = top_ten(&quickwit, "马拉松 半导体");
+    assert_eq!(expected.applied.matching, newsdex::Matching::Any);
+    assert_eq!(actual.applied.matching, newsdex::Matching::Any);
+    assert_eq!(actual.total, expected.total);
+}
+
+#[test]
+fn an_interrupted_export_resumes_without_duplicates() {
+    let fake = FakeQuickwit::start();
+    let client = QuickwitClient::new(&fake.url).expect("client").with_retries(0, Duration::ZERO);
+    let directory = tempfile::tempdir().expect("tempdir");
+    let options = ExportOptions {
+        batch_articles: 40,
+        checkpoint: Some(directory.path().join("checkpoint.json")),
+        settle: Some(Duration::ZERO),
+        ..ExportOptions::default()
+    };
+    // Run 1: the first batch's answer is garbled (an empty 200): nothing was written, the
+    // export stops with the batch in flight.
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/ingest",
+        status: 200,
+        body: String::new(),
+        apply: false,
+    });
+    // Run 2: the batch is sent again and written, but the answer is lost behind a 502.
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/ingest",
+        status: 502,
+        body: "bad gateway".into(),
+        apply: true,
+    });
+    let first = export_to_quickwit(sample_index(), &client, "sample-resume", &options, &mut |_| {});
+    assert!(matches!(first, Err(Error::QuickwitResponse { .. })), "{first:?}");
+    let second = export_to_quickwit(sample_index(), &client, "sample-resume", &options, &mut |_| {});
+    assert!(matches!(second, Err(Error::QuickwitStatus { status: 502, .. })), "{second:?}");
+    // Run 3 finds the in-flight batch already there and sends only the rest.
+    let report = export_to_quickwit(sample_index(), &client, "sample-resume", &options, &mut |_| {})
+        .expect("the third run finishes");
+    assert_eq!(report.already_present, 40, "help: the batch whose acknowledgement was lost had arrived");
+    let total = sample_index().num_articles();
+    let mut ids = Vec::new();
+    for record in newsdex::JsonlReader::new(std::io::BufReader::new(
+        std::fs::File::open(crate::support::index_data().join("articles.jsonl")).expect("sample"),
+    )) {
+        ids.push(record.expect("line").article.expect("article").id);
+    }
+    assert_eq!(ids.len() as u64, total);
+    for id in &ids {
+        let copies = fake.copies_of("sample-resume", id);
+        assert!(copies <= 1, "help: {id} was ingested {copies} times: quickwit has no primary key");
+    }
+    let backend =
+        QuickwitBackend::connect(client.clone(), "sample-resume", sample_analyzer()).expect("connects");
+    assert_eq!(backend.num_articles().expect("count"), total, "help: every article once");
+    let again =
+        export_to_quickwit(sample_index(), &client, "sample-resume", &options, &mut |_| {}).expect("done");
+    assert_eq!((again.exported, again.batches), (0, 0), "help: a finished export sends nothing");
+}
+
+#[test]
+fn exporting_twice_into_a_filled_index_is_refused() {
+    let fake = FakeQuickwit::start();
+    exported(&fake, "sample-twice");
+    let client = QuickwitClient::new(&fake.url).expect("client");
+    let error =
+        export_to_quickwit(sample_index(), &client, "sample-twice", &ExportOptions::default(), &mut |_| {})
+            .expect_err("a second export would duplicate every article");
+    assert!(error.to_string().contains("duplicate"), "{error}");
+}
+
+#[test]
+fn upserts_and_deletes_go_through_delete_tasks() {
+    let fake = FakeQuickwit::start();
+    let client = QuickwitClient::new(&fake.url).expect("client");
+    let analyzer = Analyzer::new();
+    let index = newsdex::NewsIndex::create_in_ram(analyzer.clone()).expect("index");
+    let local = LocalBackend::new(index);
+    let article = Article {
+        id: "w1".into(),
+        lang: Some(Lang::En),
+        title: "Port opens new berth".into(),
+        body: "The port opened a berth for larger ships.".into(),
+        ..Article::default()
+    };
+    local.upsert(std::slice::from_ref(&article)).expect("local upsert");
+    export_to_quickwit(local.index(), &client, "writes", &ExportOptions::default(), &mut |_| {})
+        .expect("export");
+    let quickwit = QuickwitBackend::connect(client, "writes", analyzer).expect("connects");
+    let fresh = Article {
+        id: "w2".into(),
+        title: "Tariffs rise on steel".into(),
+        body: "Importers expect higher prices.".into(),
+        ..article.clone()
+    };
+    let receipt = quickwit.upsert(std::slice::from_ref(&fresh)).expect("insert");
+    assert_eq!(receipt.visibility, Visibility::Immediate, "help: a new article needs no delete");
+    let replaced = Article { title: "Port closes old berth".into(), ..article };
+    let receipt = quickwit.upsert(&[replaced]).expect("replace");
+    assert!(
+        matches!(receipt.visibility, Visibility::DeletesPending { ref delete_tasks, .. } if delete_tasks.len() == 1)
+    );
+    let requests = fake.requests();
+    let delete_at = requests.iter().rposition(|r| r.path.ends_with("/delete-tasks")).expect("a delete task");
+    let ingest_at = requests.iter().rposition(|r| r.path.ends_with("/ingest")).expect("an ingest");
+    assert!(delete_at < ingest_at, "help: the old version is deleted before the new one is ingested");
+    assert!(requests[ingest_at].query.contains("commit=wait_for"), "{}", requests[ingest_at].query);
+    assert_eq!(requests[delete_at].body, r#"{"query":"id:\"w1\""}"#);
+    let response = quickwit.search(&SearchRequest::new("berth")).expect("search");
+    assert_eq!(response.hits.len(), 1);
+    assert_eq!(response.hits[0].title_html, "Port closes old <mark>berth</mark>");
+    assert_eq!(quickwit.get("w1").expect("get").map(|a| a.title), Some("Port closes old berth".to_string()));
+    quickwit.delete(&["w1".to_string(), "nope".to_string()]).expect("delete");
+    assert_eq!(quickwit.get("w1").expect("get"), None);
+    assert_eq!(quickwit.num_articles().expect("count"), 1);
+    assert_eq!((fake.copies_of("writes", "w1"), fake.copies_of("writes", "w2")), (0, 1));
+}
+
+#[test]
+fn failures_are_typed_errors() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let address = closed.local_addr().expect("address");
+    drop(closed);
+    let client =
+        QuickwitClient::with_timeout(&format!("http://{address}"), Duration::from_secs(5)).expect("client");
+    let error = QuickwitBackend::connect(client, "news", Analyzer::new()).expect_err("nothing listens");
+    assert!(matches!(error, Error::QuickwitUnreachable { .. }), "{error:?}");
+    assert!(!error.is_user_error());
+
+    let fake = FakeQuickwit::start();
+    let client = QuickwitClient::new(&fake.url).expect("client");
+    let error =
+        QuickwitBackend::connect(client.clone(), "missing", Analyzer::new()).expect_err("no such index");
+    assert!(matches!(error, Error::QuickwitStatus { status: 404, .. }), "{error:?}");
+    assert!(error.to_string().contains("newsdex export quickwit"), "{error}");
+
+    let quickwit = exported(&fake, "sample-errors");
+    let mismatch =
+        QuickwitBackend::connect(client, "sample-errors", Analyzer::new()).expect_err("other analyzer");
+    assert!(matches!(mismatch, Error::AnalyzerMismatch { .. }), "{mismatch:?}");
+
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/_search",
+        status: 500,
+        body: r#"{"message": "internal error: split 01H not found"}"#.into(),
+        apply: false,
+    });
+    let error = quickwit.search(&SearchRequest::new("疫苗")).expect_err("a 500");
+    match &error {
+        Error::QuickwitStatus { status, message, .. } => {
+            assert_eq!(*status, 500);
+            assert_eq!(message, "internal error: split 01H not found");
+        }
+        other => panic!("{other:?}"),
+    }
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/_search",
+        status: 200,
+        body: "<html>proxy</html>".into(),
+        apply: false,
+    });
+    let error = quickwit.search(&SearchRequest::new("疫苗")).expect_err("not json");
+    assert!(matches!(error, Error::QuickwitResponse { .. }), "{error:?}");
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/_search",
+        status: 400,
+        body: r#"{"status": 400, "error": {"type": "illegal_argument_exception", "reason": "failed to parse query"}}"#.into(),
+        apply: false,
+    });
+    let error = quickwit.search(&SearchRequest::new("疫苗")).expect_err("a 400");
+    assert!(error.to_string().contains("failed to parse query"), "{error}");
+}
