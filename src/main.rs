@@ -28,6 +28,8 @@ enum Command {
     Related(commands::related::RelatedArgs),
     /// Show how text is analysed into tokens.
     Analyze(commands::analyze::AnalyzeArgs),
+    /// Copy an index to another engine (Quickwit), resumably.
+    Export(commands::export::ExportArgs),
     /// Serve search over HTTP (the sample corpus when no index is given).
     Serve(commands::serve::ServeArgs),
     /// Measure segmentation or search quality.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::run(args),
         Command::Related(args) => commands::related::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Eval(args) => commands::eval::run(args),
     };

@@ -14,6 +14,7 @@ pub struct Progress {
     started: Instant,
     last_line: Instant,
     quiet: bool,
+    unit: &'static str,
 }
 
 impl Progress {
@@ -36,7 +37,45 @@ impl Progress {
             bar
         });
         let now = Instant::now();
-        Progress { bar, started: now, last_line: now, quiet }
+        Progress { bar, started: now, last_line: now, quiet, unit: "articles" }
+    }
+
+    /// Progress over `total` items (`unit`: what they are, plural). `quiet` silences the
+    /// plain lines.
+    pub fn counting(total: u64, unit: &'static str, quiet: bool) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total);
+            let template = format!(
+                "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}"
+            );
+            if let Ok(style) = ProgressStyle::with_template(&template) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let now = Instant::now();
+        Progress { bar, started: now, last_line: now, quiet, unit }
+    }
+
+    /// Records that `done` items are finished and `bytes` sent in total.
+    pub fn update_count(&mut self, done: u64, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            bar.set_message(format!("{:.1} MB sent", bytes as f64 / 1e6));
+            return;
+        }
+        if self.quiet || self.last_line.elapsed() < PLAIN_EVERY {
+            return;
+        }
+        self.last_line = Instant::now();
+        let seconds = self.started.elapsed().as_secs_f64();
+        eprintln!(
+            "progress: {done} {}, {:.1} MB sent in {seconds:.0} s ({:.0} {}/s)",
+            self.unit,
+            bytes as f64 / 1e6,
+            done as f64 / seconds.max(1e-9),
+            self.unit
+        );
     }
 
     /// Records that `bytes` of input have been read in total and `articles` indexed.
