@@ -180,3 +180,41 @@ fn serve_without_an_index_serves_the_sample() {
     let cached: Vec<_> = std::fs::read_dir(cache.path()).expect("cache").flatten().collect();
     assert!(cached.iter().any(|entry| entry.file_name().to_string_lossy().starts_with("sample-")));
 }
+
+#[test]
+fn export_quickwit_prints_its_config_and_names_an_unreachable_cluster() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let path = temporary.path().join("index");
+    build_sample(&path);
+    let path = path.to_str().expect("utf-8 path");
+    let output = newsdex(&[
+        "export",
+        "quickwit",
+        "--index",
+        path,
+        "--url",
+        "http://127.0.0.1:9",
+        "--index-id",
+        "news",
+        "--print-config",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let config: Value = serde_json::from_str(&stdout(&output)).expect("the config is JSON");
+    assert_eq!(config["index_id"], "news");
+    assert_eq!(config["doc_mapping"]["mode"], "strict");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let output = newsdex(&["export", "quickwit", "--index", path, "--url", &url, "--index-id", "news"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("cannot reach quickwit"), "{message}");
+    assert!(message.contains("run the same command again to resume"), "{message}");
+
+    let output = newsdex(&["export", "quickwit", "--index", path, "--url", &url, "--index-id", "1-bad"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("not a valid quickwit index id"), "{message}");
+    assert!(!message.contains("resume"), "help: a bad argument is not an interruption: {message}");
+}

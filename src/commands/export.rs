@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use newsdex::{CommitMode, ExportOptions, QuickwitClient};
 
@@ -82,13 +81,24 @@ fn quickwit(args: QuickwitArgs) -> anyhow::Result<ExitCode> {
     let report = newsdex::export_to_quickwit(&index, &client, &args.index_id, &options, &mut |step| {
         progress.update_count(step.done, step.bytes_sent);
     })
-    .with_context(|| {
-        format!(
-            "export to quickwit index {:?} at {} stopped; run the same command again to resume from {}",
-            args.index_id,
-            args.url,
-            checkpoint.display()
-        )
+    .map_err(|error| {
+        let interrupted = matches!(
+            error,
+            newsdex::Error::QuickwitUnreachable { .. }
+                | newsdex::Error::QuickwitStatus { .. }
+                | newsdex::Error::QuickwitResponse { .. }
+        );
+        let context = if interrupted {
+            format!(
+                "export to quickwit index {:?} at {} stopped; run the same command again to resume from {}",
+                args.index_id,
+                args.url,
+                checkpoint.display()
+            )
+        } else {
+            format!("cannot export to quickwit index {:?} at {}", args.index_id, args.url)
+        };
+        anyhow::Error::new(error).context(context)
     })?;
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
