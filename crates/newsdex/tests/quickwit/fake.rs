@@ -1,12 +1,13 @@
 //! A fake Quickwit on 127.0.0.1 for tests: an HTTP server that answers the REST
 //! endpoints newsdex uses, in their documented shapes, by running them on tantivy.
 //!
-//! It is an emulator, not Quickwit: an index is one tantivy index built from the posted
-//! index config (the same field types, tokenizers, record options and fieldnorms);
-//! `query_string` queries are parsed by tantivy's `QueryParser`, whose grammar is the one
-//! Quickwit's query language is parsed with (`tantivy::query_grammar`); BM25 statistics
-//! are those of the whole index (Quickwit's are per split); delete tasks apply at once
-//! (Quickwit's apply asynchronously); every ingest request is committed.
+//! It is an emulator, not Quickwit: every ingest request becomes a split, a tantivy index
+//! built from the posted index config (the same field types, tokenizers, record options
+//! and fieldnorms); `query_string` queries are parsed by tantivy's `QueryParser`, whose
+//! grammar is the one Quickwit's query language is parsed with (`tantivy::query_grammar`);
+//! each split is searched with its own BM25 statistics and the hits merged by score, as
+//! Quickwit's leaf searches are; splits never merge; delete tasks apply at once (Quickwit's
+//! apply asynchronously); every ingest request is committed.
 //!
 //! Tests can also script answers ([`FakeQuickwit::script`]) to replay recorded
 //! responses or to fail, and read back every request ([`FakeQuickwit::requests`]).
@@ -55,8 +56,8 @@ pub struct Scripted {
 
 struct EmulatedIndex {
     config: Value,
-    index: Index,
-    writer: IndexWriter,
+    schema: Schema,
+    splits: Vec<Index>,
     opstamp: u64,
 }
 
@@ -114,10 +115,14 @@ impl FakeQuickwit {
     pub fn copies_of(&self, index_id: &str, id: &str) -> usize {
         let state = self.state.lock().expect("state");
         let Some(emulated) = state.indexes.get(index_id) else { return 0 };
-        let Ok(field) = emulated.index.schema().get_field("id") else { return 0 };
-        let Ok(reader) = emulated.index.reader() else { return 0 };
+        let Ok(field) = emulated.schema.get_field("id") else { return 0 };
         let query = TermQuery::new(Term::from_field_text(field, id), IndexRecordOption::Basic);
-        reader.searcher().search(&query, &Count).unwrap_or(0)
+        emulated
+            .splits
+            .iter()
+            .filter_map(|split| split.reader().ok())
+            .map(|reader| reader.searcher().search(&query, &Count).unwrap_or(0))
+            .sum()
     }
 }
 
@@ -327,11 +332,9 @@ fn create_index(state: &mut State, body: &str) -> Answer {
             other => return Err(bad(format!("the fake does not emulate field type {other:?}"))),
         }
     }
-    let index = Index::create_in_ram(builder.build());
-    let writer = index.writer(20_000_000).map_err(|error| (500, error.to_string()))?;
-    state
-        .indexes
-        .insert(index_id.clone(), EmulatedIndex { config: config.clone(), index, writer, opstamp: 0 });
+    let emulated =
+        EmulatedIndex { config: config.clone(), schema: builder.build(), splits: Vec::new(), opstamp: 0 };
+    state.indexes.insert(index_id.clone(), emulated);
     Ok((
         200,
         json!({"version": "0.8", "index_uid": format!("{index_id}:01"), "index_config": config, "checkpoint": {}, "sources": []}),
@@ -339,7 +342,9 @@ fn create_index(state: &mut State, body: &str) -> Answer {
 }
 
 fn ingest(emulated: &mut EmulatedIndex, body: &str) -> Answer {
-    let schema = emulated.index.schema();
+    let schema = emulated.schema.clone();
+    let split = Index::create_in_ram(schema.clone());
+    let mut writer: IndexWriter = split.writer(20_000_000).map_err(|error| (500, error.to_string()))?;
     let mut ingested = 0u64;
     let mut failures = Vec::new();
     let lines: Vec<&str> = body.lines().filter(|line| !line.trim().is_empty()).collect();
@@ -358,14 +363,17 @@ fn ingest(emulated: &mut EmulatedIndex, body: &str) -> Answer {
         }
         match TantivyDocument::from_json_object(&schema, object) {
             Ok(document) => {
-                emulated.writer.add_document(document).map_err(|error| (500, error.to_string()))?;
+                writer.add_document(document).map_err(|error| (500, error.to_string()))?;
                 ingested += 1;
             }
             Err(error) => failures
                 .push(json!({"message": error.to_string(), "reason": "invalid_schema", "document": line})),
         }
     }
-    emulated.writer.commit().map_err(|error| (500, error.to_string()))?;
+    writer.commit().map_err(|error| (500, error.to_string()))?;
+    if ingested > 0 {
+        emulated.splits.push(split);
+    }
     Ok((
         200,
         json!({
@@ -380,11 +388,15 @@ fn ingest(emulated: &mut EmulatedIndex, body: &str) -> Answer {
 fn delete_task(emulated: &mut EmulatedIndex, body: &str) -> Answer {
     let request: Value = serde_json::from_str(body).map_err(bad)?;
     let text = request["query"].as_str().ok_or_else(|| bad("missing query"))?;
-    let parser = QueryParser::for_index(&emulated.index, Vec::new());
-    let query =
-        parser.parse_query(text).map_err(|error| bad(format!("failed to parse query `{text}`: {error}")))?;
-    emulated.writer.delete_query(query).map_err(|error| (500, error.to_string()))?;
-    emulated.writer.commit().map_err(|error| (500, error.to_string()))?;
+    for split in &emulated.splits {
+        let parser = QueryParser::for_index(split, Vec::new());
+        let query = parser
+            .parse_query(text)
+            .map_err(|error| bad(format!("failed to parse query `{text}`: {error}")))?;
+        let mut writer: IndexWriter = split.writer(20_000_000).map_err(|error| (500, error.to_string()))?;
+        writer.delete_query(query).map_err(|error| (500, error.to_string()))?;
+        writer.commit().map_err(|error| (500, error.to_string()))?;
+    }
     emulated.opstamp += 1;
     Ok((
         200,
@@ -494,21 +506,9 @@ fn source_of(schema: &Schema, document: &TantivyDocument) -> Value {
 
 fn search(emulated: &mut EmulatedIndex, body: &str) -> Answer {
     let request: Value = serde_json::from_str(body).map_err(bad)?;
-    let index = &emulated.index;
-    let schema = index.schema();
-    let query = match request.get("query") {
-        Some(query) => es_query(index, query)?,
-        None => Box::new(AllQuery),
-    };
-    let reader = index.reader().map_err(|error| (500, error.to_string()))?;
-    reader.reload().map_err(|error| (500, error.to_string()))?;
-    let searcher = reader.searcher();
+    let schema = emulated.schema.clone();
     let from = request.get("from").and_then(Value::as_u64).unwrap_or(0) as usize;
     let size = request.get("size").and_then(Value::as_u64).unwrap_or(10) as usize;
-    let everything = (searcher.num_docs() as usize).max(1);
-    let (scored, total): (Vec<(Score, DocAddress)>, usize) = searcher
-        .search(&query, &(TopDocs::with_limit(everything).order_by_score(), Count))
-        .map_err(|error| (500, error.to_string()))?;
     let sort: Vec<(String, bool)> = request
         .get("sort")
         .and_then(Value::as_array)
@@ -524,25 +524,52 @@ fn search(emulated: &mut EmulatedIndex, body: &str) -> Answer {
                 .collect()
         })
         .unwrap_or_default();
-    let mut rows: Vec<(Vec<f64>, Score, Value)> = Vec::with_capacity(scored.len());
-    for (score, address) in scored {
-        let document: TantivyDocument = searcher.doc(address).map_err(|error| (500, error.to_string()))?;
-        let source = source_of(&schema, &document);
-        let keys = sort
-            .iter()
-            .map(|(name, _)| match name.as_str() {
-                "_score" => f64::from(score),
-                "date" => document
-                    .get_first(field_of(&schema, "date"))
-                    .and_then(|value| value.as_datetime())
-                    .map_or(f64::MIN, |d| d.into_timestamp_secs() as f64 * 1000.0),
-                other => source.get(other).and_then(Value::as_f64).unwrap_or(f64::MIN),
-            })
-            .collect();
-        rows.push((keys, score, source));
+    let mut rows: Vec<(Vec<f64>, Value)> = Vec::new();
+    let mut total = 0usize;
+    let mut split_aggregations = Vec::new();
+    for split in &emulated.splits {
+        // Each split is searched on its own, with its own BM25 statistics.
+        let query = match request.get("query") {
+            Some(query) => es_query(split, query)?,
+            None => Box::new(AllQuery),
+        };
+        let reader = split.reader().map_err(|error| (500, error.to_string()))?;
+        reader.reload().map_err(|error| (500, error.to_string()))?;
+        let searcher = reader.searcher();
+        let everything = (searcher.num_docs() as usize).max(1);
+        let (scored, count): (Vec<(Score, DocAddress)>, usize) = searcher
+            .search(&query, &(TopDocs::with_limit(everything).order_by_score(), Count))
+            .map_err(|error| (500, error.to_string()))?;
+        total += count;
+        for (score, address) in scored {
+            let document: TantivyDocument =
+                searcher.doc(address).map_err(|error| (500, error.to_string()))?;
+            let source = source_of(&schema, &document);
+            let keys = sort
+                .iter()
+                .map(|(name, _)| match name.as_str() {
+                    "_score" => f64::from(score),
+                    "date" => document
+                        .get_first(field_of(&schema, "date"))
+                        .and_then(|value| value.as_datetime())
+                        .map_or(f64::MIN, |d| d.into_timestamp_secs() as f64 * 1000.0),
+                    other => source.get(other).and_then(Value::as_f64).unwrap_or(f64::MIN),
+                })
+                .collect();
+            rows.push((keys, source));
+        }
+        if let Some(aggs) = request.get("aggs") {
+            let aggregations: Aggregations = serde_json::from_value(aggs.clone()).map_err(bad)?;
+            let collector = AggregationCollector::from_aggs(
+                aggregations,
+                AggContextParams::new(AggregationLimitsGuard::default(), split.tokenizers().clone()),
+            );
+            let results = searcher.search(&query, &collector).map_err(|error| (500, error.to_string()))?;
+            split_aggregations.push(serde_json::to_value(results).map_err(|error| (500, error.to_string()))?);
+        }
     }
     if sort.is_empty() {
-        // Quickwit's default order is by document, not by score.
+        // Quickwit's default order is by document, newest first, not by score.
         rows.reverse();
     } else {
         rows.sort_by(|a, b| {
@@ -560,26 +587,57 @@ fn search(emulated: &mut EmulatedIndex, body: &str) -> Answer {
         .into_iter()
         .skip(from)
         .take(size)
-        .map(|(keys, _, source)| {
-            json!({"_index": "fake", "_id": "", "_score": null, "_source": source, "sort": keys})
-        })
+        .map(|(keys, source)| json!({"_index": "fake", "_id": "", "_score": null, "_source": source, "sort": keys}))
         .collect();
     let mut answer = json!({
         "took": 1,
         "timed_out": false,
-        "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+        "_shards": {"total": emulated.splits.len(), "successful": emulated.splits.len(), "skipped": 0, "failed": 0},
         "hits": {"total": {"value": total, "relation": "eq"}, "max_score": null, "hits": hits},
     });
     if let Some(aggs) = request.get("aggs") {
-        let aggregations: Aggregations = serde_json::from_value(aggs.clone()).map_err(bad)?;
-        let collector = AggregationCollector::from_aggs(
-            aggregations,
-            AggContextParams::new(AggregationLimitsGuard::default(), index.tokenizers().clone()),
-        );
-        let results = searcher.search(&query, &collector).map_err(|error| (500, error.to_string()))?;
-        answer["aggregations"] = serde_json::to_value(results).map_err(|error| (500, error.to_string()))?;
+        answer["aggregations"] = merge_terms(aggs, &split_aggregations);
     }
     Ok((200, answer))
+}
+
+/// Terms aggregations of several splits merged: counts summed per key, ordered by count
+/// (then key) or by key when the request says so, cut to the requested size.
+fn merge_terms(request: &Value, per_split: &[Value]) -> Value {
+    let mut merged = Map::new();
+    let Some(names) = request.as_object() else { return Value::Object(merged) };
+    for (name, spec) in names {
+        let mut counts: HashMap<String, (Value, u64)> = HashMap::new();
+        for split in per_split {
+            for bucket in
+                split.pointer(&format!("/{name}/buckets")).and_then(Value::as_array).into_iter().flatten()
+            {
+                let key = bucket["key"].clone();
+                let entry = counts.entry(key.to_string()).or_insert((key, 0));
+                entry.1 += bucket["doc_count"].as_u64().unwrap_or(0);
+            }
+        }
+        let mut buckets: Vec<(Value, u64)> = counts.into_values().collect();
+        let by_key_descending = spec.pointer("/terms/order/_key").and_then(Value::as_str) == Some("desc");
+        buckets.sort_by(|a, b| {
+            if by_key_descending {
+                b.0.to_string().cmp(&a.0.to_string())
+            } else {
+                b.1.cmp(&a.1).then_with(|| a.0.to_string().cmp(&b.0.to_string()))
+            }
+        });
+        let size = spec.pointer("/terms/size").and_then(Value::as_u64).unwrap_or(10) as usize;
+        let buckets: Vec<Value> = buckets
+            .into_iter()
+            .take(size)
+            .map(|(key, count)| json!({"key": key, "doc_count": count}))
+            .collect();
+        merged.insert(
+            name.clone(),
+            json!({"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": buckets}),
+        );
+    }
+    Value::Object(merged)
 }
 
 fn field_of(schema: &Schema, name: &str) -> Field {

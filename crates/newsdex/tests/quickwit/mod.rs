@@ -96,14 +96,27 @@ pub fn compare(
     local: &dyn SearchBackend,
     other: &dyn SearchBackend,
 ) -> (f64, Vec<(String, f64)>, Vec<String>) {
+    compare_on(local, other, QUERIES.iter().copied())
+}
+
+/// Compares two backends over `queries`: mean top-10 overlap (1 when there are no
+/// queries), the overlap of each query, and every snippet difference.
+pub fn compare_on<'q>(
+    local: &dyn SearchBackend,
+    other: &dyn SearchBackend,
+    queries: impl IntoIterator<Item = &'q str>,
+) -> (f64, Vec<(String, f64)>, Vec<String>) {
     let mut per_query = Vec::new();
     let mut differences = Vec::new();
-    for query in QUERIES {
+    for query in queries {
         let expected = top_ten(local, query);
         let actual = top_ten(other, query);
         per_query.push((query.to_string(), overlap(&expected, &actual)));
         differences
             .extend(snippet_differences(&expected, &actual).into_iter().map(|d| format!("{query}: {d}")));
+    }
+    if per_query.is_empty() {
+        return (1.0, per_query, differences);
     }
     let mean = per_query.iter().map(|(_, value)| value).sum::<f64>() / per_query.len() as f64;
     (mean, per_query, differences)
