@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod bench;
 pub mod eval;
+pub mod generate;
 pub mod index;
 pub mod related;
 pub mod search;

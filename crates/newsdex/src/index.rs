@@ -86,8 +86,9 @@ impl NewsIndex {
     pub fn open(path: impl AsRef<Path>) -> Result<NewsIndex> {
         let path = path.as_ref();
         let (directory, metadata) = read_metadata(path)?;
-        let mut builder =
-            Analyzer::builder().remove_english_stop_words(metadata.analyzer.english_stop_words_removed);
+        let mut builder = Analyzer::builder()
+            .remove_english_stop_words(metadata.analyzer.english_stop_words_removed)
+            .index_sub_words(metadata.analyzer.sub_words_indexed);
         if let Some(text) = &metadata.user_dictionary {
             builder = builder.user_dictionary(UserDictionary::parse(
                 &format!("{} (stored in the index)", path.display()),
@@ -219,6 +220,11 @@ impl NewsIndex {
     pub fn reload(&self) -> Result<()> {
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// The number of segments visible to searches.
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// The number of articles visible to searches.

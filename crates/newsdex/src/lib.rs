@@ -57,6 +57,7 @@
 //!   facets, date sort, recency.
 //! - `evaluation`: segmentation scores against gold data, MRR/Recall/nDCG for search.
 //! - `related`: [`NewsIndex::related`], articles like a given one.
+//! - `scale`: [`SentencePool`], scale corpora for benchmarks recombined from real sentences.
 //! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
 mod analysis;
@@ -69,6 +70,7 @@ mod ingest;
 mod language;
 mod query;
 mod related;
+mod scale;
 mod schema;
 mod search;
 mod snippet;
@@ -89,6 +91,7 @@ pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record}
 pub use crate::language::detect_language;
 pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
 pub use crate::related::RelatedResponse;
+pub use crate::scale::{GeneratedCorpus, SentencePool};
 pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
     SearchRequest, SearchResponse, SortOrder,

@@ -104,6 +104,14 @@ pub struct AnalyzerIdentity {
     /// Whether English stop words are left out.
     #[serde(default)]
     pub english_stop_words_removed: bool,
+    /// Whether indexing adds sub-words (the words inside long words, the parts of
+    /// alphanumeric blocks).
+    #[serde(default = "enabled")]
+    pub sub_words_indexed: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl fmt::Display for AnalyzerIdentity {
@@ -111,6 +119,9 @@ impl fmt::Display for AnalyzerIdentity {
         write!(f, "{} v{} (user dictionary {}", self.name, self.version, self.dictionary)?;
         if self.english_stop_words_removed {
             f.write_str(", English stop words removed")?;
+        }
+        if !self.sub_words_indexed {
+            f.write_str(", no sub-words")?;
         }
         f.write_str(")")
     }
@@ -136,6 +147,7 @@ pub struct Analyzer {
 struct AnalyzerInner {
     segmenter: Arc<ChineseSegmenter>,
     remove_english_stop_words: bool,
+    index_sub_words: bool,
     folder: &'static ScriptFolder,
     stemmer: frostem::Stemmer,
     dictionary: Option<UserDictionary>,
@@ -151,10 +163,17 @@ struct AnalyzerInner {
 /// let words: Vec<String> = analyzer.analyze("the rise of tariffs", AnalysisMode::Query).into_iter().map(|t| t.text).collect();
 /// assert_eq!(words, ["rise", "tariff"]);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AnalyzerBuilder {
     dictionary: Option<UserDictionary>,
     remove_english_stop_words: bool,
+    index_sub_words: bool,
+}
+
+impl Default for AnalyzerBuilder {
+    fn default() -> Self {
+        AnalyzerBuilder { dictionary: None, remove_english_stop_words: false, index_sub_words: true }
+    }
 }
 
 impl AnalyzerBuilder {
@@ -171,9 +190,17 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Whether index mode adds sub-words (on by default). Without them the index is
+    /// smaller and builds faster, but `大桥` no longer finds `长江大桥` and `covid` no
+    /// longer finds `COVID-19`.
+    pub fn index_sub_words(mut self, index: bool) -> AnalyzerBuilder {
+        self.index_sub_words = index;
+        self
+    }
+
     /// The analyzer.
     pub fn build(self) -> Analyzer {
-        Analyzer::build(self.dictionary, self.remove_english_stop_words)
+        Analyzer::build(self)
     }
 }
 
@@ -212,7 +239,8 @@ impl Analyzer {
         AnalyzerBuilder::default()
     }
 
-    fn build(dictionary: Option<UserDictionary>, remove_english_stop_words: bool) -> Analyzer {
+    fn build(options: AnalyzerBuilder) -> Analyzer {
+        let AnalyzerBuilder { dictionary, remove_english_stop_words, index_sub_words } = options;
         let segmenter = ChineseSegmenter::shared(dictionary.as_ref());
         let identity = AnalyzerIdentity {
             name: ANALYZER_NAME.to_string(),
@@ -221,11 +249,13 @@ impl Analyzer {
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |d| format!("{:016x}", d.fingerprint())),
             english_stop_words_removed: remove_english_stop_words,
+            sub_words_indexed: index_sub_words,
         };
         Analyzer {
             inner: Arc::new(AnalyzerInner {
                 segmenter,
                 remove_english_stop_words,
+                index_sub_words,
                 folder: ScriptFolder::shared(),
                 stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
                 dictionary,
@@ -345,6 +375,8 @@ impl Analyzer {
     ) {
         out.clear();
         scratch.reset();
+        // Without sub-words, indexing is the precise segmentation, as for queries.
+        let mode = if self.inner.index_sub_words { mode } else { AnalysisMode::Query };
         let mut pipeline = Pipeline {
             analyzer: &self.inner,
             text,
@@ -405,6 +437,8 @@ pub(crate) struct Scratch {
     context_chars: Vec<usize>,
     /// For each token of a Han run in search mode, the smallest start of the tokens after it.
     earliest_later_start: Vec<usize>,
+    /// Stems of English words seen by this scratch.
+    stems: StemCache,
     /// Parts of the current alphanumeric block.
     parts: Vec<alnum::Part>,
     /// Text of the word being emitted.
@@ -838,7 +872,7 @@ impl Pipeline<'_> {
             }
             let whole_index = self.out.len();
             self.out.push(
-                &stem(&analyzer.stemmer, &scratch.word),
+                scratch.stems.stem(&analyzer.stemmer, &scratch.word),
                 offset_from,
                 offset_to,
                 position,
@@ -849,13 +883,13 @@ impl Pipeline<'_> {
                 if scratch.parts.len() > 1 {
                     for part in &scratch.parts {
                         alnum::word_text(&scratch.run_chars[part.start..part.end], &mut scratch.word);
-                        let text = stem(&analyzer.stemmer, &scratch.word);
+                        let text = scratch.stems.stem(&analyzer.stemmer, &scratch.word);
                         let seen = (whole_index..self.out.len())
                             .any(|index| self.out.get(index).is_some_and(|token| token.text == text));
                         if !seen {
                             let from = scratch.run_offsets[part.start].0;
                             let to = scratch.run_offsets[part.end - 1].1;
-                            self.out.push(&text, from, to, position, TokenKind::SubWord);
+                            self.out.push(text, from, to, position, TokenKind::SubWord);
                         }
                     }
                 }
@@ -878,8 +912,31 @@ fn is_abbreviation(chars: &[char]) -> bool {
 }
 
 /// Stems an English word; anything else is returned as it is.
-fn stem<'a>(stemmer: &frostem::Stemmer, word: &'a str) -> std::borrow::Cow<'a, str> {
-    if alnum::is_stemmable(word) { stemmer.stem(word) } else { std::borrow::Cow::Borrowed(word) }
+/// Stems of English words already seen: news vocabulary repeats, and a lookup is several
+/// times cheaper than the Snowball stemmer.
+#[derive(Default)]
+pub(crate) struct StemCache {
+    stems: std::collections::HashMap<Box<str>, Box<str>>,
+}
+
+impl StemCache {
+    /// Words remembered before the cache starts over.
+    const CAPACITY: usize = 1 << 16;
+
+    /// The stem of an English word; anything else is returned as it is.
+    fn stem<'a>(&'a mut self, stemmer: &frostem::Stemmer, word: &'a str) -> &'a str {
+        if !alnum::is_stemmable(word) {
+            return word;
+        }
+        if self.stems.contains_key(word) {
+            return &self.stems[word];
+        }
+        if self.stems.len() >= Self::CAPACITY {
+            self.stems.clear();
+        }
+        let stem = stemmer.stem(word).into_owned().into_boxed_str();
+        self.stems.entry(Box::from(word)).or_insert(stem)
+    }
 }
 
 #[cfg(test)]
