@@ -106,6 +106,9 @@ struct SegmentationArgs {
     /// A jieba user dictionary for newsdex's analyzer.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
+    /// Without jieba's HMM (unknown characters are not joined into new words).
+    #[arg(long)]
+    no_hmm: bool,
     /// Print the scores as JSON.
     #[arg(long)]
     json: bool,
@@ -252,7 +255,11 @@ fn known_items(args: KnownItemsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn segmentation(args: SegmentationArgs) -> anyhow::Result<ExitCode> {
-    let analyzer = super::analyzer_from(args.user_dict.as_deref())?.unwrap_or_else(Analyzer::new);
+    let mut builder = Analyzer::builder().hmm(!args.no_hmm);
+    if let Some(path) = &args.user_dict {
+        builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
+    }
+    let analyzer = builder.build();
     let sets: Vec<(String, String, PathBuf, PathBuf, Option<PathBuf>)> =
         match (&args.sighan, &args.gold, &args.input) {
             (Some(directory), _, _) => SIGHAN_SETS

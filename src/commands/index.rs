@@ -44,6 +44,9 @@ pub struct IndexArgs {
     /// a new index: smaller and faster, but `大桥` no longer finds `长江大桥`.
     #[arg(long)]
     no_sub_words: bool,
+    /// Do not let jieba's HMM join unknown characters into new words, in a new index.
+    #[arg(long)]
+    no_hmm: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,7 +88,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let settings = writer_settings(args.threads, args.memory_mb);
     let mut builder = Analyzer::builder()
         .remove_english_stop_words(args.remove_english_stop_words)
-        .index_sub_words(!args.no_sub_words);
+        .index_sub_words(!args.no_sub_words)
+        .hmm(!args.no_hmm);
     if let Some(path) = &args.user_dict {
         builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
     }
@@ -141,6 +145,7 @@ fn open_or_create(path: &Path, user_dict: Option<&Path>, analyzer: Analyzer) -> 
         let (built, asked) = (index.analyzer().identity(), analyzer.identity());
         if built.english_stop_words_removed != asked.english_stop_words_removed
             || built.sub_words_indexed != asked.sub_words_indexed
+            || built.hmm != asked.hmm
         {
             anyhow::bail!(
                 "the index at {} was built with analyzer {built}, not {asked}; rebuild it to change that",

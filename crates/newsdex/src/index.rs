@@ -88,7 +88,8 @@ impl NewsIndex {
         let (directory, metadata) = read_metadata(path)?;
         let mut builder = Analyzer::builder()
             .remove_english_stop_words(metadata.analyzer.english_stop_words_removed)
-            .index_sub_words(metadata.analyzer.sub_words_indexed);
+            .index_sub_words(metadata.analyzer.sub_words_indexed)
+            .hmm(metadata.analyzer.hmm);
         if let Some(text) = &metadata.user_dictionary {
             builder = builder.user_dictionary(UserDictionary::parse(
                 &format!("{} (stored in the index)", path.display()),

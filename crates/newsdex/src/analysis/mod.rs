@@ -108,6 +108,9 @@ pub struct AnalyzerIdentity {
     /// alphanumeric blocks).
     #[serde(default = "enabled")]
     pub sub_words_indexed: bool,
+    /// Whether jieba's HMM joins characters outside its dictionary into new words.
+    #[serde(default = "enabled")]
+    pub hmm: bool,
 }
 
 fn enabled() -> bool {
@@ -122,6 +125,9 @@ impl fmt::Display for AnalyzerIdentity {
         }
         if !self.sub_words_indexed {
             f.write_str(", no sub-words")?;
+        }
+        if !self.hmm {
+            f.write_str(", no HMM")?;
         }
         f.write_str(")")
     }
@@ -148,6 +154,7 @@ struct AnalyzerInner {
     segmenter: Arc<ChineseSegmenter>,
     remove_english_stop_words: bool,
     index_sub_words: bool,
+    hmm: bool,
     folder: &'static ScriptFolder,
     stemmer: frostem::Stemmer,
     dictionary: Option<UserDictionary>,
@@ -168,11 +175,17 @@ pub struct AnalyzerBuilder {
     dictionary: Option<UserDictionary>,
     remove_english_stop_words: bool,
     index_sub_words: bool,
+    hmm: bool,
 }
 
 impl Default for AnalyzerBuilder {
     fn default() -> Self {
-        AnalyzerBuilder { dictionary: None, remove_english_stop_words: false, index_sub_words: true }
+        AnalyzerBuilder {
+            dictionary: None,
+            remove_english_stop_words: false,
+            index_sub_words: true,
+            hmm: true,
+        }
     }
 }
 
@@ -195,6 +208,13 @@ impl AnalyzerBuilder {
     /// longer finds `COVID-19`.
     pub fn index_sub_words(mut self, index: bool) -> AnalyzerBuilder {
         self.index_sub_words = index;
+        self
+    }
+
+    /// Whether jieba's hidden Markov model joins characters outside the dictionary
+    /// into new words (on by default, as in jieba).
+    pub fn hmm(mut self, enabled: bool) -> AnalyzerBuilder {
+        self.hmm = enabled;
         self
     }
 
@@ -240,7 +260,7 @@ impl Analyzer {
     }
 
     fn build(options: AnalyzerBuilder) -> Analyzer {
-        let AnalyzerBuilder { dictionary, remove_english_stop_words, index_sub_words } = options;
+        let AnalyzerBuilder { dictionary, remove_english_stop_words, index_sub_words, hmm } = options;
         let segmenter = ChineseSegmenter::shared(dictionary.as_ref());
         let identity = AnalyzerIdentity {
             name: ANALYZER_NAME.to_string(),
@@ -250,12 +270,14 @@ impl Analyzer {
                 .map_or_else(|| "none".to_string(), |d| format!("{:016x}", d.fingerprint())),
             english_stop_words_removed: remove_english_stop_words,
             sub_words_indexed: index_sub_words,
+            hmm,
         };
         Analyzer {
             inner: Arc::new(AnalyzerInner {
                 segmenter,
                 remove_english_stop_words,
                 index_sub_words,
+                hmm,
                 folder: ScriptFolder::shared(),
                 stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
                 dictionary,
@@ -805,7 +827,7 @@ impl Pipeline<'_> {
             return;
         }
         if self.mode == AnalysisMode::Query {
-            for word in segmenter.cut(run) {
+            for word in segmenter.cut(run, self.analyzer.hmm) {
                 let position = positions.take();
                 emit(word.byte_start, word.byte_end, word.start, word.end, position, TokenKind::Word);
             }
@@ -815,7 +837,7 @@ impl Pipeline<'_> {
         // words inside it (its sub-words). A token is a word exactly when no later token
         // starts before its end: every sub-word is followed by its word, which starts at
         // or before the sub-word, while everything after a word starts at or after its end.
-        let tokens = segmenter.cut_for_search(run);
+        let tokens = segmenter.cut_for_search(run, self.analyzer.hmm);
         let earliest_later_start = &mut self.scratch.earliest_later_start;
         earliest_later_start.clear();
         earliest_later_start.resize(tokens.len(), usize::MAX);
