@@ -47,6 +47,11 @@ pub struct IndexArgs {
     /// Do not let jieba's HMM join unknown characters into new words, in a new index.
     #[arg(long)]
     no_hmm: bool,
+    /// Commit after every N articles, so an interruption loses at most N (each commit
+    /// is reported on standard error as `committed: FILE through line L`). With
+    /// --on-error skip only.
+    #[arg(long, value_name = "N")]
+    commit_every: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,6 +104,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
             OnErrorArg::Skip => OnError::Skip,
             OnErrorArg::Fail => OnError::Fail,
         },
+        commit_every: args.commit_every,
         ..IngestOptions::default()
     };
     let started = Instant::now();
@@ -188,6 +194,9 @@ pub fn ingest_files(
         let file_report = writer
             .ingest_jsonl(input, options, &mut |step| {
                 progress.update(bytes_before + step.input_bytes, indexed_before + step.indexed);
+                if let Some(line) = step.committed_through_line {
+                    eprintln!("committed: {name} through line {line}");
+                }
             })
             .with_context(|| {
                 format!("{name}: nothing was indexed (--on-error fail stops at the first bad line)")
