@@ -44,6 +44,8 @@ struct IndexMetadata {
 #[derive(Clone)]
 pub struct NewsIndex {
     index: Index,
+    /// Opened on storage that cannot be written: searchable, not writable.
+    read_only: bool,
     schema: Arc<NewsSchema>,
     analyzer: Analyzer,
     reader: IndexReader,
@@ -135,7 +137,7 @@ impl NewsIndex {
             .directory()
             .atomic_write(Path::new(METADATA_FILE), &bytes)
             .map_err(|source| Error::Io { context: "cannot write the index metadata".to_string(), source })?;
-        NewsIndex::assemble(index, schema, analyzer, path)
+        NewsIndex::assemble(index, schema, analyzer, path, false)
     }
 
     fn open_in(
@@ -168,7 +170,23 @@ impl NewsIndex {
                 reason: "its schema is not the newsdex schema".to_string(),
             });
         }
-        NewsIndex::assemble(index, schema, analyzer, Some(path.to_path_buf()))
+        match NewsIndex::assemble(index, schema, analyzer.clone(), Some(path.to_path_buf()), false) {
+            Err(Error::Index(error)) if crate::storage::is_unwritable(&error) => {
+                // Storage that cannot be written can still be searched, without locks.
+                let directory = crate::storage::ReadOnlyDirectory::open(path).map_err(|error| {
+                    Error::NotAnIndex { path: path.to_path_buf(), reason: error.to_string() }
+                })?;
+                tracing::info!(path = %path.display(), "the index storage is read-only: opened for searching only");
+                NewsIndex::assemble(
+                    Index::open(directory)?,
+                    NewsSchema::new(),
+                    analyzer,
+                    Some(path.to_path_buf()),
+                    true,
+                )
+            }
+            other => other,
+        }
     }
 
     fn assemble(
@@ -176,6 +194,7 @@ impl NewsIndex {
         schema: NewsSchema,
         analyzer: Analyzer,
         path: Option<PathBuf>,
+        read_only: bool,
     ) -> Result<NewsIndex> {
         // Registered on every open, not only at creation: tantivy resolves tokenizers by
         // name whenever it tokenizes.
@@ -183,12 +202,18 @@ impl NewsIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(NewsIndex {
             index,
+            read_only,
             schema: Arc::new(schema),
             analyzer,
             reader,
             path,
             ranking: RankingConfig::default(),
         })
+    }
+
+    /// Whether the index was opened read-only (its storage cannot be written).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The analyzer this index was built with.

@@ -74,6 +74,7 @@ mod scale;
 mod schema;
 mod search;
 mod snippet;
+mod storage;
 mod writer;
 
 pub use crate::analysis::{

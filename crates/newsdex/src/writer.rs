@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::directory::Directory;
+use tantivy::directory::error::LockError;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use crate::article::{Article, Lang};
@@ -16,6 +17,7 @@ use crate::index::NewsIndex;
 use crate::ingest::{JsonlReader, LineError, OnError};
 use crate::language::detect_language;
 use crate::schema::NewsSchema;
+use crate::storage::storage_error;
 
 /// Smallest memory budget per indexing thread tantivy accepts (15 MB).
 pub const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
@@ -153,11 +155,21 @@ impl NewsWriter {
     pub(crate) fn open(index: &NewsIndex, settings: WriterSettings) -> Result<NewsWriter> {
         settings.validate()?;
         let directory = index.tantivy_index().directory();
+        let path = index.path().map(Path::to_path_buf);
+        if index.is_read_only() {
+            let unwritable =
+                std::io::Error::new(std::io::ErrorKind::ReadOnlyFilesystem, "read-only file system");
+            return Err(storage_error(
+                TantivyError::IoError(Arc::new(unwritable)),
+                "write to",
+                path.as_ref(),
+            ));
+        }
         let writer = index
             .tantivy_index()
             .writer_with_num_threads(settings.threads, settings.memory_budget_bytes)
             .map_err(|error| match error {
-                TantivyError::LockFailure(..) => {
+                TantivyError::LockFailure(LockError::LockBusy, _) => {
                     let holder = directory
                         .atomic_read(Path::new(WRITER_FILE))
                         .ok()
@@ -167,10 +179,10 @@ impl NewsWriter {
                     Error::IndexLocked(format!(
                         "the index at {} is locked by {holder}; wait for it to finish (the lock of a \
                          writer that crashed is released by the system)",
-                        index.path().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
+                        path.as_ref().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
                     ))
                 }
-                other => Error::Index(other),
+                other => storage_error(other, "open a writer on", path.as_ref()),
             })?;
         // Who holds the lock, for the message a second writer gets. Best effort: the lock
         // itself is what protects the index.
@@ -194,7 +206,9 @@ impl NewsWriter {
         let lang =
             article.lang.unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
         self.writer.delete_term(Term::from_field_text(self.schema.id, &article.id));
-        self.writer.add_document(self.schema.document(article, lang))?;
+        self.writer.add_document(self.schema.document(article, lang)).map_err(|error| {
+            storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
+        })?;
         Ok(lang)
     }
 
@@ -213,7 +227,9 @@ impl NewsWriter {
     /// Commits without forgetting the ids seen, so duplicates across an ingestion's
     /// periodic commits are still counted.
     fn commit_keeping_ids(&mut self) -> Result<()> {
-        self.writer.commit()?;
+        self.writer.commit().map_err(|error| {
+            storage_error(error, "commit to", self.index.path().map(Path::to_path_buf).as_ref())
+        })?;
         self.index.reload()
     }
 

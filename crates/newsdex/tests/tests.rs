@@ -1,5 +1,7 @@
 //! Integration tests of the library: one binary, one module per concern.
 
+mod disk;
+mod hostile_input;
 mod index_lifecycle;
 mod properties;
 mod sample;
