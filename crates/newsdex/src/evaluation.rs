@@ -236,8 +236,13 @@ mod tests {
     fn oov_recall_counts_words_outside_training() {
         let analyzer = Analyzer::new();
         let training: HashSet<String> = ["南京市".to_string()].into_iter().collect();
-        let score =
-            score_segmentation(&analyzer, Segmentation::Newsdex, "南京市 长江大桥", "南京市长江大桥", Some(&training));
+        let score = score_segmentation(
+            &analyzer,
+            Segmentation::Newsdex,
+            "南京市 长江大桥",
+            "南京市长江大桥",
+            Some(&training),
+        );
         assert_eq!(score.oov_recall, Some(1.0));
     }
 
