@@ -217,6 +217,8 @@ fn the_page_searches_in_chinese_highlights_filters_and_pages() {
             titleMarks: [...document.querySelectorAll('.hit .title mark')].map(m => m.textContent), \
             snippetMarks: [...document.querySelectorAll('.hit .snippet mark')].map(m => m.textContent), \
             metas: [...document.querySelectorAll('.hit .meta')].map(m => m.textContent), \
+            keyBoxShown: document.getElementById('key-box').offsetParent !== null, \
+            pagerShown: document.getElementById('pager').offsetParent !== null, \
             facets: [...document.querySelectorAll('.facet[data-facet=lang]')].map(b => ({ value: b.dataset.value, count: Number(b.querySelector('.count').textContent) })) })",
     );
     let total = first["total"].as_u64().expect("a total");
@@ -235,6 +237,16 @@ fn the_page_searches_in_chinese_highlights_filters_and_pages() {
     assert!(
         marks.contains(&"半導體"),
         "help: a Traditional article is highlighted in its own script: {first}"
+    );
+    assert_eq!(
+        first["keyBoxShown"],
+        json!(false),
+        "help: no key is needed, so the key box stays hidden: {first}"
+    );
+    assert_eq!(
+        first["pagerShown"],
+        json!(total > 10),
+        "help: the pager shows only with more than a page: {first}"
     );
     assert!(first["snippetMarks"].as_array().is_some_and(|m| !m.is_empty()), "{first}");
     assert!(
