@@ -52,6 +52,11 @@
 //! - `index`: [`NewsIndex`], created in memory or a directory, reopened with its analyzer
 //!   checked.
 //! - `writer`: [`NewsWriter`], upserts and deletes by id, bulk ingestion, commits.
+//! - `commit_queue`: [`CommitQueue`], a writer thread that groups concurrent submissions
+//!   into shared, durable commits (what a server needs).
+//! - `batch`: [`read_article_batch`], the articles of a request body (one object, an
+//!   array or JSON Lines) with line-numbered errors.
+//! - `stats`: [`IndexStats`], articles, segments and bytes of an index.
 //! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
 //! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
 //!   facets, date sort, recency.
@@ -62,6 +67,8 @@
 
 mod analysis;
 mod article;
+mod batch;
+mod commit_queue;
 mod error;
 mod evaluation;
 mod fingerprint;
@@ -74,6 +81,7 @@ mod scale;
 mod schema;
 mod search;
 mod snippet;
+mod stats;
 mod storage;
 mod writer;
 
@@ -82,6 +90,8 @@ pub use crate::analysis::{
     NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
+pub use crate::batch::{ArticleBatch, BatchFormat, read_article_batch};
+pub use crate::commit_queue::{CommitInfo, CommitQueue, CommitQueueSettings, CommitReceipt, WriteOp};
 pub use crate::error::{Error, Result};
 pub use crate::evaluation::{
     KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore,
@@ -98,4 +108,5 @@ pub use crate::search::{
     SearchRequest, SearchResponse, SortOrder,
 };
 pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
+pub use crate::stats::IndexStats;
 pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};
