@@ -1,4 +1,5 @@
-//! `POST /articles`, `GET /articles/{id}` and `DELETE /articles/{id}`.
+//! `POST /articles`, `GET /articles/{id}`, `DELETE /articles/{id}` and
+//! `GET /articles/{id}/related`.
 //!
 //! Writes go through the library's [`newsdex::CommitQueue`]: a request is answered once
 //! the commit holding its articles is durable, and concurrent requests share commits.
@@ -9,7 +10,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use newsdex::{Article, BatchFormat, CommitReceipt, LineError, WriteOp, read_article_batch};
+use newsdex::{Article, BatchFormat, CommitReceipt, LineError, RelatedResponse, WriteOp, read_article_batch};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
@@ -102,6 +103,49 @@ pub(crate) async fn get_article(
         Some(article) => Ok(Json(article)),
         None => Err(newsdex::Error::ArticleNotFound(id).into()),
     }
+}
+
+/// How many related articles `GET /articles/{id}/related` answers unless told.
+const DEFAULT_RELATED_LIMIT: usize = 5;
+
+/// `GET /articles/{id}/related?limit=K`: the articles most like this one, 404 when there
+/// is no such article.
+pub(crate) async fn related_articles(
+    _access: ReadAccess,
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<RelatedResponse>, ApiError> {
+    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let mut limit = DEFAULT_RELATED_LIMIT;
+    for (name, value) in &params {
+        match name.as_str() {
+            "limit" => {
+                limit = value.trim().parse().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "parameter \"limit\" must be a non-negative whole number, not {value:?}"
+                    ))
+                })?;
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {other:?}: GET /articles/{{id}}/related takes only \"limit\""
+                )));
+            }
+        }
+    }
+    let window = state.config().max_result_window;
+    if limit > window {
+        return Err(ApiError::bad_request(format!(
+            "limit must be at most {window} (the result window), not {limit}"
+        )));
+    }
+    let index = state.index().clone();
+    let response = tokio::task::spawn_blocking(move || index.related(&id, limit))
+        .await
+        .map_err(|join_error| ApiError::internal(format!("related task failed: {join_error}")))??;
+    Ok(Json(response))
 }
 
 /// `DELETE /articles/{id}`: 404 when there is no such article.

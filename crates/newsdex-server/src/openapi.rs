@@ -137,6 +137,17 @@ pub fn openapi_document() -> Value {
                     }
                 }
             },
+            "/articles/{id}/related": { "get": {
+                "operationId": "relatedArticles", "summary": "Articles most like this one (its most distinctive words, in either script), the article itself left out.", "tags": ["articles"],
+                "security": read_security,
+                "parameters": [id_parameter, query_parameter("limit", json!({ "type": "integer", "minimum": 0, "default": 5 }), "How many related articles, at most the result window.")],
+                "responses": {
+                    "200": json_response("The related articles, most similar first, highlighted like search hits.", "RelatedResponse"),
+                    "400": error_response("A bad limit, an unknown parameter or an id that is not valid percent-encoded UTF-8."),
+                    "401": error_response("A read key is set and the request lacks it."),
+                    "404": error_response("No article has this id.")
+                }
+            }},
             "/health": { "get": {
                 "operationId": "health", "summary": "Liveness: the process answers.", "tags": ["operations"],
                 "responses": { "200": json_response("Alive.", "Health") }
@@ -221,6 +232,9 @@ pub fn openapi_document() -> Value {
                 "Facets": { "type": "object", "properties": {
                     "lang": { "type": "array", "items": reference("FacetCount") }, "source": { "type": "array", "items": reference("FacetCount") },
                     "category": { "type": "array", "items": reference("FacetCount") }, "month": { "type": "array", "items": reference("FacetCount") } } },
+                "RelatedResponse": { "type": "object", "required": ["id", "took_ms", "hits"], "properties": {
+                    "id": { "type": "string" }, "took_ms": { "type": "integer" },
+                    "hits": { "type": "array", "items": reference("Hit") } } },
                 "SearchResponse": { "type": "object", "required": ["query", "total", "took_ms", "hits", "applied"], "properties": {
                     "query": { "type": "string" }, "total": { "type": "integer" }, "took_ms": { "type": "integer" },
                     "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),

@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search_get).post(search::search_post))
         .route("/articles", axum::routing::post(articles::post_articles))
         .route("/articles/{id}", get(articles::get_article).delete(articles::delete_article))
+        .route("/articles/{id}/related", get(articles::related_articles))
         .route("/stats", get(operations::stats))
         .route("/", get(page::index))
         .route_layer(from_fn_with_state(state.clone(), limits::shed_load));

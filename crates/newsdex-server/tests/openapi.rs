@@ -112,6 +112,8 @@ async fn real_responses_match_their_schemas() {
     conforms(&document, &schema("SearchResponse"), &search.body, "SearchResponse");
     let article = get(&state, "/articles/hans-cult-0001").await;
     conforms(&document, &schema("Article"), &article.body, "Article");
+    let related = get(&state, "/articles/hant-tech-0001/related").await;
+    conforms(&document, &schema("RelatedResponse"), &related.body, "RelatedResponse");
     conforms(&document, &schema("Stats"), &get(&state, "/stats").await.body, "Stats");
     conforms(&document, &schema("Ready"), &get(&state, "/ready").await.body, "Ready");
     conforms(&document, &schema("Health"), &get(&state, "/health").await.body, "Health");

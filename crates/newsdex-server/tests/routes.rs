@@ -208,6 +208,38 @@ async fn bad_articles_are_reported_by_line_and_lose_nothing_else() {
 }
 
 #[tokio::test]
+async fn related_articles_are_like_the_given_one() {
+    let state = read_only(ServerConfig { max_result_window: 50, ..ServerConfig::default() });
+    let answer = get(&state, "/articles/hant-tech-0001/related?limit=3").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["id"], "hant-tech-0001");
+    let hits = answer.body["hits"].as_array().expect("hits");
+    assert!(!hits.is_empty() && hits.len() <= 3, "{}", answer.body);
+    assert!(hits.iter().all(|hit| hit["id"] != "hant-tech-0001"), "help: the article itself is left out");
+    // Other sample articles discuss semiconductors; the nearest one must be among them.
+    let nearest = get(&state, &format!("/articles/{}", hits[0]["id"].as_str().expect("id"))).await;
+    let text = format!("{} {}", nearest.body["title"], nearest.body["body"]);
+    assert!(text.contains("半導體") || text.contains("半导体"), "{}", answer.body);
+    assert_eq!(
+        get(&state, "/articles/hant-tech-0001/related").await.body["hits"].as_array().map(Vec::len),
+        Some(5)
+    );
+
+    let missing = get(&state, "/articles/no-such-id/related").await;
+    assert_eq!((missing.status, missing.code()), (StatusCode::NOT_FOUND, "not_found"));
+    for (uri, needle) in [
+        ("/articles/hant-tech-0001/related?limit=many", "limit"),
+        ("/articles/hant-tech-0001/related?limit=51", "result window"),
+        ("/articles/hant-tech-0001/related?k=1", "unknown parameter"),
+    ] {
+        let answer = get(&state, uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {}", answer.body);
+        let message = answer.body["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(needle), "{uri}: {}", answer.body);
+    }
+}
+
+#[tokio::test]
 async fn ids_are_data_never_paths() {
     let state = writable(ServerConfig::default());
     let ids = ["a/b", "../../etc/passwd", "..", "100%", "%41", "空 格?q=1#frag", "a\\b", "tab\u{3000}id"];
