@@ -34,6 +34,10 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Measure segmentation or search quality.
     Eval(commands::eval::EvalArgs),
+    /// Benchmark index builds under a matrix of settings, beside the jieba + tantivy bound.
+    Bench(commands::bench::BenchArgs),
+    /// Write a scale corpus of any size, recombined from a real corpus's sentences.
+    Generate(commands::generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,8 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Generate(args) => commands::generate::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -144,39 +144,13 @@ fn searching_what_is_not_an_index_fails_clearly() {
 
 #[test]
 fn serve_without_an_index_serves_the_sample() {
-    use std::io::{BufRead, BufReader, Read, Write};
     let cache = tempfile::tempdir().expect("tempdir");
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("addr").port()
-    };
-    let address = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
-        .args(["serve", "--addr", &address, "--cache-dir", cache.path().to_str().expect("path")])
-        .env("NEWSDEX_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut log = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let mut ready = false;
-    while log.read_line(&mut line).expect("read log") > 0 {
-        if line.contains("serving") {
-            ready = true;
-            break;
-        }
-        line.clear();
-    }
-    assert!(ready, "help: the server never said it was serving");
-    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
-    write!(stream, "GET /search?q=tariff&limit=1 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
-        .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("\"hits\""), "{response}");
+    let server = Serving::start(&["--cache-dir", cache.path().to_str().expect("path")]);
+    let (status, body) = server.http("GET", "/search?q=tariff&limit=1", &[], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"hits\""), "{body}");
+    let (status, body) = server.http("POST", "/articles", &[("Content-Type", "application/json")], "{}");
+    assert_eq!(status, 403, "help: without an API key the server is read-only: {body}");
     let cached: Vec<_> = std::fs::read_dir(cache.path()).expect("cache").flatten().collect();
     assert!(cached.iter().any(|entry| entry.file_name().to_string_lossy().starts_with("sample-")));
 }
@@ -217,4 +191,252 @@ fn export_quickwit_prints_its_config_and_names_an_unreachable_cluster() {
     let message = stderr(&output);
     assert!(message.contains("not a valid quickwit index id"), "{message}");
     assert!(!message.contains("resume"), "help: a bad argument is not an interruption: {message}");
+}
+
+/// A `newsdex serve` process on 127.0.0.1 and the address it printed.
+struct Serving {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Serving {
+    fn start(args: &[&str]) -> Serving {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .arg("serve")
+            .args(args)
+            .args(["--addr", "127.0.0.1:0"])
+            .env("NEWSDEX_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn newsdex serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("newsdex: listening on http://") {
+                    let _ = sender.send(address.to_string());
+                }
+            }
+        });
+        let Ok(address) = receiver.recv_timeout(std::time::Duration::from_secs(120)) else {
+            let _ = child.kill();
+            panic!("help: newsdex serve never printed its address");
+        };
+        Serving { child, address }
+    }
+
+    /// One request; status 0 when the connection fails (the server was killed).
+    fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        http_exchange(&self.address, method, path, headers, body)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_exchange(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else { return (0, String::new()) };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(60)));
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    if stream.write_all(request.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut response = String::new();
+    if stream.read_to_string(&mut response).is_err() {
+        return (0, String::new());
+    }
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    (status, body.to_string())
+}
+
+fn encode_path(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    use std::sync::{Arc, Mutex};
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let index = temporary.path().join("index");
+    let index = index.to_str().expect("utf-8 path");
+    let mut server =
+        Serving::start(&["--index", index, "--create", "--api-key", "k", "--writer-threads", "1"]);
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..6)
+        .map(|writer| {
+            let (address, acknowledged, stop) =
+                (server.address.clone(), Arc::clone(&acknowledged), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                for request in 0..500 {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let ids: Vec<String> = (0..3).map(|n| format!("w{writer}/r{request}-{n}")).collect();
+                    let body: String = ids
+                        .iter()
+                        .map(|id| format!("{{\"id\":\"{id}\",\"title\":\"持久 durable {id}\"}}\n"))
+                        .collect();
+                    let headers = [("Authorization", "Bearer k"), ("Content-Type", "application/x-ndjson")];
+                    let (status, _) = http_exchange(&address, "POST", "/articles", &headers, &body);
+                    if status == 0 {
+                        break; // killed
+                    }
+                    assert_eq!(status, 200);
+                    acknowledged.lock().expect("lock").extend(ids);
+                }
+            })
+        })
+        .collect();
+    // Kill while writes are in flight, once enough have been acknowledged.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acknowledged.lock().expect("lock").len() < 150 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.child.kill().expect("SIGKILL");
+    // Nothing acknowledged after the kill can count: take the set now.
+    let acknowledged: Vec<String> = acknowledged.lock().expect("lock").clone();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    server.child.wait().expect("wait");
+    for writer in writers {
+        writer.join().expect("writer thread");
+    }
+    assert!(acknowledged.len() >= 150, "only {} acknowledged", acknowledged.len());
+
+    // Restart (with a writer: the lock died with the process) and find every article.
+    let server = Serving::start(&["--index", index, "--api-key", "k"]);
+    let (status, stats) = server.http("GET", "/stats", &[], "");
+    assert_eq!(status, 200, "{stats}");
+    let stats: Value = serde_json::from_str(&stats).expect("json");
+    assert!(stats["articles"].as_u64() >= Some(acknowledged.len() as u64), "{stats}");
+    for id in &acknowledged {
+        let (status, article) = server.http("GET", &format!("/articles/{}", encode_path(id)), &[], "");
+        assert_eq!(status, 200, "help: acknowledged article {id} was lost: {article}");
+    }
+}
+
+#[test]
+fn sigterm_finishes_and_commits_then_exits_cleanly() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let index = temporary.path().join("index");
+    let index_arg = index.to_str().expect("utf-8 path");
+    let mut server = Serving::start(&["--index", index_arg, "--create", "--api-key", "k"]);
+    let (status, report) = server.http(
+        "POST",
+        "/articles",
+        &[("Authorization", "Bearer k"), ("Content-Type", "application/json")],
+        r#"[{"id":"t1","title":"關機前寫入"},{"id":"t2","body":"Written before shutdown."}]"#,
+    );
+    assert_eq!(status, 200, "{report}");
+    let pid = server.child.id().to_string();
+    let signalled = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+    assert!(signalled.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().expect("try_wait") {
+            break exit;
+        }
+        assert!(std::time::Instant::now() < deadline, "help: SIGTERM must stop the server");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(exit.success(), "help: a graceful stop exits 0, got {exit}");
+    // The writer released the index: it opens, and holds both articles.
+    let reopened = newsdex::NewsIndex::open(&index).expect("the index opens after shutdown");
+    assert_eq!(reopened.num_articles(), 2);
+    assert!(reopened.get("t1").expect("get").is_some());
+}
+
+#[test]
+fn serve_settings_come_from_flags_then_env_then_the_file() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let file = temporary.path().join("newsdex.toml");
+    std::fs::write(
+        &file,
+        "index = \"idx\"\napi_key = \"from-file\"\nmax_concurrent_requests = 11\nmax_query_chars = 111\nrequest_timeout_secs = 5\n",
+    )
+    .expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args([
+            "serve",
+            "--config",
+            file.to_str().expect("path"),
+            "--check-config",
+            "--max-query-chars",
+            "333",
+        ])
+        .env("NEWSDEX_MAX_CONCURRENT_REQUESTS", "22")
+        .env("NEWSDEX_MAX_QUERY_CHARS", "222")
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let settings: Value = serde_json::from_str(&stdout(&output)).expect("json settings");
+    assert_eq!(settings["max_query_chars"], 333, "help: a flag wins over the environment");
+    assert_eq!(settings["max_concurrent_requests"], 22, "help: the environment wins over the file");
+    assert_eq!(settings["request_timeout_secs"], 5.0, "help: the file wins over defaults");
+    assert_eq!(settings["max_result_window"], 1000, "the default");
+    assert_eq!(settings["index"], temporary.path().join("idx").to_str().expect("path"));
+    assert_eq!(settings["api_key"], "(set)", "help: keys are never printed");
+    assert!(!stdout(&output).contains("from-file"));
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args(["serve", "--check-config", "--cors-origin", "not-an-origin"])
+        .output()
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("CORS origin"), "{}", stderr(&bad));
+}
+
+#[test]
+fn serve_help_documents_every_setting() {
+    let output = newsdex(&["serve", "--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    for setting in [
+        "config",
+        "index",
+        "create",
+        "addr",
+        "user_dict",
+        "cache_dir",
+        "api_key",
+        "read_api_key",
+        "max_body_mb",
+        "max_query_chars",
+        "max_result_window",
+        "request_timeout_secs",
+        "max_concurrent_requests",
+        "cors_origins",
+        "writer_threads",
+        "writer_memory_mb",
+    ] {
+        let flag = format!("--{}", setting.replace('_', "-").trim_end_matches('s'));
+        assert!(help.contains(&flag), "help: `serve --help` must document {flag}:\n{help}");
+        let variable = format!("NEWSDEX_{}", setting.to_uppercase());
+        assert!(help.contains(&variable), "help: `serve --help` must name {variable}:\n{help}");
+        if setting != "config" {
+            assert!(
+                help.contains(&format!("toml: {setting}")),
+                "help: `serve --help` must name the key {setting}"
+            );
+        }
+    }
 }

@@ -27,6 +27,15 @@ enum EvalCommand {
     Search(SearchEvalArgs),
     /// Draw a known-item test set from a JSONL corpus: headlines become queries.
     KnownItems(KnownItemsArgs),
+    /// Start-up cost of the analyzer in a fresh process: load times and resident memory.
+    Startup(StartupArgs),
+}
+
+#[derive(Args)]
+struct StartupArgs {
+    /// A jieba user dictionary to load as well.
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
+    user_dict: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -106,6 +115,9 @@ struct SegmentationArgs {
     /// A jieba user dictionary for newsdex's analyzer.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
+    /// Without jieba's HMM (unknown characters are not joined into new words).
+    #[arg(long)]
+    no_hmm: bool,
     /// Print the scores as JSON.
     #[arg(long)]
     json: bool,
@@ -132,7 +144,41 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         EvalCommand::Segmentation(args) => segmentation(args),
         EvalCommand::Search(args) => search(args),
         EvalCommand::KnownItems(args) => known_items(args),
+        EvalCommand::Startup(args) => startup(args),
     }
+}
+
+/// Resident memory of this process now (Linux: `VmRSS`).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+fn startup(args: StartupArgs) -> anyhow::Result<ExitCode> {
+    let megabytes =
+        |bytes: Option<u64>| bytes.map_or_else(|| "-".to_string(), |b| format!("{:.1} MB", b as f64 / 1e6));
+    let before = resident_bytes();
+    // Language detection needs only the Traditional → Simplified table: it builds it.
+    let started = std::time::Instant::now();
+    anyhow::ensure!(newsdex::detect_language("臺灣") == newsdex::Lang::ZhHant);
+    let folding_built = started.elapsed();
+    let after_folding = resident_bytes();
+    let started = std::time::Instant::now();
+    let dictionary = args.user_dict.as_deref().map(newsdex::UserDictionary::from_path).transpose()?;
+    let analyzer = match dictionary {
+        Some(dictionary) => Analyzer::with_user_dictionary(dictionary),
+        None => Analyzer::new(),
+    };
+    anyhow::ensure!(!analyzer.analyze("臺灣", newsdex::AnalysisMode::Query).is_empty());
+    let dictionary_loaded = started.elapsed();
+    let after_dictionary = resident_bytes();
+    println!("folding table build (OpenCC t2s): {:>8.1} ms", folding_built.as_secs_f64() * 1e3);
+    println!("jieba dictionary load:            {:>8.1} ms", dictionary_loaded.as_secs_f64() * 1e3);
+    println!("resident at start:                {:>11}", megabytes(before));
+    println!("resident with the folding table:  {:>11}", megabytes(after_folding));
+    println!("resident with the dictionary:     {:>11}", megabytes(after_dictionary));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn search(args: SearchEvalArgs) -> anyhow::Result<ExitCode> {
@@ -252,7 +298,11 @@ fn known_items(args: KnownItemsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn segmentation(args: SegmentationArgs) -> anyhow::Result<ExitCode> {
-    let analyzer = super::analyzer_from(args.user_dict.as_deref())?.unwrap_or_else(Analyzer::new);
+    let mut builder = Analyzer::builder().hmm(!args.no_hmm);
+    if let Some(path) = &args.user_dict {
+        builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
+    }
+    let analyzer = builder.build();
     let sets: Vec<(String, String, PathBuf, PathBuf, Option<PathBuf>)> =
         match (&args.sighan, &args.gold, &args.input) {
             (Some(directory), _, _) => SIGHAN_SETS

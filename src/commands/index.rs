@@ -40,6 +40,18 @@ pub struct IndexArgs {
     /// saves little space and costs phrase and known-item accuracy (ARCHITECTURE.md).
     #[arg(long)]
     remove_english_stop_words: bool,
+    /// Do not index sub-words (the words inside long words, the parts of `COVID-19`) in
+    /// a new index: smaller and faster, but `大桥` no longer finds `长江大桥`.
+    #[arg(long)]
+    no_sub_words: bool,
+    /// Do not let jieba's HMM join unknown characters into new words, in a new index.
+    #[arg(long)]
+    no_hmm: bool,
+    /// Commit after every N articles, so an interruption loses at most N (each commit
+    /// is reported on standard error as `committed: FILE through line L`). With
+    /// --on-error skip only.
+    #[arg(long, value_name = "N")]
+    commit_every: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -49,7 +61,7 @@ enum OnErrorArg {
 }
 
 /// The summary printed after a build.
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 pub struct IndexSummary {
     pub indexed: u64,
     pub rejected: u64,
@@ -61,11 +73,14 @@ pub struct IndexSummary {
     pub mb_per_second: f64,
     pub index_bytes: u64,
     pub articles_in_index: u64,
+    pub segments: usize,
+    /// Peak resident memory of the process, when the platform says.
+    pub peak_rss_bytes: Option<u64>,
     pub errors: Vec<FileLineError>,
 }
 
 /// A rejected line, with its file.
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 pub struct FileLineError {
     pub file: String,
     pub line: u64,
@@ -76,12 +91,20 @@ pub struct FileLineError {
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let settings = writer_settings(args.threads, args.memory_mb);
-    let index = open_or_create(&args.index, args.user_dict.as_deref(), args.remove_english_stop_words)?;
+    let mut builder = Analyzer::builder()
+        .remove_english_stop_words(args.remove_english_stop_words)
+        .index_sub_words(!args.no_sub_words)
+        .hmm(!args.no_hmm);
+    if let Some(path) = &args.user_dict {
+        builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
+    }
+    let index = open_or_create(&args.index, args.user_dict.as_deref(), builder.build())?;
     let options = IngestOptions {
         on_error: match args.on_error {
             OnErrorArg::Skip => OnError::Skip,
             OnErrorArg::Fail => OnError::Fail,
         },
+        commit_every: args.commit_every,
         ..IngestOptions::default()
     };
     let started = Instant::now();
@@ -98,6 +121,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         mb_per_second: report.input_bytes as f64 / 1e6 / seconds.max(1e-9),
         index_bytes: super::directory_size(&args.index),
         articles_in_index: index.num_articles(),
+        segments: index.num_segments(),
+        peak_rss_bytes: peak_rss_bytes(),
         errors,
     };
     if args.json {
@@ -118,27 +143,23 @@ pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> Writ
 }
 
 /// Opens the index in `path`, or creates it with `--user-dict`'s analyzer.
-fn open_or_create(
-    path: &Path,
-    user_dict: Option<&Path>,
-    remove_stop_words: bool,
-) -> anyhow::Result<NewsIndex> {
+/// Opens the index in `path` (checking it was built with the same options), or creates
+/// it with `analyzer`.
+fn open_or_create(path: &Path, user_dict: Option<&Path>, analyzer: Analyzer) -> anyhow::Result<NewsIndex> {
     if path.join("meta.json").exists() {
         let index = super::open_index(path, user_dict)?;
-        if index.analyzer().identity().english_stop_words_removed != remove_stop_words {
+        let (built, asked) = (index.analyzer().identity(), analyzer.identity());
+        if built.english_stop_words_removed != asked.english_stop_words_removed
+            || built.sub_words_indexed != asked.sub_words_indexed
+            || built.hmm != asked.hmm
+        {
             anyhow::bail!(
-                "the index at {} was built {} English stop words; rebuild it to change that",
-                path.display(),
-                if remove_stop_words { "keeping" } else { "removing" }
+                "the index at {} was built with analyzer {built}, not {asked}; rebuild it to change that",
+                path.display()
             );
         }
         return Ok(index);
     }
-    let mut builder = Analyzer::builder().remove_english_stop_words(remove_stop_words);
-    if let Some(path) = user_dict {
-        builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
-    }
-    let analyzer = builder.build();
     NewsIndex::create(path, analyzer).with_context(|| format!("cannot create an index at {}", path.display()))
 }
 
@@ -173,6 +194,9 @@ pub fn ingest_files(
         let file_report = writer
             .ingest_jsonl(input, options, &mut |step| {
                 progress.update(bytes_before + step.input_bytes, indexed_before + step.indexed);
+                if let Some(line) = step.committed_through_line {
+                    eprintln!("committed: {name} through line {line}");
+                }
             })
             .with_context(|| {
                 format!("{name}: nothing was indexed (--on-error fail stops at the first bad line)")
@@ -192,6 +216,14 @@ pub fn ingest_files(
     Ok((report, errors))
 }
 
+/// The peak resident memory of this process (Linux: `VmHWM` in /proc/self/status).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
+
 fn print_summary(summary: &IndexSummary, path: &Path) {
     for error in &summary.errors {
         eprintln!("{}: line {}: {}", error.file, error.line, error.message);
@@ -209,8 +241,12 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
     println!("time:       {:.2} s", summary.seconds);
     println!("throughput: {:.0} articles/s, {:.2} MB/s", summary.articles_per_second, summary.mb_per_second);
     println!(
-        "index size: {:.2} MB ({} articles)",
+        "index size: {:.2} MB ({} articles, {} segments)",
         summary.index_bytes as f64 / 1e6,
-        summary.articles_in_index
+        summary.articles_in_index,
+        summary.segments
     );
+    if let Some(peak) = summary.peak_rss_bytes {
+        println!("peak RSS:   {:.0} MB", peak as f64 / 1e6);
+    }
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod bench;
 pub mod eval;
 pub mod export;
+pub mod generate;
 pub mod index;
 pub mod related;
 pub mod search;

@@ -1,49 +1,290 @@
-//! `newsdex serve`: HTTP search over an index, or over the embedded sample.
+//! `newsdex serve`: the HTTP API and search page over an index, or over the embedded
+//! sample. Settings come from flags, then `NEWSDEX_*` variables, then a TOML file.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use clap::Args;
+use newsdex::{Analyzer, NewsIndex, WriterSettings};
+use newsdex_server::{AppState, ServerConfig};
+use serde::{Deserialize, Serialize};
+
+const CONFIG_HELP: &str = "\
+Every setting can be given as a flag, as the NEWSDEX_* variable shown, or as the key shown
+in a TOML file passed with --config; a flag wins over a variable, which wins over the file.
+Paths in the file are relative to the file. Example:
+
+    addr = \"0.0.0.0:7700\"
+    index = \"news-index\"
+    api_key = \"change-me\"
+    max_concurrent_requests = 512
+    cors_origins = [\"https://news.example.com\"]
+
+Without an API key the server is read-only. Writes need `Authorization: Bearer KEY`.
+SIGTERM or Ctrl-C stops accepting connections, finishes the requests in flight and commits
+pending writes before exiting.";
 
 #[derive(Args)]
+#[command(after_long_help = CONFIG_HELP)]
 pub struct ServeArgs {
+    /// A TOML file holding any of the settings below [toml keys: the flag names with `_`].
+    #[arg(long, value_name = "FILE", env = "NEWSDEX_CONFIG")]
+    config: Option<PathBuf>,
     /// The index directory; without it, the embedded sample corpus is indexed (once, in
-    /// the cache directory) and served.
-    #[arg(long, value_name = "DIR")]
+    /// the cache directory) and served [toml: index].
+    #[arg(long, value_name = "DIR", env = "NEWSDEX_INDEX")]
     index: Option<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:7700", env = "NEWSDEX_ADDR")]
-    addr: SocketAddr,
-    /// A jieba user dictionary the index must have been built with.
+    /// Create an empty index in --index when there is none [toml: create].
+    #[arg(long, env = "NEWSDEX_CREATE", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    create: Option<bool>,
+    /// Address to listen on [default: 127.0.0.1:7700] [toml: addr].
+    #[arg(long, env = "NEWSDEX_ADDR")]
+    addr: Option<SocketAddr>,
+    /// A jieba user dictionary the index must have been built with [toml: user_dict].
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
-    /// Where the sample index is cached.
+    /// Where the sample index is cached [toml: cache_dir].
     #[arg(long, value_name = "DIR", env = "NEWSDEX_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// The key writes need, sent as `Authorization: Bearer KEY`; without one the server is
+    /// read-only [toml: api_key].
+    #[arg(long, value_name = "KEY", env = "NEWSDEX_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// A key reads (search, articles, stats, metrics) need; the write key works too
+    /// [default: none, reads are open] [toml: read_api_key].
+    #[arg(long, value_name = "KEY", env = "NEWSDEX_READ_API_KEY", hide_env_values = true)]
+    read_api_key: Option<String>,
+    /// Largest request body, in MiB [default: 16] [toml: max_body_mb].
+    #[arg(long, value_name = "MIB", env = "NEWSDEX_MAX_BODY_MB")]
+    max_body_mb: Option<usize>,
+    /// Longest query, in characters [default: 2000, the most] [toml: max_query_chars].
+    #[arg(long, value_name = "N", env = "NEWSDEX_MAX_QUERY_CHARS")]
+    max_query_chars: Option<usize>,
+    /// Deepest hit reachable by paging, offset + limit [default: 1000, the most]
+    /// [toml: max_result_window].
+    #[arg(long, value_name = "N", env = "NEWSDEX_MAX_RESULT_WINDOW")]
+    max_result_window: Option<usize>,
+    /// Longest time a request may take, in seconds (then 503) [default: 30]
+    /// [toml: request_timeout_secs].
+    #[arg(long, value_name = "SECONDS", env = "NEWSDEX_REQUEST_TIMEOUT_SECS")]
+    request_timeout_secs: Option<f64>,
+    /// Requests served at once; more are answered 503 immediately [default: 256]
+    /// [toml: max_concurrent_requests].
+    #[arg(long, value_name = "N", env = "NEWSDEX_MAX_CONCURRENT_REQUESTS")]
+    max_concurrent_requests: Option<usize>,
+    /// An origin allowed to call the API from browsers (CORS); repeat, comma-separate, or
+    /// `*` for any [default: none, CORS off] [toml: cors_origins, a list].
+    #[arg(long = "cors-origin", value_name = "ORIGIN", env = "NEWSDEX_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Indexing threads of the writer [default: the cores, at most 8] [toml: writer_threads].
+    #[arg(long, value_name = "N", env = "NEWSDEX_WRITER_THREADS")]
+    writer_threads: Option<usize>,
+    /// Memory budget of the writer, in MiB [default: 256] [toml: writer_memory_mb].
+    #[arg(long, value_name = "MIB", env = "NEWSDEX_WRITER_MEMORY_MB")]
+    writer_memory_mb: Option<usize>,
+    /// Print the settings as resolved (keys hidden) as JSON, and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+/// The settings a TOML file may hold: the flags' names with `_`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    index: Option<PathBuf>,
+    create: Option<bool>,
+    addr: Option<SocketAddr>,
+    user_dict: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    api_key: Option<String>,
+    read_api_key: Option<String>,
+    max_body_mb: Option<usize>,
+    max_query_chars: Option<usize>,
+    max_result_window: Option<usize>,
+    request_timeout_secs: Option<f64>,
+    max_concurrent_requests: Option<usize>,
+    cors_origins: Option<Vec<String>>,
+    writer_threads: Option<usize>,
+    writer_memory_mb: Option<usize>,
+}
+
+impl FileSettings {
+    fn read(path: &Path) -> anyhow::Result<FileSettings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let mut settings: FileSettings =
+            toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
+        // Paths in the file are relative to the file.
+        let base = path.parent().unwrap_or(Path::new("."));
+        for relative in [&mut settings.index, &mut settings.user_dict, &mut settings.cache_dir] {
+            if let Some(value) = relative.as_mut()
+                && value.is_relative()
+            {
+                *value = base.join(&*value);
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Every setting, resolved.
+#[derive(Debug, Serialize)]
+struct Settings {
+    config: Option<PathBuf>,
+    index: Option<PathBuf>,
+    create: bool,
+    addr: SocketAddr,
+    user_dict: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    #[serde(serialize_with = "redacted")]
+    api_key: Option<String>,
+    #[serde(serialize_with = "redacted")]
+    read_api_key: Option<String>,
+    max_body_mb: usize,
+    max_query_chars: usize,
+    max_result_window: usize,
+    request_timeout_secs: f64,
+    max_concurrent_requests: usize,
+    cors_origins: Vec<String>,
+    writer_threads: usize,
+    writer_memory_mb: usize,
+}
+
+fn redacted<S: serde::Serializer>(key: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(if key.is_some() { "(set)" } else { "(none)" })
+}
+
+impl Settings {
+    fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
+        let file = match &args.config {
+            Some(path) => FileSettings::read(path)?,
+            None => FileSettings::default(),
+        };
+        let defaults = ServerConfig::default();
+        let writer_defaults = WriterSettings::default();
+        Ok(Settings {
+            index: args.index.or(file.index),
+            create: args.create.or(file.create).unwrap_or(false),
+            addr: args.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7700))),
+            user_dict: args.user_dict.or(file.user_dict),
+            cache_dir: args.cache_dir.or(file.cache_dir),
+            api_key: args.api_key.or(file.api_key),
+            read_api_key: args.read_api_key.or(file.read_api_key),
+            max_body_mb: args.max_body_mb.or(file.max_body_mb).unwrap_or(defaults.max_body_bytes >> 20),
+            max_query_chars: args
+                .max_query_chars
+                .or(file.max_query_chars)
+                .unwrap_or(defaults.max_query_chars),
+            max_result_window: args
+                .max_result_window
+                .or(file.max_result_window)
+                .unwrap_or(defaults.max_result_window),
+            request_timeout_secs: args
+                .request_timeout_secs
+                .or(file.request_timeout_secs)
+                .unwrap_or(defaults.request_timeout.as_secs_f64()),
+            max_concurrent_requests: args
+                .max_concurrent_requests
+                .or(file.max_concurrent_requests)
+                .unwrap_or(defaults.max_concurrent_requests),
+            cors_origins: if args.cors_origins.is_empty() {
+                file.cors_origins.unwrap_or_default()
+            } else {
+                args.cors_origins
+            },
+            writer_threads: args.writer_threads.or(file.writer_threads).unwrap_or(writer_defaults.threads),
+            writer_memory_mb: args
+                .writer_memory_mb
+                .or(file.writer_memory_mb)
+                .unwrap_or(writer_defaults.memory_budget_bytes >> 20),
+            config: args.config,
+        })
+    }
+
+    fn server_config(&self) -> anyhow::Result<ServerConfig> {
+        if !(self.request_timeout_secs.is_finite() && self.request_timeout_secs > 0.0) {
+            return Err(anyhow!("request timeout must be a positive number of seconds"));
+        }
+        let config = ServerConfig {
+            api_key: self.api_key.clone(),
+            read_api_key: self.read_api_key.clone(),
+            max_body_bytes: self.max_body_mb.saturating_mul(1 << 20),
+            max_query_chars: self.max_query_chars,
+            max_result_window: self.max_result_window,
+            request_timeout: Duration::from_secs_f64(self.request_timeout_secs),
+            max_concurrent_requests: self.max_concurrent_requests,
+            cors_origins: self.cors_origins.clone(),
+        };
+        config.validate().map_err(|message| anyhow!("invalid setting: {message}"))?;
+        Ok(config)
+    }
+
+    fn writer_settings(&self) -> anyhow::Result<WriterSettings> {
+        let settings = WriterSettings {
+            threads: self.writer_threads,
+            memory_budget_bytes: self.writer_memory_mb.saturating_mul(1 << 20),
+        };
+        settings.validate().context("invalid writer setting")?;
+        Ok(settings)
+    }
+
+    fn open_index(&self) -> anyhow::Result<NewsIndex> {
+        match &self.index {
+            Some(path) if self.create && !path.join("meta.json").exists() => {
+                let analyzer = super::analyzer_from(self.user_dict.as_deref())?.unwrap_or_else(Analyzer::new);
+                NewsIndex::create(path, analyzer)
+                    .with_context(|| format!("cannot create an index in {}", path.display()))
+            }
+            Some(path) => super::open_index(path, self.user_dict.as_deref()),
+            None => {
+                let cache_dir = self.cache_dir.clone().unwrap_or_else(crate::sample::default_cache_dir);
+                crate::sample::index(&cache_dir).context("cannot build the sample index")
+            }
+        }
+    }
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let index = match &args.index {
-        Some(path) => super::open_index(path, args.user_dict.as_deref())?,
-        None => {
-            let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::sample::default_cache_dir);
-            crate::sample::index(&cache_dir).context("cannot build the sample index")?
-        }
-    };
+    let check_only = args.check_config;
+    let settings = Settings::resolve(args)?;
+    let config = settings.server_config()?;
+    let writer_settings = settings.writer_settings()?;
+    if check_only {
+        println!("{}", serde_json::to_string_pretty(&settings)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let index = settings.open_index()?;
     let articles = index.num_articles();
+    let mut state =
+        AppState::new(index).with_config(config).map_err(|message| anyhow!("invalid setting: {message}"))?;
+    if settings.api_key.is_some() {
+        state = state.with_writer(writer_settings).context("cannot open the index for writing")?;
+    } else {
+        tracing::info!("no API key given: read-only, writes are refused (give --api-key to accept them)");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.addr))?;
-        let address = listener.local_addr()?;
-        tracing::info!(%address, articles, "serving; try: curl 'http://{address}/search?q=华为'");
-        let app = newsdex_server::router(newsdex_server::AppState::new(index));
-        newsdex_server::serve(listener, app, shutdown_signal()).await?;
-        anyhow::Ok(())
-    })?;
+    let served = runtime.block_on({
+        let state = state.clone();
+        async move {
+            let listener = tokio::net::TcpListener::bind(settings.addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", settings.addr))?;
+            let address = listener.local_addr()?;
+            // One stable line on stdout for scripts and tests; the rest goes to the log.
+            println!("newsdex: listening on http://{address}");
+            tracing::info!(%address, articles, "serving; open http://{address}/ or try: curl 'http://{address}/search?q=华为'");
+            newsdex_server::serve(listener, newsdex_server::router(state), shutdown_signal()).await?;
+            anyhow::Ok(())
+        }
+    });
+    // Requests in flight are done; commit whatever is still queued, then release the index.
+    let closed = state.close_writer().context("cannot commit pending writes");
+    served?;
+    closed?;
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,5 +308,56 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn resolve(arguments: &[&str]) -> anyhow::Result<Settings> {
+        let command = Command::try_parse_from(std::iter::once("serve").chain(arguments.iter().copied()))?;
+        Settings::resolve(command.serve)
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let file = directory.path().join("newsdex.toml");
+        std::fs::write(
+            &file,
+            "index = \"data/index\"\naddr = \"127.0.0.1:9000\"\nmax_concurrent_requests = 7\ncors_origins = [\"https://a.example\"]\n",
+        )
+        .expect("write");
+        let config = file.to_str().expect("utf-8");
+        let settings = resolve(&["--config", config, "--max-concurrent-requests", "9"]).expect("settings");
+        assert_eq!(settings.max_concurrent_requests, 9, "help: a flag must win over the file");
+        assert_eq!(settings.addr, "127.0.0.1:9000".parse::<SocketAddr>().expect("addr"));
+        assert_eq!(settings.index, Some(directory.path().join("data/index")), "help: relative to the file");
+        assert_eq!(settings.cors_origins, ["https://a.example"]);
+        assert_eq!(settings.max_query_chars, newsdex::MAX_QUERY_CHARS, "the default");
+        let settings = resolve(&["--config", config, "--cors-origin", "https://b.example,https://c.example"])
+            .expect("settings");
+        assert_eq!(settings.cors_origins, ["https://b.example", "https://c.example"]);
+    }
+
+    #[test]
+    fn a_bad_file_is_an_error_naming_the_key() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let file = directory.path().join("bad.toml");
+        std::fs::write(&file, "api-key = \"x\"\n").expect("write");
+        let error = resolve(&["--config", file.to_str().expect("utf-8")]).expect_err("unknown key");
+        assert!(format!("{error:#}").contains("unknown field `api-key`"), "{error:#}");
+        let error =
+            resolve(&["--max-query-chars", "5000"]).expect("parses").server_config().expect_err("too long");
+        assert!(format!("{error:#}").contains("max query length"), "{error:#}");
+    }
 }

@@ -2,21 +2,20 @@
 //! ours are a generic 500 with the details in the log.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
-/// An error answered as `{"error": {"code", "message"}}`.
+/// An error answered as `{"error": {"code", "message"}}` (plus, for some, fields beside
+/// `error` such as a write report).
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+    extra: Map<String, Value>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 #[derive(Serialize)]
@@ -28,22 +27,57 @@ struct ErrorDetail<'a> {
 impl ApiError {
     /// A 400: the request is malformed.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
     /// A 404.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// A 401 asking for a bearer token.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"newsdex\""))
+    }
+
+    /// A 503 telling the caller to come back shortly.
+    pub fn overloaded(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    }
+
+    /// A generic 500; the cause is logged, not shown.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
     }
 
     /// Any status with a code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), extra: Map::new(), headers: Vec::new() }
+    }
+
+    /// Adds fields beside `error` in the body.
+    pub fn with_fields(mut self, fields: Map<String, Value>) -> ApiError {
+        self.extra.extend(fields.into_iter().filter(|(name, _)| name != "error"));
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ApiError {
+        self.headers.push((name, value));
+        self
     }
 
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
     }
 }
 
@@ -56,18 +90,23 @@ impl From<newsdex::Error> for ApiError {
             Error::InvalidArticle(_) => (StatusCode::BAD_REQUEST, "invalid_article"),
             Error::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::IndexLocked(_) => (StatusCode::SERVICE_UNAVAILABLE, "index_locked"),
-            _ => {
-                tracing::error!(error = %error, "internal error");
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error");
-            }
+            Error::WriterClosed => (StatusCode::SERVICE_UNAVAILABLE, "writer_closed"),
+            _ => return ApiError::internal(error),
         };
-        ApiError { status, code, message: error.to_string() }
+        ApiError::new(status, code, error.to_string())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: &self.message } };
-        (self.status, Json(body)).into_response()
+        let mut body = Map::new();
+        let detail = ErrorDetail { code: self.code, message: &self.message };
+        body.insert("error".to_string(), serde_json::to_value(detail).unwrap_or(Value::Null));
+        body.extend(self.extra);
+        let mut response = (self.status, Json(Value::Object(body))).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }

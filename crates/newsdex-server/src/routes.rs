@@ -1,158 +1,73 @@
-//! Routes and handlers.
+//! The router: every route, the access it needs, and the middleware around it.
 
-use axum::extract::{Query, State};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::{Json, Router};
-use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
-use serde::Serialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::{ApiError, AppState};
+use crate::{AppState, articles, limits, metrics, operations, page, search};
 
-/// The application's routes.
+/// The application: routes, keys, limits, CORS and metrics, all from `state`'s
+/// [`ServerConfig`](crate::ServerConfig).
+///
+/// | route | access |
+/// | --- | --- |
+/// | `GET /`, `GET /health`, `GET /ready`, `GET /openapi.json` | open |
+/// | `GET /search`, `POST /search`, `GET /articles/{id}`, `GET /stats`, `GET /metrics` | read key, when one is set |
+/// | `POST /articles`, `DELETE /articles/{id}` | the API key |
+///
+/// Requests beyond `max_concurrent_requests` are answered 503 at once; `/health`,
+/// `/ready` and `/metrics` are exempt, so a loaded server can still be watched.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/search", get(search_get).post(search_post))
-        .route("/health", get(health))
+    let config = state.config().clone();
+    // The API: counted against the concurrency limit.
+    let api = Router::new()
+        .route("/search", get(search::search_get).post(search::search_post))
+        .route("/articles", axum::routing::post(articles::post_articles))
+        .route("/articles/{id}", get(articles::get_article).delete(articles::delete_article))
+        .route("/articles/{id}/related", get(articles::related_articles))
+        .route("/stats", get(operations::stats))
+        .route("/", get(page::index))
+        .route_layer(from_fn_with_state(state.clone(), limits::shed_load));
+    let operations = Router::new()
+        .route("/health", get(operations::health))
+        .route("/ready", get(operations::ready))
+        .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(operations::openapi));
+    let mut app = api
+        .merge(operations)
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
+    if let Some(cors) = cors_layer(&config.cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(from_fn_with_state(state.clone(), limits::json_errors))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-}
-
-async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
-}
-
-/// `GET /search?q=…&limit=&offset=&lang=&source=&category=&from=&to=&sort=&facets=…`
-async fn search_get(
-    State(state): State<AppState>,
-    Query(params): Query<Vec<(String, String)>>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    let request = search_request_from_params(&params)?;
-    run_search(state, request).await
-}
-
-/// `POST /search` with a JSON [`SearchRequest`] body.
-async fn search_post(
-    State(state): State<AppState>,
-    body: Result<Json<SearchRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    let Json(request) = body.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
-    if request.query.trim().is_empty() {
-        return Err(ApiError::bad_request("the request needs a non-empty \"query\""));
+/// CORS for the configured origins, or none (the default) when there are none.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
     }
-    run_search(state, request).await
-}
-
-async fn run_search(state: AppState, request: SearchRequest) -> Result<Json<SearchResponse>, ApiError> {
-    let index = state.index().clone();
-    let response =
-        tokio::task::spawn_blocking(move || index.search(&request)).await.map_err(|join_error| {
-            tracing::error!(error = %join_error, "search task failed");
-            ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
-        })??;
-    Ok(Json(response))
-}
-
-/// Builds a search request from query parameters, with a 400 naming any bad one.
-/// List filters take repeated or comma-separated values (`lang=en&lang=zh-Hans`,
-/// `lang=en,zh-Hans`).
-pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<SearchRequest, ApiError> {
-    let mut request = SearchRequest::default();
-    let mut query = None;
-    for (name, value) in params {
-        let number = |value: &str| {
-            value.trim().parse::<usize>().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "parameter \"{name}\" must be a non-negative integer, not {value:?}"
-                ))
-            })
-        };
-        let date = |value: &str| {
-            value
-                .parse::<ArticleDate>()
-                .map_err(|error| ApiError::bad_request(format!("parameter \"{name}\": {error}")))
-        };
-        let list = |value: &str| {
-            value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect::<Vec<_>>()
-        };
-        match name.as_str() {
-            "q" | "query" => query = Some(value.clone()),
-            "limit" => request.limit = number(value)?,
-            "offset" => request.offset = number(value)?,
-            "lang" => {
-                for tag in list(value) {
-                    let lang: Lang = tag.parse().map_err(|_| {
-                        ApiError::bad_request(format!(
-                            "parameter \"lang\": unknown language {tag:?}; use zh-Hans, zh-Hant or en"
-                        ))
-                    })?;
-                    request.lang.push(lang);
-                }
-            }
-            "source" => request.source.extend(list(value)),
-            "category" => request.category.extend(list(value)),
-            "from" => request.from = Some(date(value)?),
-            "to" => request.to = Some(date(value)?),
-            "sort" => {
-                request.sort = match value.as_str() {
-                    "relevance" => SortOrder::Relevance,
-                    "date" => SortOrder::Date,
-                    other => {
-                        return Err(ApiError::bad_request(format!(
-                            "parameter \"sort\" must be \"relevance\" or \"date\", not {other:?}"
-                        )));
-                    }
-                }
-            }
-            "facets" => request.facets = parse_bool(name, value)?,
-            "fragments" => request.snippet.fragments = number(value)?,
-            "fragment_size" => request.snippet.fragment_chars = number(value)?,
-            "pre_tag" => request.snippet.pre_tag = value.clone(),
-            "post_tag" => request.snippet.post_tag = value.clone(),
-            "recency_half_life" | "recency" => {
-                let days = value.trim().parse::<f64>().map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "parameter \"{name}\" must be a number of days, not {value:?}"
-                    ))
-                })?;
-                let recency = request.recency.get_or_insert(newsdex::Recency {
-                    half_life_days: days,
-                    weight: 0.5,
-                    reference: None,
-                });
-                recency.half_life_days = days;
-            }
-            "recency_weight" => {
-                let weight = value.trim().parse::<f64>().map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "parameter \"recency_weight\" must be a number, not {value:?}"
-                    ))
-                })?;
-                let recency = request.recency.get_or_insert(newsdex::Recency {
-                    half_life_days: 30.0,
-                    weight,
-                    reference: None,
-                });
-                recency.weight = weight;
-            }
-            _ => {}
-        }
-    }
-    match query {
-        Some(query) if !query.trim().is_empty() => request.query = query,
-        Some(_) => return Err(ApiError::bad_request("parameter \"q\" is empty")),
-        None => return Err(ApiError::bad_request("missing query parameter \"q\"")),
-    }
-    Ok(request)
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {
-    match value {
-        "true" | "1" | "yes" | "" => Ok(true),
-        "false" | "0" | "no" => Ok(false),
-        _ => Err(ApiError::bad_request(format!("parameter \"{name}\" must be true or false, not {value:?}"))),
-    }
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([HeaderName::from_static("retry-after")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }

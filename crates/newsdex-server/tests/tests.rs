@@ -1,144 +1,228 @@
-//! HTTP tests: the router through `oneshot`, and one real socket on 127.0.0.1.
+//! HTTP tests of the server: one binary, one module per concern.
+//!
+//! - `routes`: every route and every error status through `tower::ServiceExt::oneshot`.
+//! - `socket`: real sockets on 127.0.0.1: group commit under concurrent writes, load
+//!   shedding, the request timeout.
+//! - `browser`: the search page driven in headless Chromium.
+//! - `openapi`: the OpenAPI document against the router, real responses and the README.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+mod browser;
+mod openapi;
+mod routes;
+mod socket;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use newsdex::{Analyzer, IngestOptions, NewsIndex, OnError, UserDictionary, WriterSettings};
-use newsdex_server::{AppState, router};
-use serde_json::Value;
-use tower::ServiceExt;
+/// Helpers shared by the modules.
+mod support {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+    use std::time::Duration;
 
-fn sample_index() -> NewsIndex {
-    static INDEX: OnceLock<NewsIndex> = OnceLock::new();
-    INDEX
-        .get_or_init(|| {
-            let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../index-data");
-            let dictionary = UserDictionary::from_path(data.join("userdict.txt")).expect("dictionary");
-            let index = NewsIndex::create_in_ram(Analyzer::with_user_dictionary(dictionary)).expect("index");
-            let mut writer =
-                index.writer(WriterSettings { threads: 1, memory_budget_bytes: 50 << 20 }).expect("writer");
-            let file = std::fs::File::open(data.join("articles.jsonl")).expect("sample");
-            let options = IngestOptions { on_error: OnError::Fail, ..IngestOptions::default() };
-            writer.ingest_jsonl(std::io::BufReader::new(file), &options, &mut |_| {}).expect("ingest");
-            writer.commit().expect("commit");
-            index
-        })
-        .clone()
-}
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Request, StatusCode};
+    use http_body_util::BodyExt;
+    use newsdex::{Analyzer, IngestOptions, NewsIndex, OnError, UserDictionary, WriterSettings};
+    use newsdex_server::{AppState, ServerConfig, router};
+    use serde_json::Value;
+    use tower::ServiceExt;
 
-async fn get(uri: &str) -> (StatusCode, Value) {
-    let app = router(AppState::new(sample_index()));
-    let response =
-        app.oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("response");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
+    pub const KEY: &str = "write-key";
+    pub const READ_KEY: &str = "read-key";
 
-async fn post(uri: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
-    let app = router(AppState::new(sample_index()));
-    let request = Request::post(uri)
-        .header("content-type", content_type)
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let response = app.oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
-fn encode(query: &str) -> String {
-    query
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
-
-#[tokio::test]
-async fn health_answers_ok() {
-    let (status, body) = get("/health").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["status"], "ok");
-}
-
-#[tokio::test]
-async fn search_returns_ranked_highlighted_hits() {
-    let (status, body) = get(&format!("/search?q={}&limit=3", encode("南京市长江大桥"))).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["query"], "南京市长江大桥");
-    assert!(body["total"].as_u64() >= Some(1));
-    assert!(body["took_ms"].is_u64());
-    let hit = &body["hits"][0];
-    assert_eq!(hit["id"], "hans-cult-0001");
-    for field in ["id", "score", "title", "title_html", "snippet", "lang", "source", "date", "url"] {
-        assert!(hit.get(field).is_some(), "help: hits must carry {field}");
+    pub fn index_data() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../index-data")
     }
-    assert!(hit["snippet"].as_str().is_some_and(|s| s.contains("<mark>")));
-}
 
-#[tokio::test]
-async fn missing_or_empty_q_is_a_400_with_a_json_error() {
-    for uri in ["/search", "/search?q=", "/search?q=%20%20", "/search?limit=3"] {
-        let (status, body) = get(uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "{uri}: {body}");
+    /// The sample corpus in memory, built once for every test.
+    pub fn sample_index() -> NewsIndex {
+        static INDEX: OnceLock<NewsIndex> = OnceLock::new();
+        INDEX
+            .get_or_init(|| {
+                let dictionary =
+                    UserDictionary::from_path(index_data().join("userdict.txt")).expect("dictionary");
+                let index =
+                    NewsIndex::create_in_ram(Analyzer::with_user_dictionary(dictionary)).expect("index");
+                let mut writer = index.writer(small_writer()).expect("writer");
+                let file = std::fs::File::open(index_data().join("articles.jsonl")).expect("sample");
+                let options = IngestOptions { on_error: OnError::Fail, ..IngestOptions::default() };
+                writer.ingest_jsonl(std::io::BufReader::new(file), &options, &mut |_| {}).expect("ingest");
+                writer.commit().expect("commit");
+                index
+            })
+            .clone()
     }
-}
 
-#[tokio::test]
-async fn bad_parameters_are_400s_that_name_the_parameter() {
-    for (uri, named) in [
-        ("/search?q=a&limit=abc", "limit"),
-        ("/search?q=a&limit=100000", "limit"),
-        ("/search?q=a&offset=5000", "offset"),
-        ("/search?q=a&from=2024-13-45", "from"),
-        ("/search?q=a&lang=fr", "lang"),
-        ("/search?q=a&sort=oldest", "sort"),
-    ] {
-        let (status, body) = get(uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains(named)), "{uri}: {body}");
+    pub fn small_writer() -> WriterSettings {
+        WriterSettings { threads: 1, memory_budget_bytes: 30 << 20 }
     }
-    let (status, body) = get(&format!("/search?q={}", encode("😀，。"))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "help: nothing searchable is the caller's problem: {body}");
-}
 
-#[tokio::test]
-async fn post_search_takes_a_json_body() {
-    let (status, body) = post("/search", "application/json", r#"{"query": "tariff", "limit": 2}"#).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["hits"].as_array().map(Vec::len), Some(2));
-    let (status, _) = post("/search", "application/json", "{not json").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = post("/search", "text/plain", r#"{"query": "tariff"}"#).await;
-    assert!(status.is_client_error());
-}
+    /// An empty in-memory index with a writer, the write key and `config`'s other settings.
+    pub fn writable(config: ServerConfig) -> AppState {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let config = ServerConfig { api_key: Some(KEY.to_string()), ..config };
+        AppState::new(index)
+            .with_config(config)
+            .expect("valid config")
+            .with_writer(small_writer())
+            .expect("writer")
+    }
 
-#[tokio::test]
-async fn a_real_socket_serves_search() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(newsdex_server::serve(listener, router(AppState::new(sample_index())), async {
-            let _ = stopped.await;
-        }));
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
-    let request = format!(
-        "GET /search?q={}&limit=1 HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n",
-        encode("华为 Mate")
-    );
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let body = response.split("\r\n\r\n").nth(1).expect("a body");
-    let json: Value = serde_json::from_str(body).expect("json body");
-    assert_eq!(json["hits"][0]["id"], "hans-tech-0001");
-    let _ = stop.send(());
-    server.await.expect("server task").expect("clean shutdown");
+    /// The sample, read-only, with `config`.
+    pub fn read_only(config: ServerConfig) -> AppState {
+        AppState::new(sample_index()).with_config(config).expect("valid config")
+    }
+
+    /// A response: status, headers, and the body as JSON (or `Value::String` of the text).
+    pub struct Answer {
+        pub status: StatusCode,
+        pub headers: HeaderMap,
+        pub body: Value,
+    }
+
+    impl Answer {
+        pub fn code(&self) -> &str {
+            self.body["error"]["code"].as_str().unwrap_or("")
+        }
+
+        pub fn text(&self) -> &str {
+            self.body.as_str().unwrap_or("")
+        }
+    }
+
+    pub async fn call(state: &AppState, request: Request<Body>) -> Answer {
+        let response = router(state.clone()).oneshot(request).await.expect("a response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(state: &AppState, uri: &str) -> Answer {
+        call(state, Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn get_with_key(state: &AppState, uri: &str, key: &str) -> Answer {
+        let request = Request::get(uri)
+            .header("authorization", format!("Bearer {key}"))
+            .body(Body::empty())
+            .expect("request");
+        call(state, request).await
+    }
+
+    /// `POST uri` with the write key, `content_type` and `body`.
+    pub async fn post_articles(state: &AppState, uri: &str, content_type: &str, body: &str) -> Answer {
+        let request = Request::post(uri)
+            .header("authorization", format!("Bearer {KEY}"))
+            .header("content-type", content_type)
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        call(state, request).await
+    }
+
+    /// Percent-encodes everything but ASCII letters and digits.
+    pub fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect()
+    }
+
+    /// A running server on 127.0.0.1:0, stopped (and its writer closed) on drop.
+    pub struct Server {
+        pub address: SocketAddr,
+        pub state: AppState,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Server {
+        pub fn start(state: AppState) -> Server {
+            let (address_sender, address_receiver) = std::sync::mpsc::channel();
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let app = router(state.clone());
+            let thread = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                    address_sender.send(listener.local_addr().expect("address")).expect("send");
+                    newsdex_server::serve(listener, app, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve");
+                });
+            });
+            let address = address_receiver.recv().expect("the server starts");
+            Server { address, state, stop: Some(stop), thread: Some(thread) }
+        }
+
+        /// Stops accepting, finishes requests in flight, closes the writer.
+        pub fn stop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(thread) = self.thread.take() {
+                thread.join().expect("the server thread ends cleanly");
+            }
+            self.state.close_writer().expect("the writer closes");
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            if self.thread.is_some() {
+                self.stop();
+            }
+        }
+    }
+
+    /// One HTTP/1.1 exchange over a new connection: status and body.
+    pub fn http(
+        address: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, String) {
+        let mut stream = TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(request.as_bytes()).expect("write");
+        stream.write_all(body).expect("write body");
+        read_response(&mut stream)
+    }
+
+    /// Reads a whole response (the server closes the connection after it).
+    pub fn read_response(stream: &mut TcpStream) -> (u16, String) {
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+        (status, if chunked { dechunk(body) } else { body.to_string() })
+    }
+
+    fn dechunk(mut body: &str) -> String {
+        let mut out = String::new();
+        while let Some((size, rest)) = body.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 || rest.len() < size {
+                break;
+            }
+            out.push_str(&rest[..size]);
+            body = rest[size..].trim_start_matches("\r\n");
+        }
+        out
+    }
 }

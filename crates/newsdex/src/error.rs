@@ -97,6 +97,13 @@ pub enum Error {
         /// What is wrong with the answer.
         message: String,
     },
+    /// The [`CommitQueue`](crate::CommitQueue) has shut down (or its thread stopped): the
+    /// write was not accepted.
+    #[error("the index writer is closed; the write was not applied")]
+    WriterClosed,
+    /// A commit failed; none of the writes it grouped were applied.
+    #[error("the commit failed and its writes were rolled back: {0}")]
+    CommitFailed(String),
 }
 
 impl Error {

@@ -44,6 +44,8 @@ struct IndexMetadata {
 #[derive(Clone)]
 pub struct NewsIndex {
     index: Index,
+    /// Opened on storage that cannot be written: searchable, not writable.
+    read_only: bool,
     schema: Arc<NewsSchema>,
     analyzer: Analyzer,
     reader: IndexReader,
@@ -86,8 +88,10 @@ impl NewsIndex {
     pub fn open(path: impl AsRef<Path>) -> Result<NewsIndex> {
         let path = path.as_ref();
         let (directory, metadata) = read_metadata(path)?;
-        let mut builder =
-            Analyzer::builder().remove_english_stop_words(metadata.analyzer.english_stop_words_removed);
+        let mut builder = Analyzer::builder()
+            .remove_english_stop_words(metadata.analyzer.english_stop_words_removed)
+            .index_sub_words(metadata.analyzer.sub_words_indexed)
+            .hmm(metadata.analyzer.hmm);
         if let Some(text) = &metadata.user_dictionary {
             builder = builder.user_dictionary(UserDictionary::parse(
                 &format!("{} (stored in the index)", path.display()),
@@ -133,7 +137,7 @@ impl NewsIndex {
             .directory()
             .atomic_write(Path::new(METADATA_FILE), &bytes)
             .map_err(|source| Error::Io { context: "cannot write the index metadata".to_string(), source })?;
-        NewsIndex::assemble(index, schema, analyzer, path)
+        NewsIndex::assemble(index, schema, analyzer, path, false)
     }
 
     fn open_in(
@@ -166,7 +170,23 @@ impl NewsIndex {
                 reason: "its schema is not the newsdex schema".to_string(),
             });
         }
-        NewsIndex::assemble(index, schema, analyzer, Some(path.to_path_buf()))
+        match NewsIndex::assemble(index, schema, analyzer.clone(), Some(path.to_path_buf()), false) {
+            Err(Error::Index(error)) if crate::storage::is_unwritable(&error) => {
+                // Storage that cannot be written can still be searched, without locks.
+                let directory = crate::storage::ReadOnlyDirectory::open(path).map_err(|error| {
+                    Error::NotAnIndex { path: path.to_path_buf(), reason: error.to_string() }
+                })?;
+                tracing::info!(path = %path.display(), "the index storage is read-only: opened for searching only");
+                NewsIndex::assemble(
+                    Index::open(directory)?,
+                    NewsSchema::new(),
+                    analyzer,
+                    Some(path.to_path_buf()),
+                    true,
+                )
+            }
+            other => other,
+        }
     }
 
     fn assemble(
@@ -174,6 +194,7 @@ impl NewsIndex {
         schema: NewsSchema,
         analyzer: Analyzer,
         path: Option<PathBuf>,
+        read_only: bool,
     ) -> Result<NewsIndex> {
         // Registered on every open, not only at creation: tantivy resolves tokenizers by
         // name whenever it tokenizes.
@@ -181,12 +202,18 @@ impl NewsIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(NewsIndex {
             index,
+            read_only,
             schema: Arc::new(schema),
             analyzer,
             reader,
             path,
             ranking: RankingConfig::default(),
         })
+    }
+
+    /// Whether the index was opened read-only (its storage cannot be written).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The analyzer this index was built with.
@@ -219,6 +246,11 @@ impl NewsIndex {
     pub fn reload(&self) -> Result<()> {
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// The number of segments visible to searches.
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// The number of articles visible to searches.

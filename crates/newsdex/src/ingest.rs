@@ -182,6 +182,12 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 
 /// serde_json's message without its own position (always line 1 here), plus the column.
 fn describe_json_error(error: &serde_json::Error) -> String {
+    describe_json_error_at(error, error.column())
+}
+
+/// [`describe_json_error`] with the column given: where the JSON text started inside a
+/// longer line (an item of an array in an HTTP body), the error's own column is relative.
+pub(crate) fn describe_json_error_at(error: &serde_json::Error, column: usize) -> String {
     let full = error.to_string();
     let message = full.rfind(" at line ").map_or(full.as_str(), |at| &full[..at]).replace('`', "\"");
     let message = if error.is_data() && message.starts_with("missing field") {
@@ -191,11 +197,11 @@ fn describe_json_error(error: &serde_json::Error) -> String {
     } else {
         message
     };
-    format!("{message} (column {})", error.column())
+    format!("{message} (column {column})")
 }
 
 /// The `id` of a line that parsed as JSON but not as an article, for error reports.
-fn id_of_malformed(text: &str) -> Option<String> {
+pub(crate) fn id_of_malformed(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     value.get("id")?.as_str().map(str::to_string)
 }

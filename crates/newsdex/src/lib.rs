@@ -54,6 +54,11 @@
 //! - `index`: [`NewsIndex`], created in memory or a directory, reopened with its analyzer
 //!   checked.
 //! - `writer`: [`NewsWriter`], upserts and deletes by id, bulk ingestion, commits.
+//! - `commit_queue`: [`CommitQueue`], a writer thread that groups concurrent submissions
+//!   into shared, durable commits (what a server needs).
+//! - `batch`: [`read_article_batch`], the articles of a request body (one object, an
+//!   array or JSON Lines) with line-numbered errors.
+//! - `stats`: [`IndexStats`], articles, segments and bytes of an index.
 //! - `quickwit`: newsdex on a Quickwit cluster: the exported layout, [`export_to_quickwit`],
 //!   query translation and [`QuickwitBackend`].
 //! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
@@ -61,11 +66,14 @@
 //!   facets, date sort, recency.
 //! - `evaluation`: segmentation scores against gold data, MRR/Recall/nDCG for search.
 //! - `related`: [`NewsIndex::related`], articles like a given one.
+//! - `scale`: [`SentencePool`], scale corpora for benchmarks recombined from real sentences.
 //! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
 mod analysis;
 mod article;
 mod backend;
+mod batch;
+mod commit_queue;
 mod error;
 mod evaluation;
 mod fingerprint;
@@ -75,9 +83,12 @@ mod language;
 mod query;
 mod quickwit;
 mod related;
+mod scale;
 mod schema;
 mod search;
 mod snippet;
+mod stats;
+mod storage;
 mod writer;
 
 pub use crate::analysis::{
@@ -86,6 +97,8 @@ pub use crate::analysis::{
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
 pub use crate::backend::{LocalBackend, SearchBackend, Visibility, WriteReceipt};
+pub use crate::batch::{ArticleBatch, BatchFormat, read_article_batch};
+pub use crate::commit_queue::{CommitInfo, CommitQueue, CommitQueueSettings, CommitReceipt, WriteOp};
 pub use crate::error::{Error, Result};
 pub use crate::evaluation::{
     KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore,
@@ -101,9 +114,11 @@ pub use crate::quickwit::{
     quickwit_query_string,
 };
 pub use crate::related::RelatedResponse;
+pub use crate::scale::{GeneratedCorpus, SentencePool};
 pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
     SearchRequest, SearchResponse, SortOrder,
 };
 pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
+pub use crate::stats::IndexStats;
 pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};

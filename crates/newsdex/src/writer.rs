@@ -2,9 +2,12 @@
 
 use std::collections::HashSet;
 use std::io::BufRead;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
+use tantivy::directory::Directory;
+use tantivy::directory::error::LockError;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use crate::article::{Article, Lang};
@@ -14,6 +17,7 @@ use crate::index::NewsIndex;
 use crate::ingest::{JsonlReader, LineError, OnError};
 use crate::language::detect_language;
 use crate::schema::NewsSchema;
+use crate::storage::storage_error;
 
 /// Smallest memory budget per indexing thread tantivy accepts (15 MB).
 pub const MIN_MEMORY_PER_THREAD: usize = 15_000_000;
@@ -77,11 +81,15 @@ pub struct IngestOptions {
     pub on_error: OnError,
     /// How many line errors the report keeps (all are counted).
     pub max_reported_errors: usize,
+    /// Commit after every this many articles, so a crash loses at most that many
+    /// (`None`: only the caller commits). Ignored with [`OnError::Fail`], which is all or
+    /// nothing.
+    pub commit_every: Option<u64>,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { on_error: OnError::Skip, max_reported_errors: 100 }
+        IngestOptions { on_error: OnError::Skip, max_reported_errors: 100, commit_every: None }
     }
 }
 
@@ -123,7 +131,13 @@ pub struct IngestProgress {
     pub rejected: u64,
     /// Bytes read.
     pub input_bytes: u64,
+    /// Set when a periodic commit just made every line up to here durable.
+    pub committed_through_line: Option<u64>,
 }
+
+/// The file beside the index naming the process that holds the writer lock. The leading
+/// dot keeps tantivy's garbage collector away from it.
+const WRITER_FILE: &str = ".newsdex-writer.pid";
 
 /// How often (in lines) ingestion reports progress.
 const PROGRESS_EVERY: u64 = 1000;
@@ -140,16 +154,43 @@ pub struct NewsWriter {
 impl NewsWriter {
     pub(crate) fn open(index: &NewsIndex, settings: WriterSettings) -> Result<NewsWriter> {
         settings.validate()?;
+        let directory = index.tantivy_index().directory();
+        let path = index.path().map(Path::to_path_buf);
+        if index.is_read_only() {
+            let unwritable =
+                std::io::Error::new(std::io::ErrorKind::ReadOnlyFilesystem, "read-only file system");
+            return Err(storage_error(
+                TantivyError::IoError(Arc::new(unwritable)),
+                "write to",
+                path.as_ref(),
+            ));
+        }
         let writer = index
             .tantivy_index()
             .writer_with_num_threads(settings.threads, settings.memory_budget_bytes)
             .map_err(|error| match error {
-                TantivyError::LockFailure(..) => Error::IndexLocked(format!(
-                    "the index at {} is locked by another writer; wait for it to finish",
-                    index.path().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
-                )),
-                other => Error::Index(other),
+                TantivyError::LockFailure(LockError::LockBusy, _) => {
+                    let holder = directory
+                        .atomic_read(Path::new(WRITER_FILE))
+                        .ok()
+                        .and_then(|bytes| String::from_utf8(bytes).ok())
+                        .and_then(|text| text.trim().parse::<u32>().ok())
+                        .map_or_else(|| "another writer".to_string(), |pid| format!("process {pid}"));
+                    Error::IndexLocked(format!(
+                        "the index at {} is locked by {holder}; wait for it to finish (the lock of a \
+                         writer that crashed is released by the system)",
+                        path.as_ref().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
+                    ))
+                }
+                other => storage_error(other, "open a writer on", path.as_ref()),
             })?;
+        // Who holds the lock, for the message a second writer gets. Best effort: the lock
+        // itself is what protects the index.
+        if let Err(error) =
+            directory.atomic_write(Path::new(WRITER_FILE), std::process::id().to_string().as_bytes())
+        {
+            tracing::warn!(%error, "cannot record the writer's process id");
+        }
         Ok(NewsWriter {
             writer,
             schema: Arc::new(index.schema().clone()),
@@ -165,7 +206,9 @@ impl NewsWriter {
         let lang =
             article.lang.unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
         self.writer.delete_term(Term::from_field_text(self.schema.id, &article.id));
-        self.writer.add_document(self.schema.document(article, lang))?;
+        self.writer.add_document(self.schema.document(article, lang)).map_err(|error| {
+            storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
+        })?;
         Ok(lang)
     }
 
@@ -176,8 +219,17 @@ impl NewsWriter {
 
     /// Makes every change since the last commit durable and visible to searches.
     pub fn commit(&mut self) -> Result<()> {
-        self.writer.commit()?;
+        self.commit_keeping_ids()?;
         self.seen_ids.clear();
+        Ok(())
+    }
+
+    /// Commits without forgetting the ids seen, so duplicates across an ingestion's
+    /// periodic commits are still counted.
+    fn commit_keeping_ids(&mut self) -> Result<()> {
+        self.writer.commit().map_err(|error| {
+            storage_error(error, "commit to", self.index.path().map(Path::to_path_buf).as_ref())
+        })?;
         self.index.reload()
     }
 
@@ -208,6 +260,7 @@ impl NewsWriter {
         let mut reader = JsonlReader::new(input);
         let mut report = IngestReport::default();
         let mut lines = 0u64;
+        let mut committed_at = 0u64;
         while let Some(record) = reader.next() {
             let record = record?;
             lines = record.line;
@@ -245,12 +298,26 @@ impl NewsWriter {
                     }
                 }
             }
+            if let Some(every) = options.commit_every.filter(|_| options.on_error == OnError::Skip)
+                && report.indexed - committed_at >= every.max(1)
+            {
+                self.commit_keeping_ids()?;
+                committed_at = report.indexed;
+                progress(IngestProgress {
+                    lines,
+                    indexed: report.indexed,
+                    rejected: report.rejected,
+                    input_bytes: reader.bytes_read(),
+                    committed_through_line: Some(lines),
+                });
+            }
             if lines.is_multiple_of(PROGRESS_EVERY) {
                 progress(IngestProgress {
                     lines,
                     indexed: report.indexed,
                     rejected: report.rejected,
                     input_bytes: reader.bytes_read(),
+                    committed_through_line: None,
                 });
             }
         }
@@ -260,6 +327,7 @@ impl NewsWriter {
             indexed: report.indexed,
             rejected: report.rejected,
             input_bytes: report.input_bytes,
+            committed_through_line: None,
         });
         Ok(report)
     }

@@ -76,4 +76,6 @@ fn a_second_writer_is_refused() {
     let _first = index.writer(settings()).expect("first writer");
     let second = index.writer(settings()).err().expect("second writer refused");
     assert!(matches!(second, Error::IndexLocked(_)), "{second}");
+    let holder = format!("locked by process {}", std::process::id());
+    assert!(second.to_string().contains(&holder), "help: the message must name the holder: {second}");
 }

@@ -1,5 +1,8 @@
 //! Integration tests of the library: one binary, one module per concern.
 
+mod concurrency;
+mod disk;
+mod hostile_input;
 mod index_lifecycle;
 mod properties;
 mod quickwit;

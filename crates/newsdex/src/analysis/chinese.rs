@@ -170,14 +170,14 @@ impl ChineseSegmenter {
     }
 
     /// Precise segmentation: the words of `run`, in order, as char ranges.
-    pub(crate) fn cut<'a>(&self, run: &'a str) -> Vec<jieba_rs::Token<'a>> {
-        self.jieba.cut(run, true)
+    pub(crate) fn cut<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut(run, hmm)
     }
 
     /// Search segmentation: each precise word of `run`, preceded by the 2- and
     /// 3-character dictionary words inside it.
-    pub(crate) fn cut_for_search<'a>(&self, run: &'a str) -> Vec<jieba_rs::Token<'a>> {
-        self.jieba.cut_for_search(run, true)
+    pub(crate) fn cut_for_search<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut_for_search(run, hmm)
     }
 }
 
@@ -211,7 +211,7 @@ mod tests {
     fn user_words_are_segmented_whole_in_either_script() {
         let dictionary = UserDictionary::parse("test", "華星科技 2000 nt\n").expect("valid");
         let segmenter = ChineseSegmenter::shared(Some(&dictionary));
-        let words: Vec<&str> = segmenter.cut("华星科技发布新品").iter().map(|t| t.word).collect();
+        let words: Vec<&str> = segmenter.cut("华星科技发布新品", true).iter().map(|t| t.word).collect();
         assert_eq!(words[0], "华星科技", "help: Traditional entries must be folded before loading");
     }
 

@@ -241,6 +241,56 @@ mod tests {
         }
     }
 
+    /// The analyzer's way to fold a run: the table, then OpenCC around context-dependent
+    /// characters.
+    fn fold_like_the_analyzer(folder: &ScriptFolder, run: &str) -> String {
+        let chars: Vec<char> = run.chars().collect();
+        let mut folded: Vec<char> = chars.iter().map(|&c| folder.fold_char(c)).collect();
+        let flagged: Vec<usize> = chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| folder.folding(**c).context_dependent)
+            .map(|(i, _)| i)
+            .collect();
+        folder.refold_in_context(&chars, &flagged, &mut folded);
+        folded.into_iter().collect()
+    }
+
+    #[test]
+    fn folding_agrees_with_opencc_on_real_traditional_news() {
+        let corpus = std::env::var_os("NEWSDEX_CORPUS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+        let path = corpus.join("appledaily-tw.zh-Hant.jsonl");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: {} is absent (set NEWSDEX_CORPUS to the corpus directory)", path.display());
+            return;
+        };
+        let folder = ScriptFolder::shared();
+        let mut runs = 0;
+        for line in text.lines().take(400) {
+            let value: serde_json::Value = serde_json::from_str(line).expect("corpus line");
+            let body = value["body"].as_str().unwrap_or_default();
+            let mut run = String::new();
+            for c in body.chars().chain(std::iter::once('。')) {
+                if super::super::normalize::is_han(c as u32) {
+                    run.push(c);
+                    continue;
+                }
+                if !run.is_empty() {
+                    assert_eq!(
+                        fold_like_the_analyzer(folder, &run),
+                        folder.converter.convert(&run),
+                        "help: {run}"
+                    );
+                    runs += 1;
+                    run.clear();
+                }
+            }
+        }
+        assert!(runs > 1000, "help: too few runs compared ({runs})");
+    }
+
     #[test]
     fn folding_keeps_character_counts() {
         let text = "𠀀臺灣𡃁瞭望";

@@ -104,6 +104,17 @@ pub struct AnalyzerIdentity {
     /// Whether English stop words are left out.
     #[serde(default)]
     pub english_stop_words_removed: bool,
+    /// Whether indexing adds sub-words (the words inside long words, the parts of
+    /// alphanumeric blocks).
+    #[serde(default = "enabled")]
+    pub sub_words_indexed: bool,
+    /// Whether jieba's HMM joins characters outside its dictionary into new words.
+    #[serde(default = "enabled")]
+    pub hmm: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl fmt::Display for AnalyzerIdentity {
@@ -111,6 +122,12 @@ impl fmt::Display for AnalyzerIdentity {
         write!(f, "{} v{} (user dictionary {}", self.name, self.version, self.dictionary)?;
         if self.english_stop_words_removed {
             f.write_str(", English stop words removed")?;
+        }
+        if !self.sub_words_indexed {
+            f.write_str(", no sub-words")?;
+        }
+        if !self.hmm {
+            f.write_str(", no HMM")?;
         }
         f.write_str(")")
     }
@@ -136,6 +153,8 @@ pub struct Analyzer {
 struct AnalyzerInner {
     segmenter: Arc<ChineseSegmenter>,
     remove_english_stop_words: bool,
+    index_sub_words: bool,
+    hmm: bool,
     folder: &'static ScriptFolder,
     stemmer: frostem::Stemmer,
     dictionary: Option<UserDictionary>,
@@ -151,10 +170,23 @@ struct AnalyzerInner {
 /// let words: Vec<String> = analyzer.analyze("the rise of tariffs", AnalysisMode::Query).into_iter().map(|t| t.text).collect();
 /// assert_eq!(words, ["rise", "tariff"]);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AnalyzerBuilder {
     dictionary: Option<UserDictionary>,
     remove_english_stop_words: bool,
+    index_sub_words: bool,
+    hmm: bool,
+}
+
+impl Default for AnalyzerBuilder {
+    fn default() -> Self {
+        AnalyzerBuilder {
+            dictionary: None,
+            remove_english_stop_words: false,
+            index_sub_words: true,
+            hmm: true,
+        }
+    }
 }
 
 impl AnalyzerBuilder {
@@ -171,9 +203,24 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Whether index mode adds sub-words (on by default). Without them the index is
+    /// smaller and builds faster, but `大桥` no longer finds `长江大桥` and `covid` no
+    /// longer finds `COVID-19`.
+    pub fn index_sub_words(mut self, index: bool) -> AnalyzerBuilder {
+        self.index_sub_words = index;
+        self
+    }
+
+    /// Whether jieba's hidden Markov model joins characters outside the dictionary
+    /// into new words (on by default, as in jieba).
+    pub fn hmm(mut self, enabled: bool) -> AnalyzerBuilder {
+        self.hmm = enabled;
+        self
+    }
+
     /// The analyzer.
     pub fn build(self) -> Analyzer {
-        Analyzer::build(self.dictionary, self.remove_english_stop_words)
+        Analyzer::build(self)
     }
 }
 
@@ -212,7 +259,8 @@ impl Analyzer {
         AnalyzerBuilder::default()
     }
 
-    fn build(dictionary: Option<UserDictionary>, remove_english_stop_words: bool) -> Analyzer {
+    fn build(options: AnalyzerBuilder) -> Analyzer {
+        let AnalyzerBuilder { dictionary, remove_english_stop_words, index_sub_words, hmm } = options;
         let segmenter = ChineseSegmenter::shared(dictionary.as_ref());
         let identity = AnalyzerIdentity {
             name: ANALYZER_NAME.to_string(),
@@ -221,11 +269,15 @@ impl Analyzer {
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |d| format!("{:016x}", d.fingerprint())),
             english_stop_words_removed: remove_english_stop_words,
+            sub_words_indexed: index_sub_words,
+            hmm,
         };
         Analyzer {
             inner: Arc::new(AnalyzerInner {
                 segmenter,
                 remove_english_stop_words,
+                index_sub_words,
+                hmm,
                 folder: ScriptFolder::shared(),
                 stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
                 dictionary,
@@ -345,6 +397,8 @@ impl Analyzer {
     ) {
         out.clear();
         scratch.reset();
+        // Without sub-words, indexing is the precise segmentation, as for queries.
+        let mode = if self.inner.index_sub_words { mode } else { AnalysisMode::Query };
         let mut pipeline = Pipeline {
             analyzer: &self.inner,
             text,
@@ -405,6 +459,8 @@ pub(crate) struct Scratch {
     context_chars: Vec<usize>,
     /// For each token of a Han run in search mode, the smallest start of the tokens after it.
     earliest_later_start: Vec<usize>,
+    /// Stems of English words seen by this scratch.
+    stems: StemCache,
     /// Parts of the current alphanumeric block.
     parts: Vec<alnum::Part>,
     /// Text of the word being emitted.
@@ -771,7 +827,7 @@ impl Pipeline<'_> {
             return;
         }
         if self.mode == AnalysisMode::Query {
-            for word in segmenter.cut(run) {
+            for word in segmenter.cut(run, self.analyzer.hmm) {
                 let position = positions.take();
                 emit(word.byte_start, word.byte_end, word.start, word.end, position, TokenKind::Word);
             }
@@ -781,7 +837,7 @@ impl Pipeline<'_> {
         // words inside it (its sub-words). A token is a word exactly when no later token
         // starts before its end: every sub-word is followed by its word, which starts at
         // or before the sub-word, while everything after a word starts at or after its end.
-        let tokens = segmenter.cut_for_search(run);
+        let tokens = segmenter.cut_for_search(run, self.analyzer.hmm);
         let earliest_later_start = &mut self.scratch.earliest_later_start;
         earliest_later_start.clear();
         earliest_later_start.resize(tokens.len(), usize::MAX);
@@ -838,7 +894,7 @@ impl Pipeline<'_> {
             }
             let whole_index = self.out.len();
             self.out.push(
-                &stem(&analyzer.stemmer, &scratch.word),
+                scratch.stems.stem(&analyzer.stemmer, &scratch.word),
                 offset_from,
                 offset_to,
                 position,
@@ -849,13 +905,13 @@ impl Pipeline<'_> {
                 if scratch.parts.len() > 1 {
                     for part in &scratch.parts {
                         alnum::word_text(&scratch.run_chars[part.start..part.end], &mut scratch.word);
-                        let text = stem(&analyzer.stemmer, &scratch.word);
+                        let text = scratch.stems.stem(&analyzer.stemmer, &scratch.word);
                         let seen = (whole_index..self.out.len())
                             .any(|index| self.out.get(index).is_some_and(|token| token.text == text));
                         if !seen {
                             let from = scratch.run_offsets[part.start].0;
                             let to = scratch.run_offsets[part.end - 1].1;
-                            self.out.push(&text, from, to, position, TokenKind::SubWord);
+                            self.out.push(text, from, to, position, TokenKind::SubWord);
                         }
                     }
                 }
@@ -878,8 +934,31 @@ fn is_abbreviation(chars: &[char]) -> bool {
 }
 
 /// Stems an English word; anything else is returned as it is.
-fn stem<'a>(stemmer: &frostem::Stemmer, word: &'a str) -> std::borrow::Cow<'a, str> {
-    if alnum::is_stemmable(word) { stemmer.stem(word) } else { std::borrow::Cow::Borrowed(word) }
+/// Stems of English words already seen: news vocabulary repeats, and a lookup is several
+/// times cheaper than the Snowball stemmer.
+#[derive(Default)]
+pub(crate) struct StemCache {
+    stems: std::collections::HashMap<Box<str>, Box<str>>,
+}
+
+impl StemCache {
+    /// Words remembered before the cache starts over.
+    const CAPACITY: usize = 1 << 16;
+
+    /// The stem of an English word; anything else is returned as it is.
+    fn stem<'a>(&'a mut self, stemmer: &frostem::Stemmer, word: &'a str) -> &'a str {
+        if !alnum::is_stemmable(word) {
+            return word;
+        }
+        if self.stems.contains_key(word) {
+            return &self.stems[word];
+        }
+        if self.stems.len() >= Self::CAPACITY {
+            self.stems.clear();
+        }
+        let stem = stemmer.stem(word).into_owned().into_boxed_str();
+        self.stems.entry(Box::from(word)).or_insert(stem)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,154 @@
+//! Index build throughput per language: newsdex beside plain tantivy + tantivy-jieba.
+//!
+//! Both build an in-memory index of the same articles (title and body stored and indexed
+//! with positions, id/lang/source/category keywords) with one indexing thread and the
+//! same memory budget; the articles are parsed before timing starts. `cargo bench --bench
+//! index_build` ends with a table of medians in MB/s of title and body text and
+//! newsdex's speed-up over the baseline, also from interleaved rounds. Inputs come from
+//! ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the embedded sample.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use criterion::{Criterion, Throughput};
+use newsdex::{Analyzer, Article, Lang, NewsIndex, WriterSettings};
+use tantivy::schema::{FAST, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+/// About this many bytes of text per language.
+const INPUT_BYTES: usize = 3_000_000;
+/// The writer budget of both builds.
+const MEMORY_BUDGET: usize = 256 << 20;
+/// Rounds of the interleaved comparison.
+const ROUNDS: usize = 5;
+
+fn main() {
+    let mut criterion = Criterion::default().sample_size(10).configure_from_args();
+    let inputs = article_inputs();
+    let analyzer = Analyzer::new();
+    // Load both dictionaries before timing.
+    assert!(!analyzer.analyze("预热", newsdex::AnalysisMode::Index).is_empty());
+    let baseline_tokenizer = tantivy_jieba::JiebaTokenizer::new();
+    for (name, articles) in &inputs {
+        let mut group = criterion.benchmark_group(format!("index-build-{name}"));
+        group.throughput(Throughput::Bytes(text_bytes(articles)));
+        group.bench_function("newsdex", |bencher| bencher.iter(|| build_newsdex(&analyzer, articles)));
+        group.bench_function("tantivy-jieba", |bencher| {
+            bencher.iter(|| build_baseline(baseline_tokenizer.clone(), articles));
+        });
+        group.finish();
+    }
+    criterion.final_summary();
+    if std::env::args().any(|arg| arg == "--profile-time") {
+        return;
+    }
+    println!(
+        "\n{:<8} {:>8} {:>14} {:>18} {:>9} {:>12}",
+        "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved"
+    );
+    for (name, articles) in &inputs {
+        let group = format!("index-build-{name}");
+        let megabytes = text_bytes(articles) as f64 / 1e6;
+        let rate = |bench: &str| support::criterion_median_ns(&group, bench).map(|ns| megabytes / (ns / 1e9));
+        let (Some(ours), Some(baseline)) = (rate("newsdex"), rate("tantivy-jieba")) else { continue };
+        let mut speedups: Vec<f64> = (0..ROUNDS)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                build_newsdex(&analyzer, articles);
+                let ours = started.elapsed().as_secs_f64();
+                let started = std::time::Instant::now();
+                build_baseline(baseline_tokenizer.clone(), articles);
+                started.elapsed().as_secs_f64() / ours
+            })
+            .collect();
+        speedups.sort_by(f64::total_cmp);
+        println!(
+            "{:<8} {:>8.2} {:>14.2} {:>18.2} {:>9.2} {:>12.2}",
+            name,
+            megabytes,
+            ours,
+            baseline,
+            ours / baseline,
+            speedups[speedups.len() / 2]
+        );
+    }
+}
+
+/// Articles per language, about `INPUT_BYTES` of text each, plus a mixed set.
+fn article_inputs() -> Vec<(&'static str, Vec<Article>)> {
+    let sample = support::sample_articles();
+    let of_lang = |file: &str, lang: Lang| {
+        support::corpus_articles(file, INPUT_BYTES)
+            .unwrap_or_else(|| sample.iter().filter(|a| a.lang == Some(lang)).cloned().collect())
+    };
+    let hans = of_lang("chinanews.part1.zh.jsonl", Lang::ZhHans);
+    let hant = of_lang("appledaily-tw.zh-Hant.jsonl", Lang::ZhHant);
+    let en = of_lang("reuters21578.en.jsonl", Lang::En);
+    let mut mixed = Vec::new();
+    let mut bytes = 0;
+    for (index, article) in hans.iter().zip(&en).flat_map(|(a, b)| [a, b]).enumerate() {
+        if bytes >= INPUT_BYTES {
+            break;
+        }
+        bytes += article.title.len() + article.body.len();
+        mixed.push(Article { id: format!("mixed-{index}"), ..article.clone() });
+    }
+    if !hant.is_empty() {
+        mixed.extend(hant.iter().take(mixed.len() / 10).cloned());
+    }
+    vec![("zh-Hans", hans), ("zh-Hant", hant), ("en", en), ("mixed", mixed)]
+}
+
+fn text_bytes(articles: &[Article]) -> u64 {
+    articles.iter().map(|a| (a.title.len() + a.body.len()) as u64).sum()
+}
+
+fn build_newsdex(analyzer: &Analyzer, articles: &[Article]) -> u64 {
+    let index = NewsIndex::create_in_ram(analyzer.clone()).expect("index");
+    let mut writer =
+        index.writer(WriterSettings { threads: 1, memory_budget_bytes: MEMORY_BUDGET }).expect("writer");
+    for article in articles {
+        writer.upsert(article).expect("upsert");
+    }
+    writer.commit().expect("commit");
+    let count = index.num_articles();
+    assert_eq!(count, articles.len() as u64);
+    count
+}
+
+fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article]) -> u64 {
+    let mut builder = Schema::builder();
+    let keyword = STRING | STORED | FAST;
+    let id = builder.add_text_field("id", STRING | STORED);
+    let lang = builder.add_text_field("lang", keyword.clone());
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("jieba")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let title = builder.add_text_field("title", text.clone());
+    let body = builder.add_text_field("body", text);
+    let source = builder.add_text_field("source", keyword.clone());
+    let category = builder.add_text_field("category", keyword);
+    let index = Index::create_in_ram(builder.build());
+    index.tokenizers().register("jieba", tokenizer);
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, MEMORY_BUDGET).expect("writer");
+    for article in articles {
+        let mut document = TantivyDocument::new();
+        document.add_text(id, &article.id);
+        document.add_text(lang, article.lang.map_or("en", Lang::as_str));
+        document.add_text(title, &article.title);
+        document.add_text(body, &article.body);
+        if let Some(value) = &article.source {
+            document.add_text(source, value);
+        }
+        if let Some(value) = &article.category {
+            document.add_text(category, value);
+        }
+        writer.add_document(document).expect("add");
+    }
+    writer.commit().expect("commit");
+    let count = index.reader().expect("reader").searcher().num_docs();
+    assert_eq!(count, articles.len() as u64);
+    count
+}

@@ -1,0 +1,174 @@
+//! Query latency on a large index: term, phrase, mixed-language, filtered, faceted and
+//! snippet-producing queries.
+//!
+//! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
+//! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
+//! from the embedded sample. It is built once and kept under `target/bench-indexes/`
+//! (rebuilt when its parameters change). Besides criterion's figures the bench prints
+//! p50 and p99 per query kind over repeated runs.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use criterion::Criterion;
+use newsdex::{
+    Analyzer, ArticleDate, IngestOptions, Lang, NewsIndex, SearchRequest, SentencePool, SnippetOptions,
+    WriterSettings,
+};
+
+/// Runs per query for the percentile table.
+const PERCENTILE_RUNS: usize = 400;
+
+struct QueryKind {
+    name: &'static str,
+    requests: Vec<SearchRequest>,
+}
+
+fn main() {
+    let articles: u64 =
+        std::env::var("NEWSDEX_BENCH_ARTICLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let index = bench_index(articles);
+    assert!(index.num_articles() >= articles, "help: the bench index is incomplete");
+    let kinds = query_kinds();
+    let mut criterion = Criterion::default().sample_size(30).configure_from_args();
+    let mut group = criterion.benchmark_group(format!("query-{articles}"));
+    for kind in &kinds {
+        group.bench_function(kind.name, |bencher| {
+            let mut next = 0;
+            bencher.iter(|| {
+                let request = &kind.requests[next % kind.requests.len()];
+                next += 1;
+                let response = index.search(request).expect("search");
+                assert!(response.total > 0, "help: {} found nothing", request.query);
+                response.total
+            });
+        });
+    }
+    group.finish();
+    criterion.final_summary();
+    if std::env::args().any(|arg| arg == "--profile-time") {
+        return;
+    }
+    println!("\n{} articles, {} segments", index.num_articles(), index.num_segments());
+    println!("{:<22} {:>9} {:>9} {:>9}  queries", "kind", "p50 ms", "p99 ms", "max ms");
+    for kind in &kinds {
+        let mut latencies: Vec<f64> = (0..PERCENTILE_RUNS)
+            .map(|run| {
+                let request = &kind.requests[run % kind.requests.len()];
+                let started = Instant::now();
+                let response = index.search(request).expect("search");
+                let elapsed = started.elapsed().as_secs_f64() * 1e3;
+                assert!(response.total > 0);
+                elapsed
+            })
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+        let queries: Vec<&str> = kind.requests.iter().map(|r| r.query.as_str()).collect();
+        println!(
+            "{:<22} {:>9.3} {:>9.3} {:>9.3}  {}",
+            kind.name,
+            percentile(0.5),
+            percentile(0.99),
+            latencies[latencies.len() - 1],
+            queries.join(" | ")
+        );
+    }
+}
+
+fn query_kinds() -> Vec<QueryKind> {
+    let plain =
+        |queries: &[&str]| -> Vec<SearchRequest> { queries.iter().map(|q| SearchRequest::new(*q)).collect() };
+    let no_snippets = SnippetOptions { fragments: 0, ..SnippetOptions::default() };
+    vec![
+        QueryKind {
+            name: "term",
+            requests: plain(&["经济", "疫情", "market", "學生", "创新", "oil"])
+                .into_iter()
+                .map(|r| SearchRequest { snippet: no_snippets.clone(), ..r })
+                .collect(),
+        },
+        QueryKind {
+            name: "term+snippets",
+            requests: plain(&["经济", "疫情", "market", "學生", "创新", "oil"]),
+        },
+        QueryKind {
+            name: "phrase+snippets",
+            requests: plain(&["\"人工智能\"", "\"trade deficit\"", "\"中国 经济\""]),
+        },
+        QueryKind {
+            name: "mixed+snippets",
+            requests: plain(&["中国 oil", "经济 market", "美国 tariff", "华为 5G", "香港 dollar"]),
+        },
+        QueryKind {
+            name: "filtered+snippets",
+            requests: plain(&["经济", "market", "政府"])
+                .into_iter()
+                .map(|r| SearchRequest {
+                    lang: vec![Lang::ZhHans, Lang::En],
+                    from: Some(date("2018-01-01")),
+                    to: Some(date("2022-12-31")),
+                    ..r
+                })
+                .collect(),
+        },
+        QueryKind {
+            name: "faceted+snippets",
+            requests: plain(&["经济", "market", "政府"])
+                .into_iter()
+                .map(|r| SearchRequest { facets: true, ..r })
+                .collect(),
+        },
+    ]
+}
+
+fn date(text: &str) -> ArticleDate {
+    text.parse().expect("a valid date")
+}
+
+/// The bench index, built once per parameter set.
+fn bench_index(articles: u64) -> NewsIndex {
+    let corpus = support::corpus_dir();
+    let from_corpus = corpus.is_dir();
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-indexes").join(format!(
+        "query-{articles}-{}-v{}",
+        if from_corpus { "corpus" } else { "sample" },
+        newsdex::ANALYZER_VERSION
+    ));
+    if directory.join("meta.json").exists()
+        && let Ok(index) = NewsIndex::open(&directory)
+        && index.num_articles() >= articles
+    {
+        return index;
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+    eprintln!("building the {articles}-article bench index in {} …", directory.display());
+    let mut pool = SentencePool::new();
+    if from_corpus {
+        for file in [
+            "chinanews.part1.zh.jsonl",
+            "appledaily-tw.zh-Hant.jsonl",
+            "reuters21578.en.jsonl",
+            "bbc-news.en.jsonl",
+        ] {
+            for article in support::corpus_articles(file, usize::MAX).unwrap_or_default() {
+                pool.add(&article);
+            }
+        }
+    } else {
+        for article in support::sample_articles() {
+            pool.add(&article);
+        }
+    }
+    let mut corpus_bytes = Vec::new();
+    pool.generate(articles, 7, &mut corpus_bytes).expect("generate");
+    let index = NewsIndex::create(&directory, Analyzer::new()).expect("create");
+    let mut writer = index.writer(WriterSettings::default()).expect("writer");
+    writer.ingest_jsonl(corpus_bytes.as_slice(), &IngestOptions::default(), &mut |_| {}).expect("ingest");
+    writer.commit().expect("commit");
+    writer.finish().expect("merges");
+    index
+}

@@ -1,0 +1,237 @@
+//! `POST /articles`, `GET /articles/{id}`, `DELETE /articles/{id}` and
+//! `GET /articles/{id}/related`.
+//!
+//! Writes go through the library's [`newsdex::CommitQueue`]: a request is answered once
+//! the commit holding its articles is durable, and concurrent requests share commits.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use newsdex::{Article, BatchFormat, CommitReceipt, LineError, RelatedResponse, WriteOp, read_article_batch};
+use serde::Serialize;
+
+use crate::{ApiError, AppState, ReadAccess, WriteAccess};
+
+/// How many rejected items a write report lists (all are counted).
+pub(crate) const MAX_REPORTED_ERRORS: usize = 100;
+
+/// The answer to `POST /articles`.
+#[derive(Debug, Serialize)]
+pub(crate) struct WriteReport {
+    /// Articles written and committed.
+    indexed: u64,
+    /// Items rejected as invalid.
+    rejected: u64,
+    /// The first rejected items, in body order.
+    errors: Vec<LineError>,
+}
+
+/// The answer to `DELETE /articles/{id}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Deleted {
+    id: String,
+    deleted: bool,
+}
+
+/// `POST /articles[?on_error=skip|fail]`: one article, a JSON array or JSON Lines.
+pub(crate) async fn post_articles(
+    _access: WriteAccess,
+    State(state): State<AppState>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<WriteReport>, ApiError> {
+    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let all_or_nothing = all_or_nothing(&params)?;
+    let format = body_format(&headers)?;
+    let body = body.map_err(|rejection| {
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
+        let message = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is larger than the limit of {} bytes", state.config().max_body_bytes)
+        } else {
+            rejection.body_text()
+        };
+        ApiError::new(rejection.status(), code, message)
+    })?;
+    let batch = tokio::task::spawn_blocking(move || read_article_batch(&body, format))
+        .await
+        .map_err(|join_error| ApiError::internal(format!("parsing task failed: {join_error}")))?;
+    let rejected = batch.errors.len() as u64;
+    let mut errors = batch.errors;
+    errors.truncate(MAX_REPORTED_ERRORS);
+    if batch.articles.is_empty() && errors.is_empty() {
+        return Err(ApiError::bad_request(
+            "the body holds no articles: send one JSON object, a JSON array or JSON Lines",
+        ));
+    }
+    if !errors.is_empty() && (all_or_nothing || batch.articles.is_empty()) {
+        state.metrics().record_written(0, rejected, 0);
+        let report = WriteReport { indexed: 0, rejected, errors };
+        let first = report.errors.first().map(ToString::to_string).unwrap_or_default();
+        let fields = match serde_json::to_value(&report) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            _ => serde_json::Map::new(),
+        };
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_articles",
+            format!("no article was written; {first}"),
+        )
+        .with_fields(fields));
+    }
+    let operations = batch.articles.into_iter().map(WriteOp::Upsert).collect();
+    let receipt = submit(&state, operations).await?;
+    state.metrics().record_written(receipt.upserted, rejected, 0);
+    Ok(Json(WriteReport { indexed: receipt.upserted, rejected, errors }))
+}
+
+/// `GET /articles/{id}`: the stored article.
+pub(crate) async fn get_article(
+    _access: ReadAccess,
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Article>, ApiError> {
+    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    match find(&state, &id).await? {
+        Some(article) => Ok(Json(article)),
+        None => Err(newsdex::Error::ArticleNotFound(id).into()),
+    }
+}
+
+/// How many related articles `GET /articles/{id}/related` answers unless told.
+const DEFAULT_RELATED_LIMIT: usize = 5;
+
+/// `GET /articles/{id}/related?limit=K`: the articles most like this one, 404 when there
+/// is no such article.
+pub(crate) async fn related_articles(
+    _access: ReadAccess,
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<RelatedResponse>, ApiError> {
+    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let mut limit = DEFAULT_RELATED_LIMIT;
+    for (name, value) in &params {
+        match name.as_str() {
+            "limit" => {
+                limit = value.trim().parse().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "parameter \"limit\" must be a non-negative whole number, not {value:?}"
+                    ))
+                })?;
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {other:?}: GET /articles/{{id}}/related takes only \"limit\""
+                )));
+            }
+        }
+    }
+    let window = state.config().max_result_window;
+    if limit > window {
+        return Err(ApiError::bad_request(format!(
+            "limit must be at most {window} (the result window), not {limit}"
+        )));
+    }
+    let index = state.index().clone();
+    let response = tokio::task::spawn_blocking(move || index.related(&id, limit))
+        .await
+        .map_err(|join_error| ApiError::internal(format!("related task failed: {join_error}")))??;
+    Ok(Json(response))
+}
+
+/// `DELETE /articles/{id}`: 404 when there is no such article.
+pub(crate) async fn delete_article(
+    _access: WriteAccess,
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Deleted>, ApiError> {
+    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    if find(&state, &id).await?.is_none() {
+        return Err(newsdex::Error::ArticleNotFound(id).into());
+    }
+    let receipt = submit(&state, vec![WriteOp::Delete(id.clone())]).await?;
+    state.metrics().record_written(0, 0, receipt.deleted);
+    Ok(Json(Deleted { id, deleted: true }))
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Option<Article>, ApiError> {
+    let index = state.index().clone();
+    let id = id.to_string();
+    let article = tokio::task::spawn_blocking(move || index.get(&id))
+        .await
+        .map_err(|join_error| ApiError::internal(format!("lookup task failed: {join_error}")))??;
+    Ok(article)
+}
+
+/// Hands `operations` to the commit queue and waits, without holding a thread, for the
+/// commit that makes them durable.
+async fn submit(state: &AppState, operations: Vec<WriteOp>) -> Result<CommitReceipt, ApiError> {
+    let Some(queue) = state.writer() else {
+        return Err(newsdex::Error::WriterClosed.into());
+    };
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    queue.submit_with(operations, move |outcome| {
+        // The request may have timed out and gone; the write stands either way.
+        let _ = sender.send(outcome);
+    });
+    match receiver.await {
+        Ok(outcome) => Ok(outcome?),
+        Err(_) => Err(newsdex::Error::WriterClosed.into()),
+    }
+}
+
+fn all_or_nothing(params: &[(String, String)]) -> Result<bool, ApiError> {
+    let mut fail = false;
+    for (name, value) in params {
+        match (name.as_str(), value.as_str()) {
+            ("on_error", "skip") => fail = false,
+            ("on_error", "fail") => fail = true,
+            ("on_error", other) => {
+                return Err(ApiError::bad_request(format!(
+                    "parameter \"on_error\" must be \"skip\" or \"fail\", not {other:?}"
+                )));
+            }
+            (other, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {other:?}: POST /articles takes only \"on_error\""
+                )));
+            }
+        }
+    }
+    Ok(fail)
+}
+
+/// JSON (one object or an array, or JSON Lines sent as JSON) or JSON Lines.
+fn body_format(headers: &HeaderMap) -> Result<BatchFormat, ApiError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(BatchFormat::Auto);
+    };
+    let media_type =
+        value.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/json" => Ok(BatchFormat::Auto),
+        "application/x-ndjson"
+        | "application/ndjson"
+        | "application/jsonl"
+        | "application/x-jsonlines"
+        | "application/jsonlines"
+        | "application/json-lines" => Ok(BatchFormat::JsonLines),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "content type {other:?} is not accepted: send application/json (an article or an array) \
+                 or application/x-ndjson (JSON Lines)"
+            ),
+        )),
+    }
+}

@@ -1,0 +1,358 @@
+//! `newsdex bench`: index builds under a matrix of settings, measured against the bound.
+//!
+//! The bound comes from the same run over the same text: J, raw jieba-rs `cut_for_search`
+//! throughput; W, tantivy's throughput indexing that already-segmented text with its
+//! whitespace tokenizer; and their serial sum B = 1/(1/J + 1/W) — what a one-thread build
+//! that segments with jieba and indexes with tantivy could reach if nothing else cost
+//! anything. Every newsdex build runs in a child `newsdex index` process, so its peak
+//! resident memory is its own.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use newsdex::JsonlReader;
+use serde::Serialize;
+use tantivy::schema::{FAST, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::WhitespaceTokenizer;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use super::index::IndexSummary;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// JSON Lines files to index (or use --generate).
+    #[arg(value_name = "FILE.jsonl", required_unless_present = "generate")]
+    files: Vec<PathBuf>,
+    /// Generate a scale corpus of this many articles from --corpus and index that.
+    #[arg(long, value_name = "ARTICLES")]
+    generate: Option<u64>,
+    /// The real corpus --generate takes sentences from.
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_CORPUS", default_value = "../shared/corpus")]
+    corpus: PathBuf,
+    /// Indexing thread counts to try.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    threads: Vec<usize>,
+    /// Writer memory budgets (MiB) to try.
+    #[arg(long, value_delimiter = ',', default_value = "256")]
+    memory_mb: Vec<usize>,
+    /// Analyzer modes to try: `index` (words and sub-words, the default) or `precise`
+    /// (words only).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "index")]
+    analyzer: Vec<AnalyzerMode>,
+    /// Megabytes of text used to measure the bound (J and W).
+    #[arg(long, default_value_t = 50)]
+    bound_mb: usize,
+    /// Print everything as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Directory for the generated corpus and the indexes (default: a temporary one,
+    /// removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum AnalyzerMode {
+    Index,
+    Precise,
+}
+
+/// The bound, measured over the same text.
+#[derive(Serialize)]
+struct Bound {
+    /// Text the bound was measured on.
+    text_mb: f64,
+    /// Raw jieba-rs `cut_for_search` (HMM on), MB of text per second: median of 3.
+    jieba_mb_per_second: f64,
+    /// tantivy indexing jieba's output with its whitespace tokenizer (one thread, the
+    /// first memory budget), MB of original text per second: median of 3.
+    tantivy_mb_per_second: f64,
+    /// 1 / (1/J + 1/W).
+    bound_mb_per_second: f64,
+}
+
+#[derive(Serialize)]
+struct Run {
+    threads: usize,
+    memory_mb: usize,
+    analyzer: AnalyzerMode,
+    summary: IndexSummary,
+    /// Title and body text indexed per second.
+    text_mb_per_second: f64,
+    /// `text_mb_per_second / B`.
+    ratio_to_bound: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    files: Vec<String>,
+    articles: u64,
+    text_mb: f64,
+    bound: Bound,
+    runs: Vec<Run>,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let temporary = args.work_dir.is_none();
+    let work_dir = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("newsdex-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("cannot create {}", work_dir.display()))?;
+    let outcome = bench(&args, &work_dir);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    }
+    let report = outcome?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(args: &BenchArgs, work_dir: &Path) -> anyhow::Result<Report> {
+    let mut files = args.files.clone();
+    if let Some(articles) = args.generate {
+        let out = work_dir.join("scale-corpus.jsonl");
+        if !args.json {
+            eprintln!("generating {articles} articles from {} …", args.corpus.display());
+        }
+        let pool = super::generate::load_pool(&args.corpus)?;
+        super::generate::write_corpus(&pool, articles, 2026, &out)?;
+        files.push(out);
+    }
+    let (articles, text_bytes, sample) = read_texts(&files, args.bound_mb << 20)?;
+    if !args.json {
+        eprintln!("measuring the bound on {:.1} MB of text …", sample_bytes(&sample) as f64 / 1e6);
+    }
+    let bound = measure_bound(&sample, args.memory_mb.first().copied().unwrap_or(256))?;
+    drop(sample);
+    let executable = std::env::current_exe().context("cannot find the newsdex executable")?;
+    let mut runs = Vec::new();
+    for &threads in &args.threads {
+        for &memory_mb in &args.memory_mb {
+            for &analyzer in &args.analyzer {
+                if !args.json {
+                    eprintln!("building: {threads} threads, {memory_mb} MiB, {analyzer:?} analyzer …");
+                }
+                let index_dir = work_dir.join(format!("index-{threads}-{memory_mb}-{analyzer:?}"));
+                let _ = std::fs::remove_dir_all(&index_dir);
+                let mut command = Command::new(&executable);
+                command
+                    .arg("index")
+                    .arg("--index")
+                    .arg(&index_dir)
+                    .arg("--json")
+                    .arg("--threads")
+                    .arg(threads.to_string())
+                    .arg("--memory-mb")
+                    .arg(memory_mb.to_string())
+                    .args(&files)
+                    .env("NEWSDEX_LOG", "warn");
+                if matches!(analyzer, AnalyzerMode::Precise) {
+                    command.arg("--no-sub-words");
+                }
+                let output = command.output().context("cannot run newsdex index")?;
+                let _ = std::fs::remove_dir_all(&index_dir);
+                anyhow::ensure!(
+                    output.status.success(),
+                    "newsdex index failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let summary: IndexSummary =
+                    serde_json::from_slice(&output.stdout).context("unreadable index summary")?;
+                let text_mb_per_second = text_bytes as f64 / 1e6 / summary.seconds.max(1e-9);
+                runs.push(Run {
+                    threads,
+                    memory_mb,
+                    analyzer,
+                    ratio_to_bound: text_mb_per_second / bound.bound_mb_per_second,
+                    text_mb_per_second,
+                    summary,
+                });
+            }
+        }
+    }
+    Ok(Report {
+        files: files.iter().map(|f| f.display().to_string()).collect(),
+        articles,
+        text_mb: text_bytes as f64 / 1e6,
+        bound,
+        runs,
+    })
+}
+
+/// (title, body) of articles, for the bound.
+type Texts = Vec<(String, String)>;
+
+fn sample_bytes(sample: &Texts) -> usize {
+    sample.iter().map(|(title, body)| title.len() + body.len()).sum()
+}
+
+/// Counts articles and text bytes in `files`, keeping the first `sample_limit` bytes of
+/// text for the bound.
+fn read_texts(files: &[PathBuf], sample_limit: usize) -> anyhow::Result<(u64, u64, Texts)> {
+    let mut articles = 0u64;
+    let mut text_bytes = 0u64;
+    let mut sample = Vec::new();
+    let mut sampled = 0usize;
+    for file in files {
+        let reader: Box<dyn BufRead> = Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+        ));
+        for record in JsonlReader::new(reader) {
+            let Ok(article) = record?.article else { continue };
+            articles += 1;
+            let bytes = article.title.len() + article.body.len();
+            text_bytes += bytes as u64;
+            if sampled < sample_limit {
+                sampled += bytes;
+                sample.push((article.title, article.body));
+            }
+        }
+    }
+    Ok((articles, text_bytes, sample))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn measure_bound(sample: &Texts, memory_mb: usize) -> anyhow::Result<Bound> {
+    let megabytes = sample_bytes(sample) as f64 / 1e6;
+    let jieba = jieba_rs::Jieba::new();
+    assert!(!jieba.cut_for_search("预热", true).is_empty());
+    let jieba_rates: Vec<f64> = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let tokens: usize = sample
+                .iter()
+                .map(|(title, body)| {
+                    jieba.cut_for_search(title, true).len() + jieba.cut_for_search(body, true).len()
+                })
+                .sum();
+            assert!(tokens > 0);
+            megabytes / started.elapsed().as_secs_f64()
+        })
+        .collect();
+    // jieba's output, joined by spaces: the already-segmented text tantivy indexes.
+    let segmented: Vec<(String, String)> = sample
+        .iter()
+        .map(|(title, body)| {
+            let join = |text: &str| {
+                jieba
+                    .cut_for_search(text, true)
+                    .iter()
+                    .map(|t| t.word)
+                    .filter(|w| !w.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (join(title), join(body))
+        })
+        .collect();
+    let mut tantivy_rates = Vec::new();
+    for _ in 0..3 {
+        tantivy_rates.push(megabytes / index_segmented(sample, &segmented, memory_mb)?);
+    }
+    let jieba_mb_per_second = median(jieba_rates);
+    let tantivy_mb_per_second = median(tantivy_rates);
+    Ok(Bound {
+        text_mb: megabytes,
+        jieba_mb_per_second,
+        tantivy_mb_per_second,
+        bound_mb_per_second: 1.0 / (1.0 / jieba_mb_per_second + 1.0 / tantivy_mb_per_second),
+    })
+}
+
+/// Seconds for tantivy to index segmented text with its whitespace tokenizer, one thread,
+/// storing the original text as newsdex does.
+fn index_segmented(original: &Texts, segmented: &Texts, memory_mb: usize) -> anyhow::Result<f64> {
+    let directory = tempfile_dir()?;
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field("id", STRING | STORED);
+    let lang = builder.add_text_field("lang", STRING | STORED | FAST);
+    let tokens = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("whitespace")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let title_tokens = builder.add_text_field("title_tokens", tokens.clone());
+    let body_tokens = builder.add_text_field("body_tokens", tokens);
+    let title = builder.add_text_field("title", STORED);
+    let body = builder.add_text_field("body", STORED);
+    let index = Index::create_in_dir(&directory, builder.build())?;
+    index.tokenizers().register("whitespace", WhitespaceTokenizer::default());
+    let started = Instant::now();
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, memory_mb << 20)?;
+    for (number, ((original_title, original_body), (segmented_title, segmented_body))) in
+        original.iter().zip(segmented).enumerate()
+    {
+        let mut document = TantivyDocument::new();
+        document.add_text(id, format!("doc-{number}"));
+        document.add_text(lang, "und");
+        document.add_text(title_tokens, segmented_title);
+        document.add_text(body_tokens, segmented_body);
+        document.add_text(title, original_title);
+        document.add_text(body, original_body);
+        writer.add_document(document)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&directory);
+    Ok(seconds)
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let directory = std::env::temp_dir().join(format!(
+        "newsdex-bound-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).with_context(|| format!("cannot create {}", directory.display()))?;
+    Ok(directory)
+}
+
+fn print_report(report: &Report) {
+    println!("input: {} articles, {:.1} MB of title and body text", report.articles, report.text_mb);
+    let bound = &report.bound;
+    println!(
+        "bound on {:.1} MB: jieba J = {:.2} MB/s, tantivy (whitespace, 1 thread) W = {:.2} MB/s, B = 1/(1/J+1/W) = {:.2} MB/s",
+        bound.text_mb, bound.jieba_mb_per_second, bound.tantivy_mb_per_second, bound.bound_mb_per_second
+    );
+    println!();
+    println!(
+        "| threads | memory MiB | analyzer | articles | input MB | seconds | articles/s | MB/s | text MB/s | ratio to B | peak RSS MB | index MB | segments |"
+    );
+    println!("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for run in &report.runs {
+        let summary = &run.summary;
+        println!(
+            "| {} | {} | {:?} | {} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |",
+            run.threads,
+            run.memory_mb,
+            run.analyzer,
+            summary.indexed,
+            summary.input_mb,
+            summary.seconds,
+            summary.articles_per_second,
+            summary.mb_per_second,
+            run.text_mb_per_second,
+            run.ratio_to_bound,
+            summary.peak_rss_bytes.map_or_else(|| "-".to_string(), |b| format!("{:.0}", b as f64 / 1e6)),
+            summary.index_bytes as f64 / 1e6,
+            summary.segments
+        );
+    }
+}
