@@ -101,6 +101,10 @@ pub enum Error {
     /// write was not accepted.
     #[error("the index writer is closed; the write was not applied")]
     WriterClosed,
+    /// The backend cannot do this (e.g. related articles on Quickwit); the message says
+    /// what to use instead.
+    #[error("{0}")]
+    Unsupported(String),
     /// A commit failed; none of the writes it grouped were applied.
     #[error("the commit failed and its writes were rolled back: {0}")]
     CommitFailed(String),

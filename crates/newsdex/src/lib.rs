@@ -96,7 +96,10 @@ pub use crate::analysis::{
     NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
-pub use crate::backend::{LocalBackend, SearchBackend, Visibility, WriteReceipt};
+pub use crate::backend::{
+    BackendStats, CommitObserver, LocalBackend, SearchBackend, Visibility, WriteCallback, WriteReceipt,
+    WriteState,
+};
 pub use crate::batch::{ArticleBatch, BatchFormat, read_article_batch};
 pub use crate::commit_queue::{CommitInfo, CommitQueue, CommitQueueSettings, CommitReceipt, WriteOp};
 pub use crate::error::{Error, Result};
@@ -110,7 +113,7 @@ pub use crate::language::detect_language;
 pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
 pub use crate::quickwit::{
     CommitMode, ExportIdentity, ExportOptions, ExportProgress, ExportReport, QuickwitBackend, QuickwitClient,
-    QuickwitDocument, RECENCY_RERANK_WINDOW, export_to_quickwit, quickwit_index_config,
+    QuickwitDocument, QuickwitStats, RECENCY_RERANK_WINDOW, export_to_quickwit, quickwit_index_config,
     quickwit_query_string,
 };
 pub use crate::related::RelatedResponse;

@@ -1,17 +1,24 @@
 //! [`QuickwitBackend`]: newsdex searches answered by a Quickwit cluster.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::analysis::Analyzer;
+use crate::analysis::{Analyzer, AnalyzerIdentity, UserDictionary};
 use crate::article::{Article, ArticleDate};
-use crate::backend::{SearchBackend, Visibility, WriteReceipt};
+use crate::backend::{
+    BackendStats, CommitObserver, ObserverSlot, SearchBackend, Visibility, WriteCallback, WriteReceipt,
+    WriteState,
+};
+use crate::commit_queue::{CommitInfo, WriteOp};
 use crate::error::{Error, Result};
 use crate::language::detect_language;
 use crate::query::parse;
+use crate::related::RelatedResponse;
 use crate::search::{
     AnalyzedQuery, AppliedOptions, FacetCount, Facets, Hit, MAX_RESULT_WINDOW, Matching, RankingConfig,
     SearchRequest, SearchResponse, SortOrder, analyze_query, recency_factor,
@@ -72,7 +79,9 @@ impl CommitMode {
 /// - BM25 statistics are per split, so scores of equal matches in different splits differ
 ///   until merges bring them together;
 /// - recency blending reranks only the best [`RECENCY_RERANK_WINDOW`] BM25 hits;
-/// - writes are eventually consistent: see [`QuickwitBackend::upsert`].
+/// - writes are eventually consistent: see [`QuickwitBackend::write`];
+/// - related articles are not available ([`Error::Unsupported`]): "more like this" needs
+///   each word's document frequency, which Quickwit's search API does not expose.
 #[derive(Debug, Clone)]
 pub struct QuickwitBackend {
     client: QuickwitClient,
@@ -80,38 +89,81 @@ pub struct QuickwitBackend {
     analyzer: Analyzer,
     ranking: RankingConfig,
     commit: CommitMode,
+    observer: ObserverSlot,
+    /// Writes made, to number them for the observer.
+    writes_made: Arc<AtomicU64>,
+}
+
+/// What a Quickwit index exported by newsdex holds, for operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuickwitStats {
+    /// Documents searches see: every article, plus replaced or deleted versions whose
+    /// delete task has not applied yet.
+    pub articles: u64,
+    /// The Quickwit cluster's address.
+    pub quickwit_url: String,
+    /// The Quickwit index.
+    pub index_id: String,
+    /// Published splits (Quickwit's `num_published_splits`).
+    pub splits: u64,
+    /// Bytes of the published splits (`size_published_splits`).
+    pub split_bytes: u64,
+    /// The analyzer that produced the exported words.
+    pub analyzer: AnalyzerIdentity,
+}
+
+/// The answer of `GET /api/v1/indexes/{index}/describe`.
+#[derive(Debug, Deserialize)]
+struct IndexDescription {
+    #[serde(default)]
+    num_published_splits: u64,
+    #[serde(default)]
+    size_published_splits: u64,
 }
 
 impl QuickwitBackend {
+    /// Connects to the index `index_id` with the analyzer it was exported with: its options
+    /// are read from the index, its user dictionary is `dictionary` (which must be the one
+    /// the export used; Quickwit stores only its fingerprint).
+    pub fn open(
+        client: QuickwitClient,
+        index_id: &str,
+        dictionary: Option<UserDictionary>,
+    ) -> Result<QuickwitBackend> {
+        let identity = read_identity(&client, index_id)?;
+        let mut builder = Analyzer::builder()
+            .remove_english_stop_words(identity.analyzer.english_stop_words_removed)
+            .index_sub_words(identity.analyzer.sub_words_indexed)
+            .hmm(identity.analyzer.hmm);
+        match dictionary {
+            Some(dictionary) => builder = builder.user_dictionary(dictionary),
+            None if identity.analyzer.dictionary != "none" => {
+                return Err(Error::InvalidRequest(format!(
+                    "quickwit index {index_id:?} was exported with a user dictionary (fingerprint {}); \
+                     give the same dictionary (--user-dict)",
+                    identity.analyzer.dictionary
+                )));
+            }
+            None => {}
+        }
+        QuickwitBackend::checked(client, index_id, &identity, builder.build())
+    }
+
     /// Connects to the index `index_id`: checks that it exists, that newsdex exported it
     /// with the current layout, and that `analyzer` is the analyzer it was exported with
     /// ([`Error::AnalyzerMismatch`] otherwise).
     pub fn connect(client: QuickwitClient, index_id: &str, analyzer: Analyzer) -> Result<QuickwitBackend> {
-        validate_index_id(index_id)?;
-        let path = format!("/api/v1/indexes/{index_id}");
-        let Some(metadata) = client.get::<Value>(&path)? else {
-            return Err(Error::QuickwitStatus {
-                status: 404,
-                method: "GET",
-                url: format!("{}{path}", client.url()),
-                message: format!(
-                    "index {index_id:?} does not exist; create it with `newsdex export quickwit`"
-                ),
-            });
-        };
-        let config = metadata.get("index_config").unwrap_or(&metadata);
-        let Some(identity) = ExportIdentity::from_index_config(config) else {
-            return Err(Error::InvalidRequest(format!(
-                "quickwit index {index_id:?} was not exported by newsdex; export one with `newsdex export quickwit`"
-            )));
-        };
-        if identity.mapping != MAPPING_VERSION {
-            return Err(Error::InvalidRequest(format!(
-                "quickwit index {index_id:?} has newsdex layout {}, this newsdex reads layout {MAPPING_VERSION}; \
-                 export it again",
-                identity.mapping
-            )));
-        }
+        let identity = read_identity(&client, index_id)?;
+        QuickwitBackend::checked(client, index_id, &identity, analyzer)
+    }
+
+    /// The backend, once `analyzer` is checked against the export's `identity`.
+    fn checked(
+        client: QuickwitClient,
+        index_id: &str,
+        identity: &ExportIdentity,
+        analyzer: Analyzer,
+    ) -> Result<QuickwitBackend> {
         if &identity.analyzer != analyzer.identity() {
             return Err(Error::AnalyzerMismatch {
                 path: format!("{}/{index_id}", client.url()),
@@ -125,6 +177,8 @@ impl QuickwitBackend {
             analyzer,
             ranking: RankingConfig::default(),
             commit: CommitMode::default(),
+            observer: ObserverSlot::default(),
+            writes_made: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -141,11 +195,6 @@ impl QuickwitBackend {
     /// When writes are committed (default [`CommitMode::WaitFor`]: searchable on return).
     pub fn set_commit_mode(&mut self, commit: CommitMode) {
         self.commit = commit;
-    }
-
-    /// The analyzer queries are analysed with.
-    pub fn analyzer(&self) -> &Analyzer {
-        &self.analyzer
     }
 
     /// The index searched.
@@ -249,6 +298,122 @@ impl QuickwitBackend {
         Ok(opstamps)
     }
 
+    /// Applies `operations` in order: each run of upserts is one [upsert](Self::write_versions),
+    /// each run of deletes one [delete](Self::delete_ids).
+    ///
+    /// Quickwit has no primary key and deletes asynchronously, so writes are eventually
+    /// consistent: new versions are searchable when the call returns (with the default
+    /// [`CommitMode::WaitFor`]), replaced and deleted versions keep matching until Quickwit
+    /// applies the delete tasks ([`Visibility::DeletesPending`]).
+    pub fn write(&self, operations: &[WriteOp]) -> Result<WriteReceipt> {
+        let started = Instant::now();
+        let mut total = WriteReceipt { upserted: 0, deleted: 0, visibility: Visibility::Immediate };
+        let mut delete_tasks = Vec::new();
+        let mut rest = operations;
+        while let Some(first) = rest.first() {
+            let is_upsert = matches!(first, WriteOp::Upsert(_));
+            let run = rest.iter().take_while(|op| matches!(op, WriteOp::Upsert(_)) == is_upsert).count();
+            let (batch, after) = rest.split_at(run);
+            rest = after;
+            let outcome = if is_upsert {
+                let articles: Vec<Article> = batch
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::Upsert(article) => Some(article.clone()),
+                        WriteOp::Delete(_) => None,
+                    })
+                    .collect();
+                self.write_versions(&articles)
+            } else {
+                let ids: Vec<String> = batch
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::Delete(id) => Some(id.clone()),
+                        WriteOp::Upsert(_) => None,
+                    })
+                    .collect();
+                self.delete_ids(&ids)
+            };
+            let receipt = match outcome {
+                Ok(receipt) => receipt,
+                Err(error) => {
+                    self.notify(&total, started, false);
+                    return Err(error);
+                }
+            };
+            total.upserted += receipt.upserted;
+            total.deleted += receipt.deleted;
+            if let Visibility::DeletesPending { delete_tasks: tasks, .. } = receipt.visibility {
+                delete_tasks.extend(tasks);
+            }
+        }
+        if !delete_tasks.is_empty() {
+            total.visibility = self.pending(delete_tasks);
+        }
+        self.notify(&total, started, true);
+        Ok(total)
+    }
+
+    fn notify(&self, receipt: &WriteReceipt, started: Instant, succeeded: bool) {
+        self.observer.notify(&CommitInfo {
+            commit: self.writes_made.fetch_add(1, Ordering::Relaxed) + 1,
+            submissions: 1,
+            upserted: receipt.upserted,
+            deleted: receipt.deleted,
+            duration: started.elapsed(),
+            succeeded,
+        });
+    }
+
+    /// Writes new versions of `articles`: the upsert of [`QuickwitBackend::write`].
+    ///
+    /// Quickwit has no primary key and deletes asynchronously, so an upsert is a delete
+    /// task on the ids that already have a version, then an ingest of the new versions
+    /// (committed before the call returns with the default [`CommitMode::WaitFor`]). The
+    /// new versions are searchable on return; the old ones keep matching until Quickwit
+    /// applies the delete task ([`Visibility::DeletesPending`]). Meanwhile searches show
+    /// only the newest version of an article on a page, but totals and facets count both.
+    fn write_versions(&self, articles: &[Article]) -> Result<WriteReceipt> {
+        for article in articles {
+            article.validate()?;
+        }
+        let ids: Vec<String> = articles.iter().map(|article| article.id.clone()).collect();
+        let existing = self.existing(&ids)?;
+        let delete_tasks = self.delete_versions(&existing)?;
+        let revision = revision_now();
+        let mut builder = DocumentBuilder::new(&self.analyzer);
+        let mut batch = Vec::new();
+        for article in articles {
+            let lang = article
+                .lang
+                .unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
+            let line = serde_json::to_vec(&builder.document(article, lang, revision))
+                .map_err(|error| Error::InvalidArticle(error.to_string()))?;
+            if !batch.is_empty() && batch.len() + line.len() + 1 > MAX_INGEST_BYTES {
+                ingest(&self.client, &self.index_id, &batch, self.commit)?;
+                batch.clear();
+            }
+            batch.extend_from_slice(&line);
+            batch.push(b'\n');
+        }
+        if !batch.is_empty() {
+            ingest(&self.client, &self.index_id, &batch, self.commit)?;
+        }
+        let visibility =
+            if delete_tasks.is_empty() { Visibility::Immediate } else { self.pending(delete_tasks) };
+        Ok(WriteReceipt { upserted: articles.len() as u64, deleted: 0, visibility })
+    }
+
+    /// Deletes every version of `ids` with delete tasks: they keep matching until Quickwit
+    /// applies them ([`Visibility::DeletesPending`]).
+    fn delete_ids(&self, ids: &[String]) -> Result<WriteReceipt> {
+        let existing = self.existing(ids)?;
+        let delete_tasks = self.delete_versions(&existing)?;
+        let visibility =
+            if delete_tasks.is_empty() { Visibility::Immediate } else { self.pending(delete_tasks) };
+        Ok(WriteReceipt { upserted: 0, deleted: existing.len() as u64, visibility })
+    }
+
     fn pending(&self, delete_tasks: Vec<u64>) -> Visibility {
         Visibility::DeletesPending {
             delete_tasks,
@@ -259,6 +424,35 @@ impl QuickwitBackend {
             ),
         }
     }
+}
+
+/// Reads the export identity of the index `index_id`, checking that it exists and that
+/// newsdex exported it with the current layout.
+fn read_identity(client: &QuickwitClient, index_id: &str) -> Result<ExportIdentity> {
+    validate_index_id(index_id)?;
+    let path = format!("/api/v1/indexes/{index_id}");
+    let Some(metadata) = client.get::<Value>(&path)? else {
+        return Err(Error::QuickwitStatus {
+            status: 404,
+            method: "GET",
+            url: format!("{}{path}", client.url()),
+            message: format!("index {index_id:?} does not exist; create it with `newsdex export quickwit`"),
+        });
+    };
+    let config = metadata.get("index_config").unwrap_or(&metadata);
+    let Some(identity) = ExportIdentity::from_index_config(config) else {
+        return Err(Error::InvalidRequest(format!(
+            "quickwit index {index_id:?} was not exported by newsdex; export one with `newsdex export quickwit`"
+        )));
+    };
+    if identity.mapping != MAPPING_VERSION {
+        return Err(Error::InvalidRequest(format!(
+            "quickwit index {index_id:?} has newsdex layout {}, this newsdex reads layout {MAPPING_VERSION}; \
+             export it again",
+            identity.mapping
+        )));
+    }
+    Ok(identity)
 }
 
 /// Creates a delete task for every version of `ids` (at most a few hundred); returns its
@@ -310,6 +504,10 @@ impl SearchBackend for QuickwitBackend {
         "quickwit"
     }
 
+    fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
@@ -354,59 +552,54 @@ impl SearchBackend for QuickwitBackend {
         Ok(response.hits.hits.into_iter().next().map(|hit| hit.source.into_article()))
     }
 
-    /// Writes new versions of `articles`.
-    ///
-    /// Quickwit has no primary key and deletes asynchronously, so an upsert is a delete
-    /// task on the ids that already have a version, then an ingest of the new versions
-    /// (committed before the call returns with the default [`CommitMode::WaitFor`]). The
-    /// new versions are searchable on return; the old ones keep matching until Quickwit
-    /// applies the delete task ([`Visibility::DeletesPending`]). Meanwhile searches show
-    /// only the newest version of an article on a page, but totals and facets count both.
-    fn upsert(&self, articles: &[Article]) -> Result<WriteReceipt> {
-        for article in articles {
-            article.validate()?;
-        }
-        let ids: Vec<String> = articles.iter().map(|article| article.id.clone()).collect();
-        let existing = self.existing(&ids)?;
-        let delete_tasks = self.delete_versions(&existing)?;
-        let revision = revision_now();
-        let mut builder = DocumentBuilder::new(&self.analyzer);
-        let mut batch = Vec::new();
-        for article in articles {
-            let lang = article
-                .lang
-                .unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
-            let line = serde_json::to_vec(&builder.document(article, lang, revision))
-                .map_err(|error| Error::InvalidArticle(error.to_string()))?;
-            if !batch.is_empty() && batch.len() + line.len() + 1 > MAX_INGEST_BYTES {
-                ingest(&self.client, &self.index_id, &batch, self.commit)?;
-                batch.clear();
-            }
-            batch.extend_from_slice(&line);
-            batch.push(b'\n');
-        }
-        if !batch.is_empty() {
-            ingest(&self.client, &self.index_id, &batch, self.commit)?;
-        }
-        let visibility =
-            if delete_tasks.is_empty() { Visibility::Immediate } else { self.pending(delete_tasks) };
-        Ok(WriteReceipt { articles: articles.len(), visibility })
+    fn related(&self, id: &str, _limit: usize) -> Result<RelatedResponse> {
+        Err(Error::Unsupported(format!(
+            "related articles are not available with the quickwit backend (asked for {id:?}): they need each \
+             word's document frequency, which quickwit's search API does not give; serve a local index for them"
+        )))
     }
 
-    /// Deletes every version of `ids` with delete tasks: they keep matching until Quickwit
-    /// applies them ([`Visibility::DeletesPending`]).
-    fn delete(&self, ids: &[String]) -> Result<WriteReceipt> {
-        let existing = self.existing(ids)?;
-        let delete_tasks = self.delete_versions(&existing)?;
-        let visibility =
-            if delete_tasks.is_empty() { Visibility::Immediate } else { self.pending(delete_tasks) };
-        Ok(WriteReceipt { articles: existing.len(), visibility })
+    fn writes(&self) -> WriteState {
+        WriteState::Accepting
+    }
+
+    /// Applies `operations` in order, each run of upserts or deletes as one write (see
+    /// [`QuickwitBackend::write`]), and calls `on_done` before returning.
+    fn submit_with(&self, operations: Vec<WriteOp>, on_done: WriteCallback) {
+        on_done(self.write(&operations));
     }
 
     fn num_articles(&self) -> Result<u64> {
         let body = json!({"query": {"match_all": {}}, "size": 0, "track_total_hits": true});
         let response: EsSearchResponse = self.client.post_json(&self.search_path(), &[], &body)?;
         Ok(response.hits.total.map_or(0, |total| total.value))
+    }
+
+    fn stats(&self) -> Result<BackendStats> {
+        let path = format!("/api/v1/indexes/{}/describe", self.index_id);
+        let description: IndexDescription = self.client.get(&path)?.ok_or_else(|| Error::QuickwitStatus {
+            status: 404,
+            method: "GET",
+            url: format!("{}{path}", self.client.url()),
+            message: format!("index {:?} does not exist any more", self.index_id),
+        })?;
+        Ok(BackendStats::Quickwit(QuickwitStats {
+            articles: self.num_articles()?,
+            quickwit_url: self.client.url().to_string(),
+            index_id: self.index_id.clone(),
+            splits: description.num_published_splits,
+            split_bytes: description.size_published_splits,
+            analyzer: self.analyzer.identity().clone(),
+        }))
+    }
+
+    fn observe_commits(&self, observer: CommitObserver) {
+        self.observer.set(observer);
+    }
+
+    /// Nothing to do: every acknowledged write is already in Quickwit.
+    fn close(&self) -> Result<()> {
+        Ok(())
     }
 }
 

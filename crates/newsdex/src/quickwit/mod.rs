@@ -20,7 +20,7 @@ mod export;
 mod mapping;
 mod translate;
 
-pub use self::backend::{CommitMode, QuickwitBackend, RECENCY_RERANK_WINDOW};
+pub use self::backend::{CommitMode, QuickwitBackend, QuickwitStats, RECENCY_RERANK_WINDOW};
 pub use self::client::QuickwitClient;
 pub use self::export::{ExportOptions, ExportProgress, ExportReport, export_to_quickwit};
 pub use self::mapping::{ExportIdentity, QuickwitDocument, quickwit_index_config};

@@ -8,9 +8,9 @@ use newsdex::{
     QuickwitClient, SearchBackend, SearchRequest, SortOrder, Visibility, export_to_quickwit,
 };
 
-use super::fake::{FakeQuickwit, Scripted};
 use super::{compare, compare_on, top_ten};
 use crate::support::{sample_analyzer, sample_index};
+use newsdex_fake_quickwit::{FakeQuickwit, Scripted};
 
 fn exported(fake: &FakeQuickwit, index_id: &str) -> QuickwitBackend {
     exported_in_batches(fake, index_id, ExportOptions::default().batch_articles)
@@ -270,7 +270,11 @@ fn upserts_and_deletes_go_through_delete_tasks() {
     let client = QuickwitClient::new(&fake.url).expect("client");
     let analyzer = Analyzer::new();
     let index = newsdex::NewsIndex::create_in_ram(analyzer.clone()).expect("index");
-    let local = LocalBackend::new(index);
+    let local = LocalBackend::with_writer(
+        index,
+        newsdex::WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 },
+    )
+    .expect("a writer");
     let article = Article {
         id: "w1".into(),
         lang: Some(Lang::En),
@@ -367,4 +371,61 @@ fn failures_are_typed_errors() {
     });
     let error = quickwit.search(&SearchRequest::new("疫苗")).expect_err("a 400");
     assert!(error.to_string().contains("failed to parse query"), "{error}");
+}
+
+#[test]
+fn open_reads_the_analyzer_options_and_asks_for_the_dictionary() {
+    let fake = FakeQuickwit::start();
+    exported(&fake, "sample-open");
+    let client = QuickwitClient::new(&fake.url).expect("client");
+    let error = QuickwitBackend::open(client.clone(), "sample-open", None).expect_err("no dictionary");
+    assert!(error.to_string().contains("--user-dict"), "{error}");
+    let dictionary = newsdex::UserDictionary::from_path(crate::support::index_data().join("userdict.txt"))
+        .expect("dictionary");
+    let backend = QuickwitBackend::open(client, "sample-open", Some(dictionary)).expect("opens");
+    assert_eq!(backend.analyzer().identity(), sample_analyzer().identity());
+    assert_eq!(
+        backend.search(&SearchRequest::new("南京市长江大桥")).expect("search").hits[0].id,
+        "hans-cult-0001"
+    );
+}
+
+#[test]
+fn stats_related_and_the_commit_observer() {
+    let fake = FakeQuickwit::start();
+    let quickwit = exported_in_batches(&fake, "sample-stats", 50);
+    let stats = match quickwit.stats().expect("stats") {
+        newsdex::BackendStats::Quickwit(stats) => stats,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(stats.articles, sample_index().num_articles());
+    assert_eq!(
+        stats.splits,
+        sample_index().num_articles().div_ceil(50),
+        "help: the fake makes a split a batch"
+    );
+    assert!(stats.split_bytes > 0);
+    let error = quickwit.related("hans-cult-0001", 5).expect_err("not available");
+    assert!(matches!(error, Error::Unsupported(_)), "{error:?}");
+    assert!(error.to_string().contains("local index"), "{error}");
+    assert_eq!(quickwit.writes(), newsdex::WriteState::Accepting);
+
+    let commits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&commits);
+    quickwit.observe_commits(std::sync::Arc::new(move |commit: &newsdex::CommitInfo| {
+        seen.lock().expect("lock").push((commit.commit, commit.upserted, commit.deleted, commit.succeeded));
+    }));
+    let article = Article { id: "new-1".into(), body: "Port opens a berth.".into(), ..Article::default() };
+    let receipt = quickwit
+        .submit(vec![
+            newsdex::WriteOp::Upsert(article),
+            newsdex::WriteOp::Delete("hans-cult-0001".into()),
+            newsdex::WriteOp::Delete("no-such-id".into()),
+        ])
+        .expect("written");
+    assert_eq!((receipt.upserted, receipt.deleted), (1, 1), "help: only ids that exist count as deleted");
+    assert!(matches!(receipt.visibility, Visibility::DeletesPending { .. }));
+    assert_eq!(*commits.lock().expect("lock"), [(1, 1, 1, true)]);
+    assert_eq!(quickwit.get("hans-cult-0001").expect("get"), None, "help: the fake applies deletes at once");
+    assert!(quickwit.get("new-1").expect("get").is_some());
 }

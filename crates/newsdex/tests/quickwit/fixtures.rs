@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 
 use newsdex::{
-    Analyzer, Article, Error, Lang, QuickwitBackend, QuickwitClient, SearchBackend, SearchRequest,
-    Visibility, quickwit_index_config,
+    Analyzer, Article, BackendStats, Error, Lang, QuickwitBackend, QuickwitClient, SearchBackend,
+    SearchRequest, Visibility, quickwit_index_config,
 };
 use serde_json::Value;
 
-use super::fake::{FakeQuickwit, Scripted};
+use newsdex_fake_quickwit::{FakeQuickwit, Scripted};
 
 fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quickwit").join(name)
@@ -306,4 +306,34 @@ fn rejected_documents_are_an_error_with_quickwits_reason() {
     assert!(matches!(error, Error::QuickwitResponse { .. }), "{error:?}");
     assert!(error.to_string().contains("rejected 1 of 1"), "{error}");
     assert!(error.to_string().contains("invalid_schema"), "{error}");
+}
+
+#[test]
+fn stats_read_the_documented_describe_answer() {
+    let fake = FakeQuickwit::start();
+    let backend = replaying(&fake);
+    fake.script(Scripted {
+        method: "GET",
+        path_contains: "/api/v1/indexes/news/describe",
+        status: 200,
+        body: fixture("index-describe-response.json"),
+        apply: false,
+    });
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/_search",
+        status: 200,
+        body: fixture("es-search-response.json"),
+        apply: false,
+    });
+    let stats = match backend.stats().expect("stats") {
+        BackendStats::Quickwit(stats) => stats,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((stats.splits, stats.split_bytes), (3, 1_843_200));
+    assert_eq!(stats.articles, 2, "help: articles are what a search counts");
+    assert_eq!(stats.index_id, "news");
+    assert_eq!(&stats.analyzer, Analyzer::new().identity());
+    let json = serde_json::to_value(BackendStats::Quickwit(stats)).expect("json");
+    assert_eq!(json["backend"], "quickwit", "help: stats are tagged with the backend");
 }

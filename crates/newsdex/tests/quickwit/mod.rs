@@ -3,7 +3,6 @@
 //! comparison when `NEWSDEX_QUICKWIT_URL` names a running cluster.
 
 mod end_to_end;
-mod fake;
 mod fixtures;
 mod live;
 

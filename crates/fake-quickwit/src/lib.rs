@@ -11,6 +11,11 @@
 //!
 //! Tests can also script answers ([`FakeQuickwit::script`]) to replay recorded
 //! responses or to fail, and read back every request ([`FakeQuickwit::requests`]).
+//!
+//! Endpoints: `POST /api/v1/indexes`, `GET` and `DELETE /api/v1/indexes/{id}`,
+//! `GET /api/v1/indexes/{id}/describe`, `POST /api/v1/{id}/ingest`,
+//! `POST /api/v1/{id}/delete-tasks`, `POST /api/v1/_elastic/{id}/_search` (`match_all`,
+//! `query_string`, `term`, `range`, `bool`; sorts; terms aggregations). It is test support for newsdex's crates, not published.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,9 +41,13 @@ use tantivy::{DateTime, DocAddress, Index, IndexWriter, Score, TantivyDocument, 
 /// A request the fake received.
 #[derive(Debug, Clone)]
 pub struct Recorded {
+    /// `GET`, `POST`…
     pub method: String,
+    /// The path, percent-decoded.
     pub path: String,
+    /// The query string, percent-decoded.
     pub query: String,
+    /// The body as text.
     pub body: String,
 }
 
@@ -47,10 +56,15 @@ pub struct Recorded {
 /// is discarded): a write that happened but whose acknowledgement was lost.
 #[derive(Debug, Clone)]
 pub struct Scripted {
+    /// The method to match.
     pub method: &'static str,
+    /// A part of the path to match.
     pub path_contains: &'static str,
+    /// The status answered.
     pub status: u16,
+    /// The body answered.
     pub body: String,
+    /// Whether the emulated request runs too (its answer discarded).
     pub apply: bool,
 }
 
@@ -70,6 +84,7 @@ struct State {
 
 /// The fake server; stops when dropped.
 pub struct FakeQuickwit {
+    /// The base address, `http://127.0.0.1:PORT`.
     pub url: String,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
@@ -240,6 +255,10 @@ fn route(state: &mut State, request: &Recorded) -> Answer {
             )),
             None => Err((404, format!("index `{index_id}` not found"))),
         },
+        ("GET", ["api", "v1", "indexes", index_id, "describe"]) => match state.indexes.get(*index_id) {
+            Some(emulated) => Ok((200, describe(index_id, emulated))),
+            None => Err((404, format!("index `{index_id}` not found"))),
+        },
         ("DELETE", ["api", "v1", "indexes", index_id]) => match state.indexes.remove(*index_id) {
             Some(_) => Ok((200, json!([]))),
             None => Err((404, format!("index `{index_id}` not found"))),
@@ -253,6 +272,30 @@ fn route(state: &mut State, request: &Recorded) -> Answer {
         }
         _ => Err((404, format!("no route for {} {}", request.method, request.path))),
     }
+}
+
+/// `GET /api/v1/indexes/{id}/describe`: the fields rest-api.md documents.
+fn describe(index_id: &str, emulated: &EmulatedIndex) -> Value {
+    let mut documents = 0u64;
+    let mut bytes = 0u64;
+    for split in &emulated.splits {
+        if let Ok(reader) = split.reader() {
+            let searcher = reader.searcher();
+            documents += searcher.num_docs();
+            bytes += searcher.space_usage().map(|usage| usage.total().get_bytes()).unwrap_or(0);
+        }
+    }
+    json!({
+        "index_id": index_id,
+        "index_uri": format!("ram:///indexes/{index_id}"),
+        "num_published_splits": emulated.splits.len(),
+        "size_published_splits": bytes,
+        "num_published_docs": documents,
+        "size_published_docs_uncompressed": bytes,
+        "timestamp_field_name": null,
+        "min_timestamp": null,
+        "max_timestamp": null,
+    })
 }
 
 fn emulated<'a>(state: &'a mut State, index_id: &str) -> Result<&'a mut EmulatedIndex, (u16, String)> {
