@@ -412,6 +412,7 @@ fn serve_help_documents_every_setting() {
     let help = stdout(&output);
     for setting in [
         "config",
+        "backend",
         "index",
         "create",
         "addr",
@@ -439,4 +440,71 @@ fn serve_help_documents_every_setting() {
             );
         }
     }
+    for (flag, variable, key) in [
+        ("--url", "NEWSDEX_QUICKWIT_URL", "quickwit_url"),
+        ("--index-id", "NEWSDEX_QUICKWIT_INDEX_ID", "quickwit_index_id"),
+    ] {
+        assert!(help.contains(flag), "help: `serve --help` must document {flag}");
+        assert!(help.contains(variable), "help: `serve --help` must name {variable}");
+        assert!(help.contains(&format!("toml: {key}")), "help: `serve --help` must name the key {key}");
+    }
+    assert!(help.contains("answers 501"), "help: `serve --help` must say what Quickwit cannot answer");
+}
+
+#[test]
+fn serve_answers_from_an_exported_quickwit_index() {
+    let fake = newsdex_fake_quickwit::FakeQuickwit::start();
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let path = temporary.path().join("index");
+    build_sample(&path);
+    let path = path.to_str().expect("utf-8 path");
+    let dictionary = index_data().join("userdict.txt");
+    let dictionary = dictionary.to_str().expect("utf-8 path");
+    let output =
+        newsdex(&["export", "quickwit", "--index", path, "--url", &fake.url, "--index-id", "news", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("a JSON report");
+    assert!(report["exported"].as_u64() >= Some(120), "{report}");
+
+    let missing = newsdex(&["serve", "--backend", "quickwit", "--index-id", "news"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("--url URL --index-id ID"), "{}", stderr(&missing));
+    let no_dictionary =
+        newsdex(&["serve", "--backend", "quickwit", "--url", &fake.url, "--index-id", "news"]);
+    assert!(!no_dictionary.status.success());
+    assert!(stderr(&no_dictionary).contains("--user-dict"), "{}", stderr(&no_dictionary));
+
+    // Settings from the environment, as for every other setting.
+    let server = {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--user-dict", dictionary, "--api-key", "k"])
+            .env("NEWSDEX_LOG", "warn")
+            .env("NEWSDEX_BACKEND", "quickwit")
+            .env("NEWSDEX_QUICKWIT_URL", &fake.url)
+            .env("NEWSDEX_QUICKWIT_INDEX_ID", "news")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn newsdex serve");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let address = lines
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("newsdex: listening on http://").map(str::to_string))
+            .expect("help: newsdex serve --backend quickwit never printed its address");
+        Serving { child, address }
+    };
+    let (status, body) = server.http("GET", &format!("/search?q={}", encode_path("南京市长江大桥")), &[], "");
+    assert_eq!(status, 200, "{body}");
+    let response: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(response["hits"][0]["id"], "hans-cult-0001");
+    assert!(response["hits"][0]["snippet"].as_str().is_some_and(|s| s.contains("<mark>")), "{response}");
+    let (_, ready) = server.http("GET", "/ready", &[], "");
+    assert!(ready.contains("\"backend\":\"quickwit\""), "{ready}");
+    let headers = [("Authorization", "Bearer k"), ("Content-Type", "application/json")];
+    let article = r#"{"id":"hans-cult-0001","title":"南京长江大桥重新开放","body":"大桥今日通车。"}"#;
+    let (status, written) = server.http("POST", "/articles", &headers, article);
+    assert_eq!(status, 200, "{written}");
+    assert!(written.contains("deletes_pending"), "help: replacing goes through a delete task: {written}");
+    let (status, related) = server.http("GET", "/articles/hans-cult-0001/related", &[], "");
+    assert_eq!(status, 501, "{related}");
 }

@@ -30,7 +30,7 @@ struct QuickwitArgs {
     #[arg(long, value_name = "URL", env = "NEWSDEX_QUICKWIT_URL")]
     url: String,
     /// The Quickwit index to create (letters, digits, `-`, `_`; starts with a letter).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", env = "NEWSDEX_QUICKWIT_INDEX_ID")]
     index_id: String,
     /// A jieba user dictionary the index must have been built with.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]

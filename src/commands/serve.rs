@@ -1,14 +1,19 @@
-//! `newsdex serve`: the HTTP API and search page over an index, or over the embedded
-//! sample. Settings come from flags, then `NEWSDEX_*` variables, then a TOML file.
+//! `newsdex serve`: the HTTP API and search page over a local index (or the embedded
+//! sample), or over a Quickwit index exported by `newsdex export quickwit`. Settings come
+//! from flags, then `NEWSDEX_*` variables, then a TOML file.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use clap::Args;
-use newsdex::{Analyzer, NewsIndex, WriterSettings};
+use clap::{Args, ValueEnum};
+use newsdex::{
+    Analyzer, LocalBackend, NewsIndex, QuickwitBackend, QuickwitClient, SearchBackend, UserDictionary,
+    WriterSettings,
+};
 use newsdex_server::{AppState, ServerConfig};
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +30,33 @@ Paths in the file are relative to the file. Example:
 
 Without an API key the server is read-only. Writes need `Authorization: Bearer KEY`.
 SIGTERM or Ctrl-C stops accepting connections, finishes the requests in flight and commits
-pending writes before exiting.";
+pending writes before exiting.
+
+With --backend quickwit the same API is answered by a Quickwit index that
+`newsdex export quickwit` created (--url, --index-id; --user-dict when the export used
+one); --index, --create, --cache-dir and the writer settings are not used. Searches,
+snippets and highlights are the same as locally; facets come from Quickwit's terms
+aggregations; GET /articles/{id}/related answers 501 (Quickwit gives no document
+frequencies). Writes (with an API key) delete the earlier version by query, then ingest:
+the new version is searchable when the write is answered, the earlier one keeps matching
+until Quickwit applies the delete task, which it does only on mature splits (a version
+written within the hour, the maturation period newsdex configures, waits for its split
+to mature); the answer's `visibility` says so. /ready checks that Quickwit answers a count
+of the index; /stats reports its splits and bytes.
+
+    backend = \"quickwit\"
+    quickwit_url = \"http://quickwit.internal:7280\"
+    quickwit_index_id = \"news\"";
+
+/// Where searches are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Backend {
+    /// A newsdex index on this machine (--index, or the sample).
+    Local,
+    /// A Quickwit index exported by `newsdex export quickwit` (--url, --index-id).
+    Quickwit,
+}
 
 #[derive(Args)]
 #[command(after_long_help = CONFIG_HELP)]
@@ -33,6 +64,17 @@ pub struct ServeArgs {
     /// A TOML file holding any of the settings below [toml keys: the flag names with `_`].
     #[arg(long, value_name = "FILE", env = "NEWSDEX_CONFIG")]
     config: Option<PathBuf>,
+    /// What answers searches: a local index, or a Quickwit index exported by newsdex
+    /// [default: local] [toml: backend].
+    #[arg(long, value_enum, env = "NEWSDEX_BACKEND")]
+    backend: Option<Backend>,
+    /// The Quickwit cluster's REST address, e.g. http://127.0.0.1:7280 (with --backend
+    /// quickwit) [toml: quickwit_url].
+    #[arg(long = "url", value_name = "URL", env = "NEWSDEX_QUICKWIT_URL")]
+    quickwit_url: Option<String>,
+    /// The Quickwit index to serve (with --backend quickwit) [toml: quickwit_index_id].
+    #[arg(long = "index-id", value_name = "ID", env = "NEWSDEX_QUICKWIT_INDEX_ID")]
+    quickwit_index_id: Option<String>,
     /// The index directory; without it, the embedded sample corpus is indexed (once, in
     /// the cache directory) and served [toml: index].
     #[arg(long, value_name = "DIR", env = "NEWSDEX_INDEX")]
@@ -94,6 +136,9 @@ pub struct ServeArgs {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
+    backend: Option<Backend>,
+    quickwit_url: Option<String>,
+    quickwit_index_id: Option<String>,
     index: Option<PathBuf>,
     create: Option<bool>,
     addr: Option<SocketAddr>,
@@ -134,6 +179,9 @@ impl FileSettings {
 #[derive(Debug, Serialize)]
 struct Settings {
     config: Option<PathBuf>,
+    backend: Backend,
+    quickwit_url: Option<String>,
+    quickwit_index_id: Option<String>,
     index: Option<PathBuf>,
     create: bool,
     addr: SocketAddr,
@@ -166,6 +214,9 @@ impl Settings {
         let defaults = ServerConfig::default();
         let writer_defaults = WriterSettings::default();
         Ok(Settings {
+            backend: args.backend.or(file.backend).unwrap_or(Backend::Local),
+            quickwit_url: args.quickwit_url.or(file.quickwit_url),
+            quickwit_index_id: args.quickwit_index_id.or(file.quickwit_index_id),
             index: args.index.or(file.index),
             create: args.create.or(file.create).unwrap_or(false),
             addr: args.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7700))),
@@ -247,6 +298,55 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The backend the settings name: the local index (with a writer when writes are
+    /// enabled) or the Quickwit index.
+    fn open_backend(&self, writer_settings: WriterSettings) -> anyhow::Result<Arc<dyn SearchBackend>> {
+        match self.backend {
+            Backend::Local => {
+                for (set, name) in
+                    [(self.quickwit_url.is_some(), "--url"), (self.quickwit_index_id.is_some(), "--index-id")]
+                {
+                    if set {
+                        tracing::warn!(
+                            "{name} is set but not used: the backend is local (--backend quickwit uses it)"
+                        );
+                    }
+                }
+                let index = self.open_index()?;
+                if self.api_key.is_none() {
+                    return Ok(Arc::new(LocalBackend::new(index)));
+                }
+                let backend = LocalBackend::with_writer(index, writer_settings)
+                    .context("cannot open the index for writing")?;
+                Ok(Arc::new(backend))
+            }
+            Backend::Quickwit => {
+                for (set, name) in [
+                    (self.index.is_some(), "--index"),
+                    (self.create, "--create"),
+                    (self.cache_dir.is_some(), "--cache-dir"),
+                ] {
+                    if set {
+                        tracing::warn!("{name} is set but not used: the backend is quickwit");
+                    }
+                }
+                let (Some(url), Some(index_id)) = (&self.quickwit_url, &self.quickwit_index_id) else {
+                    return Err(anyhow!(
+                        "--backend quickwit needs the cluster's address and the index: --url URL --index-id ID \
+                         (or NEWSDEX_QUICKWIT_URL and NEWSDEX_QUICKWIT_INDEX_ID)"
+                    ));
+                };
+                let client = QuickwitClient::new(url)?;
+                let dictionary = self.user_dict.as_deref().map(UserDictionary::from_path).transpose()?;
+                let backend = QuickwitBackend::open(client, index_id, dictionary)
+                    .with_context(|| format!("cannot serve quickwit index {index_id:?} at {url}"))?;
+                Ok(Arc::new(backend))
+            }
+        }
+    }
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let check_only = args.check_config;
     let settings = Settings::resolve(args)?;
@@ -256,15 +356,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let index = settings.open_index()?;
-    let articles = index.num_articles();
-    let mut state =
-        AppState::new(index).with_config(config).map_err(|message| anyhow!("invalid setting: {message}"))?;
-    if settings.api_key.is_some() {
-        state = state.with_writer(writer_settings).context("cannot open the index for writing")?;
-    } else {
+    let backend = settings.open_backend(writer_settings)?;
+    let articles = backend.num_articles().context("cannot count the articles served")?;
+    if settings.api_key.is_none() {
         tracing::info!("no API key given: read-only, writes are refused (give --api-key to accept them)");
     }
+    let backend_name = backend.name();
+    let state = AppState::with_backend(backend)
+        .with_config(config)
+        .map_err(|message| anyhow!("invalid setting: {message}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = runtime.block_on({
         let state = state.clone();
@@ -275,7 +375,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let address = listener.local_addr()?;
             // One stable line on stdout for scripts and tests; the rest goes to the log.
             println!("newsdex: listening on http://{address}");
-            tracing::info!(%address, articles, "serving; open http://{address}/ or try: curl 'http://{address}/search?q=华为'");
+            tracing::info!(%address, articles, backend = backend_name, "serving; open http://{address}/ or try: curl 'http://{address}/search?q=华为'");
             newsdex_server::serve(listener, newsdex_server::router(state), shutdown_signal()).await?;
             anyhow::Ok(())
         }

@@ -1,8 +1,10 @@
 //! `POST /articles`, `GET /articles/{id}`, `DELETE /articles/{id}` and
 //! `GET /articles/{id}/related`.
 //!
-//! Writes go through the library's [`newsdex::CommitQueue`]: a request is answered once
-//! the commit holding its articles is durable, and concurrent requests share commits.
+//! Writes go through the backend: a request is answered once its articles are durable
+//! and searchable (the local backend's concurrent requests share commits). The answer's
+//! `visibility` says when replaced or deleted versions stop matching: at once locally,
+//! once Quickwit applies its delete tasks with the Quickwit backend.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,7 +12,9 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use newsdex::{Article, BatchFormat, CommitReceipt, LineError, RelatedResponse, WriteOp, read_article_batch};
+use newsdex::{
+    Article, BatchFormat, LineError, RelatedResponse, Visibility, WriteOp, WriteReceipt, read_article_batch,
+};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
@@ -27,6 +31,9 @@ pub(crate) struct WriteReport {
     rejected: u64,
     /// The first rejected items, in body order.
     errors: Vec<LineError>,
+    /// When replaced versions stop matching (absent when nothing was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visibility: Option<Visibility>,
 }
 
 /// The answer to `DELETE /articles/{id}`.
@@ -34,6 +41,8 @@ pub(crate) struct WriteReport {
 pub(crate) struct Deleted {
     id: String,
     deleted: bool,
+    /// When the article stops matching.
+    visibility: Visibility,
 }
 
 /// `POST /articles[?on_error=skip|fail]`: one article, a JSON array or JSON Lines.
@@ -73,7 +82,7 @@ pub(crate) async fn post_articles(
     }
     if !errors.is_empty() && (all_or_nothing || batch.articles.is_empty()) {
         state.metrics().record_written(0, rejected, 0);
-        let report = WriteReport { indexed: 0, rejected, errors };
+        let report = WriteReport { indexed: 0, rejected, errors, visibility: None };
         let first = report.errors.first().map(ToString::to_string).unwrap_or_default();
         let fields = match serde_json::to_value(&report) {
             Ok(serde_json::Value::Object(fields)) => fields,
@@ -89,7 +98,12 @@ pub(crate) async fn post_articles(
     let operations = batch.articles.into_iter().map(WriteOp::Upsert).collect();
     let receipt = submit(&state, operations).await?;
     state.metrics().record_written(receipt.upserted, rejected, 0);
-    Ok(Json(WriteReport { indexed: receipt.upserted, rejected, errors }))
+    Ok(Json(WriteReport {
+        indexed: receipt.upserted,
+        rejected,
+        errors,
+        visibility: Some(receipt.visibility),
+    }))
 }
 
 /// `GET /articles/{id}`: the stored article.
@@ -141,8 +155,8 @@ pub(crate) async fn related_articles(
             "limit must be at most {window} (the result window), not {limit}"
         )));
     }
-    let index = state.index().clone();
-    let response = tokio::task::spawn_blocking(move || index.related(&id, limit))
+    let backend = state.backend().clone();
+    let response = tokio::task::spawn_blocking(move || backend.related(&id, limit))
         .await
         .map_err(|join_error| ApiError::internal(format!("related task failed: {join_error}")))??;
     Ok(Json(response))
@@ -160,28 +174,33 @@ pub(crate) async fn delete_article(
     }
     let receipt = submit(&state, vec![WriteOp::Delete(id.clone())]).await?;
     state.metrics().record_written(0, 0, receipt.deleted);
-    Ok(Json(Deleted { id, deleted: true }))
+    Ok(Json(Deleted { id, deleted: true, visibility: receipt.visibility }))
 }
 
 async fn find(state: &AppState, id: &str) -> Result<Option<Article>, ApiError> {
-    let index = state.index().clone();
+    let backend = state.backend().clone();
     let id = id.to_string();
-    let article = tokio::task::spawn_blocking(move || index.get(&id))
+    let article = tokio::task::spawn_blocking(move || backend.get(&id))
         .await
         .map_err(|join_error| ApiError::internal(format!("lookup task failed: {join_error}")))??;
     Ok(article)
 }
 
-/// Hands `operations` to the commit queue and waits, without holding a thread, for the
-/// commit that makes them durable.
-async fn submit(state: &AppState, operations: Vec<WriteOp>) -> Result<CommitReceipt, ApiError> {
-    let Some(queue) = state.writer() else {
-        return Err(newsdex::Error::WriterClosed.into());
-    };
+/// Hands `operations` to the backend and waits, without holding a runtime thread, for
+/// them to be durable. The hand-over runs on a blocking thread: the local backend only
+/// queues there, the Quickwit backend writes there.
+async fn submit(state: &AppState, operations: Vec<WriteOp>) -> Result<WriteReceipt, ApiError> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    queue.submit_with(operations, move |outcome| {
-        // The request may have timed out and gone; the write stands either way.
-        let _ = sender.send(outcome);
+    let backend = state.backend().clone();
+    // Detached: the outcome arrives through the callback, whichever thread calls it.
+    let _handed_over = tokio::task::spawn_blocking(move || {
+        backend.submit_with(
+            operations,
+            Box::new(move |outcome| {
+                // The request may have timed out and gone; the write stands either way.
+                let _ = sender.send(outcome);
+            }),
+        );
     });
     match receiver.await {
         Ok(outcome) => Ok(outcome?),

@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for WriteAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<WriteAccess, ApiError> {
-        let (Some(key), Some(_)) = (&state.config().api_key, state.writer()) else {
+        let (Some(key), true) = (&state.config().api_key, state.writes_enabled()) else {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "writes_disabled",

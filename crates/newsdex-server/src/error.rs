@@ -91,6 +91,26 @@ impl From<newsdex::Error> for ApiError {
             Error::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::IndexLocked(_) => (StatusCode::SERVICE_UNAVAILABLE, "index_locked"),
             Error::WriterClosed => (StatusCode::SERVICE_UNAVAILABLE, "writer_closed"),
+            Error::Unsupported(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented"),
+            // The search backend (Quickwit) failed: not the caller's doing, and its address
+            // and messages stay in the log.
+            Error::QuickwitUnreachable { .. } => {
+                tracing::error!(%error, "the search backend does not answer");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "backend_unavailable",
+                    "the search backend does not answer; retry later",
+                )
+                .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Error::QuickwitStatus { .. } | Error::QuickwitResponse { .. } => {
+                tracing::error!(%error, "the search backend failed");
+                return ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "backend_error",
+                    "the search backend failed; the server log has the details",
+                );
+            }
             _ => return ApiError::internal(error),
         };
         ApiError::new(status, code, error.to_string())

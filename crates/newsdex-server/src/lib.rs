@@ -1,18 +1,22 @@
-//! The HTTP layer of newsdex: an axum [`Router`] over a [`newsdex::NewsIndex`].
+//! The HTTP layer of newsdex: an axum [`Router`] over a [`newsdex::SearchBackend`] — a
+//! local index ([`newsdex::LocalBackend`]) or a Quickwit cluster
+//! ([`newsdex::QuickwitBackend`]); no handler knows which.
 //!
-//! The server is thin: each handler extracts the request, calls the library (inside
-//! `spawn_blocking`, or through the library's [`newsdex::CommitQueue`] for writes) and maps
-//! the library's error to a status in one place ([`ApiError`]). Every decision about search
-//! lives in the library.
+//! The server is thin: each handler extracts the request, calls the backend (inside
+//! `spawn_blocking`; writes are answered from the backend's callback, so a local group
+//! commit holds no thread) and maps the library's error to a status in one place
+//! ([`ApiError`]). Every decision about search lives in the library.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use newsdex::{NewsIndex, WriterSettings};
+//! use std::sync::Arc;
+//! use newsdex::{LocalBackend, NewsIndex, WriterSettings};
 //! use newsdex_server::{AppState, ServerConfig};
 //!
 //! let index = NewsIndex::open("news-index")?;
+//! let backend = LocalBackend::with_writer(index, WriterSettings::default())?;
 //! let config = ServerConfig { api_key: Some("write-secret".into()), ..ServerConfig::default() };
-//! let state = AppState::new(index).with_config(config)?.with_writer(WriterSettings::default())?;
+//! let state = AppState::with_backend(Arc::new(backend)).with_config(config)?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:7700").await?;
 //! newsdex_server::serve(listener, newsdex_server::router(state.clone()), std::future::pending()).await?;
 //! state.close_writer()?; // commits what is pending and releases the index
@@ -48,7 +52,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use newsdex::{CommitQueue, CommitQueueSettings, NewsIndex, WriterSettings};
+use newsdex::{LocalBackend, NewsIndex, SearchBackend, WriteState};
 use tokio::sync::Semaphore;
 
 pub use crate::auth::{ReadAccess, WriteAccess};
@@ -59,12 +63,11 @@ pub use crate::routes::router;
 
 use crate::metrics::Metrics;
 
-/// What every handler shares: the index, its writer (when writes are enabled), the
-/// configuration and the metrics. Cheap to clone.
+/// What every handler shares: the search backend, the configuration and the metrics.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    index: Arc<NewsIndex>,
-    writer: Option<Arc<CommitQueue>>,
+    backend: Arc<dyn SearchBackend>,
     config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
@@ -72,15 +75,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Read-only state serving `index` with the default [`ServerConfig`].
+    /// Read-only state serving a local `index` with the default [`ServerConfig`].
     pub fn new(index: NewsIndex) -> AppState {
+        AppState::with_backend(Arc::new(LocalBackend::new(index)))
+    }
+
+    /// State serving `backend` with the default [`ServerConfig`]. Writes are served (to
+    /// callers with the API key) when the backend accepts them: a
+    /// [`LocalBackend::with_writer`], or Quickwit.
+    pub fn with_backend(backend: Arc<dyn SearchBackend>) -> AppState {
         let config = ServerConfig::default();
+        let metrics = Arc::new(Metrics::new());
+        let observed = Arc::clone(&metrics);
+        backend.observe_commits(Arc::new(move |commit| observed.record_commit(commit)));
         AppState {
-            index: Arc::new(index),
-            writer: None,
+            backend,
             permits: Arc::new(Semaphore::new(config.max_concurrent_requests)),
             config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             started: Instant::now(),
         }
     }
@@ -93,22 +105,9 @@ impl AppState {
         Ok(self)
     }
 
-    /// Opens the index's writer behind a [`CommitQueue`], so `POST /articles` and
-    /// `DELETE /articles/{id}` are served (to callers with the API key). Fails if another
-    /// writer holds the index.
-    pub fn with_writer(mut self, settings: WriterSettings) -> newsdex::Result<AppState> {
-        let writer = self.index.writer(settings)?;
-        let metrics = Arc::clone(&self.metrics);
-        let queue = CommitQueue::start_observed(writer, CommitQueueSettings::default(), move |commit| {
-            metrics.record_commit(commit);
-        });
-        self.writer = Some(Arc::new(queue));
-        Ok(self)
-    }
-
-    /// The index being served.
-    pub fn index(&self) -> &Arc<NewsIndex> {
-        &self.index
+    /// The backend answering searches and taking writes.
+    pub fn backend(&self) -> &Arc<dyn SearchBackend> {
+        &self.backend
     }
 
     /// The configuration.
@@ -116,18 +115,17 @@ impl AppState {
         &self.config
     }
 
-    /// The commit queue, when writes are enabled.
-    pub fn writer(&self) -> Option<&Arc<CommitQueue>> {
-        self.writer.as_ref()
+    /// Whether this server serves writes: an API key is set and the backend is not
+    /// read-only (it may still have stopped: see [`SearchBackend::writes`]).
+    pub fn writes_enabled(&self) -> bool {
+        self.config.writes_enabled() && self.backend.writes() != WriteState::ReadOnly
     }
 
-    /// Stops the writer: refuses further writes, commits what is queued and releases the
-    /// index. Call it after [`serve`] returns, when no request is in flight.
+    /// Stops the backend's writes: refuses further writes, commits what is queued and
+    /// releases the index (nothing to do for Quickwit). Call it after [`serve`] returns,
+    /// when no request is in flight.
     pub fn close_writer(&self) -> newsdex::Result<()> {
-        match &self.writer {
-            Some(queue) => queue.close(),
-            None => Ok(()),
-        }
+        self.backend.close()
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {

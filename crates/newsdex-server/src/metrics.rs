@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use newsdex::CommitInfo;
+use newsdex::{CommitInfo, WriteState};
 
 use crate::AppState;
 
@@ -135,8 +135,9 @@ impl Metrics {
         commits.submissions.observe(commit.submissions as f64);
     }
 
-    /// The text exposition, with the gauges read now.
-    pub(crate) fn render(&self, state: &AppState) -> String {
+    /// The text exposition, with the gauges read now (`articles`: counted by the backend,
+    /// `None` when it does not answer).
+    pub(crate) fn render(&self, state: &AppState, articles: Option<u64>) -> String {
         let mut out = String::with_capacity(8192);
         let family = |out: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}");
@@ -211,20 +212,29 @@ impl Metrics {
             commits.submissions.render(&mut out, "newsdex_commit_group_submissions", "");
         }
 
+        family(&mut out, "newsdex_backend_up", "gauge", "1 when the search backend answers, else 0.");
+        let _ = writeln!(out, "newsdex_backend_up {}", u8::from(articles.is_some()));
         family(&mut out, "newsdex_index_articles", "gauge", "Articles visible to searches.");
-        let _ = writeln!(out, "newsdex_index_articles {}", state.index().num_articles());
+        if let Some(articles) = articles {
+            let _ = writeln!(out, "newsdex_index_articles {articles}");
+        }
         family(&mut out, "newsdex_writer_up", "gauge", "1 when the server accepts writes, else 0.");
-        let writer_up =
-            state.writer().is_some_and(|queue| queue.is_running()) && state.config().writes_enabled();
+        let writer_up = state.writes_enabled() && state.backend().writes() == WriteState::Accepting;
         let _ = writeln!(out, "newsdex_writer_up {}", u8::from(writer_up));
         family(&mut out, "newsdex_uptime_seconds", "gauge", "Seconds since the server started.");
         let _ = writeln!(out, "newsdex_uptime_seconds {:.3}", state.started().elapsed().as_secs_f64());
-        family(&mut out, "newsdex_build_info", "gauge", "The server's version and the index's analyzer.");
-        let analyzer = state.index().analyzer().identity().to_string();
+        family(
+            &mut out,
+            "newsdex_build_info",
+            "gauge",
+            "The server's version, its backend and the index's analyzer.",
+        );
+        let analyzer = state.backend().analyzer().identity().to_string();
         let _ = writeln!(
             out,
-            "newsdex_build_info{{version=\"{}\",analyzer=\"{}\"}} 1",
+            "newsdex_build_info{{version=\"{}\",backend=\"{}\",analyzer=\"{}\"}} 1",
             env!("CARGO_PKG_VERSION"),
+            state.backend().name(),
             escape(&analyzer)
         );
         out

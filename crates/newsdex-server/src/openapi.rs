@@ -49,7 +49,7 @@ pub fn openapi_document() -> Value {
         query_parameter("from", json!({ "type": "string" }), "Published at or after: YYYY-MM-DD or RFC 3339."),
         query_parameter("to", json!({ "type": "string" }), "Published at or before: YYYY-MM-DD (the whole day) or RFC 3339."),
         query_parameter("sort", json!({ "type": "string", "enum": ["relevance", "date"], "default": "relevance" }), "Ordering."),
-        query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month."),
+        query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month (with Quickwit: its terms aggregations)."),
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),
@@ -63,7 +63,7 @@ pub fn openapi_document() -> Value {
         "info": {
             "title": "newsdex",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Search for bilingual (Simplified Chinese, Traditional Chinese, English) news. Errors are `{\"error\": {\"code\", \"message\"}}`: 4xx for the caller's mistakes, 5xx for the server's. Requests over the concurrency limit or the request timeout are answered 503."
+            "description": "Search for bilingual (Simplified Chinese, Traditional Chinese, English) news, served from a local index or a Quickwit cluster (`newsdex serve --backend`) with the same requests and answers. Errors are `{\"error\": {\"code\", \"message\"}}`: 4xx for the caller's mistakes, 5xx for the server's. Requests over the concurrency limit or the request timeout are answered 503. With the Quickwit backend, 502 (`backend_error`) means Quickwit answered with an error and 503 (`backend_unavailable`) that it does not answer."
         },
         "paths": {
             "/": { "get": {
@@ -78,7 +78,8 @@ pub fn openapi_document() -> Value {
                         "200": json_response("A result page.", "SearchResponse"),
                         "400": error_response("A missing or empty q, a bad parameter, a query too long or with nothing searchable."),
                         "401": error_response("A read key is set and the request lacks it."),
-                        "503": error_response("Overloaded or timed out; retry.")
+                        "502": error_response("Quickwit backend: Quickwit answered with an error."),
+                        "503": error_response("Overloaded, timed out, or the Quickwit backend does not answer; retry.")
                     }
                 },
                 "post": {
@@ -91,13 +92,14 @@ pub fn openapi_document() -> Value {
                         "401": error_response("A read key is set and the request lacks it."),
                         "413": error_response("The body is over the limit."),
                         "415": error_response("The body is not application/json."),
-                        "503": error_response("Overloaded or timed out; retry.")
+                        "502": error_response("Quickwit backend: Quickwit answered with an error."),
+                        "503": error_response("Overloaded, timed out, or the Quickwit backend does not answer; retry.")
                     }
                 }
             },
             "/articles": { "post": {
                 "operationId": "postArticles",
-                "summary": "Write articles: one JSON object, a JSON array, or JSON Lines. Upserts by id; answered once committed.",
+                "summary": "Write articles: one JSON object, a JSON array, or JSON Lines. Upserts by id; answered once committed. With the Quickwit backend an upsert deletes the earlier version by query, then ingests: `visibility` says when the earlier version stops matching.",
                 "tags": ["articles"], "security": write_security,
                 "parameters": [query_parameter("on_error", json!({ "type": "string", "enum": ["skip", "fail"], "default": "skip" }),
                     "skip: write the valid articles and report the others; fail: write nothing if any is invalid.")],
@@ -106,13 +108,14 @@ pub fn openapi_document() -> Value {
                     "application/x-ndjson": { "schema": { "type": "string", "description": "One Article object per line." } }
                 }},
                 "responses": {
-                    "200": json_response("Every valid article is committed (durable and searchable).", "WriteReport"),
+                    "200": json_response("Every valid article is committed (durable and searchable); `visibility` says when replaced versions stop matching.", "WriteReport"),
                     "400": json_response("Nothing was written: no valid article, or an invalid one with on_error=fail. The body carries the report beside the error.", "WriteError"),
                     "401": error_response("The API key is missing or wrong."),
                     "403": error_response("The server accepts no writes (started without an API key)."),
                     "413": error_response("The body is over the limit."),
                     "415": error_response("Not application/json or application/x-ndjson."),
-                    "503": error_response("Overloaded, timed out (the write may still commit; retrying is safe) or shutting down.")
+                    "502": error_response("Quickwit backend: Quickwit refused the write (articles already sent may be written; retrying is safe)."),
+                    "503": error_response("Overloaded, timed out (the write may still commit; retrying is safe), shutting down, or the Quickwit backend does not answer.")
                 }
             }},
             "/articles/{id}": {
@@ -123,17 +126,21 @@ pub fn openapi_document() -> Value {
                         "200": json_response("The article.", "Article"),
                         "400": error_response("The id is not valid percent-encoded UTF-8."),
                         "401": error_response("A read key is set and the request lacks it."),
-                        "404": error_response("No article has this id.")
+                        "404": error_response("No article has this id."),
+                        "502": error_response("Quickwit backend: Quickwit answered with an error."),
+                        "503": error_response("The Quickwit backend does not answer.")
                     }
                 },
                 "delete": {
-                    "operationId": "deleteArticle", "summary": "Delete an article; answered once committed.", "tags": ["articles"],
+                    "operationId": "deleteArticle", "summary": "Delete an article; answered once committed (with the Quickwit backend: once the delete task is created; `visibility` says when it applies).", "tags": ["articles"],
                     "security": write_security, "parameters": [id_parameter],
                     "responses": {
                         "200": json_response("Deleted and committed.", "Deleted"),
                         "401": error_response("The API key is missing or wrong."),
                         "403": error_response("The server accepts no writes."),
-                        "404": error_response("No article has this id.")
+                        "404": error_response("No article has this id."),
+                        "502": error_response("Quickwit backend: Quickwit answered with an error."),
+                        "503": error_response("Shutting down, or the Quickwit backend does not answer.")
                     }
                 }
             },
@@ -145,7 +152,8 @@ pub fn openapi_document() -> Value {
                     "200": json_response("The related articles, most similar first, highlighted like search hits.", "RelatedResponse"),
                     "400": error_response("A bad limit, an unknown parameter or an id that is not valid percent-encoded UTF-8."),
                     "401": error_response("A read key is set and the request lacks it."),
-                    "404": error_response("No article has this id.")
+                    "404": error_response("No article has this id."),
+                    "501": error_response("The Quickwit backend: related articles need document frequencies Quickwit's search API does not give; serve a local index for them.")
                 }
             }},
             "/health": { "get": {
@@ -153,13 +161,18 @@ pub fn openapi_document() -> Value {
                 "responses": { "200": json_response("Alive.", "Health") }
             }},
             "/ready": { "get": {
-                "operationId": "ready", "summary": "Readiness: the index is open (and the writer runs, when writes are enabled).", "tags": ["operations"],
+                "operationId": "ready", "summary": "Readiness: the backend answers (a local index is open; Quickwit counts the index's documents), and the writer runs when writes are enabled.", "tags": ["operations"],
                 "responses": { "200": json_response("Ready.", "Ready"), "503": error_response("Not ready.") }
             }},
             "/stats": { "get": {
-                "operationId": "stats", "summary": "Articles, segments, index bytes, analyzer, uptime.", "tags": ["operations"],
+                "operationId": "stats", "summary": "The backend, its articles, storage (local: segments and bytes; Quickwit: splits and bytes), analyzer, uptime.", "tags": ["operations"],
                 "security": read_security,
-                "responses": { "200": json_response("Statistics.", "Stats"), "401": error_response("A read key is set and the request lacks it.") }
+                "responses": {
+                    "200": json_response("Statistics.", "Stats"),
+                    "401": error_response("A read key is set and the request lacks it."),
+                    "502": error_response("Quickwit backend: Quickwit answered with an error."),
+                    "503": error_response("The Quickwit backend does not answer.")
+                }
             }},
             "/metrics": { "get": {
                 "operationId": "metrics", "summary": "Prometheus metrics (text format 0.0.4).", "tags": ["operations"],
@@ -191,21 +204,34 @@ pub fn openapi_document() -> Value {
                 "LineError": { "type": "object", "required": ["line", "message"], "properties": {
                     "line": { "type": "integer", "description": "The line of the body where the item starts." },
                     "id": { "type": "string" }, "message": { "type": "string" } } },
+                "Visibility": { "type": "object", "required": ["kind"], "properties": {
+                    "kind": { "type": "string", "enum": ["immediate", "deletes_pending"], "description": "immediate: every later search sees the change. deletes_pending (Quickwit backend): new versions are searchable now; replaced or deleted versions keep matching until Quickwit applies the delete tasks." },
+                    "delete_tasks": { "type": "array", "items": { "type": "integer" }, "description": "The Quickwit delete tasks' opstamps." },
+                    "detail": { "type": "string", "description": "When the delete tasks are expected to apply." } } },
                 "WriteReport": { "type": "object", "required": ["indexed", "rejected", "errors"], "properties": {
                     "indexed": { "type": "integer" }, "rejected": { "type": "integer" },
-                    "errors": { "type": "array", "items": reference("LineError"), "description": "The first 100 rejected items." } } },
+                    "errors": { "type": "array", "items": reference("LineError"), "description": "The first 100 rejected items." },
+                    "visibility": reference("Visibility") } },
                 "WriteError": { "allOf": [reference("Error"), reference("WriteReport")] },
-                "Deleted": { "type": "object", "required": ["id", "deleted"], "properties": {
-                    "id": { "type": "string" }, "deleted": { "type": "boolean" } } },
+                "Deleted": { "type": "object", "required": ["id", "deleted", "visibility"], "properties": {
+                    "id": { "type": "string" }, "deleted": { "type": "boolean" }, "visibility": reference("Visibility") } },
                 "Health": { "type": "object", "required": ["status"], "properties": { "status": { "const": "ok" } } },
-                "Ready": { "type": "object", "required": ["status", "articles", "writes"], "properties": {
-                    "status": { "const": "ready" }, "articles": { "type": "integer" },
+                "Ready": { "type": "object", "required": ["status", "backend", "articles", "writes"], "properties": {
+                    "status": { "const": "ready" }, "backend": { "type": "string", "enum": ["local", "quickwit"] },
+                    "articles": { "type": "integer", "description": "Articles searches see (Quickwit: including versions whose delete is pending)." },
                     "writes": { "type": "string", "enum": ["enabled", "disabled"] } } },
-                "Stats": { "type": "object", "required": ["articles", "deleted_articles", "segments", "index_bytes", "analyzer", "uptime_seconds", "version", "writes"], "properties": {
-                    "articles": { "type": "integer" }, "deleted_articles": { "type": "integer" },
-                    "segments": { "type": "integer" }, "index_bytes": { "type": "integer" },
+                "Stats": { "type": "object", "required": ["backend", "articles", "analyzer", "uptime_seconds", "version", "writes"], "properties": {
+                    "backend": { "type": "string", "enum": ["local", "quickwit"] },
+                    "articles": { "type": "integer", "description": "Articles searches see (Quickwit: including replaced or deleted versions whose delete task has not applied)." },
+                    "deleted_articles": { "type": "integer", "description": "Local: replaced or deleted articles taking space until their segments merge." },
+                    "segments": { "type": "integer", "description": "Local: searchable segments." },
+                    "index_bytes": { "type": "integer", "description": "Local: bytes of the searchable segments." },
+                    "quickwit_url": { "type": "string", "description": "Quickwit: the cluster's address." },
+                    "index_id": { "type": "string", "description": "Quickwit: the index." },
+                    "splits": { "type": "integer", "description": "Quickwit: published splits." },
+                    "split_bytes": { "type": "integer", "description": "Quickwit: bytes of the published splits." },
                     "analyzer": { "type": "object", "properties": { "name": { "type": "string" }, "version": { "type": "integer" }, "dictionary": { "type": "string" }, "english_stop_words_removed": { "type": "boolean" }, "sub_words_indexed": { "type": "boolean" }, "hmm": { "type": "boolean" } } },
-                    "path": { "type": "string" }, "uptime_seconds": { "type": "number" }, "version": { "type": "string" },
+                    "path": { "type": "string", "description": "Local: the index directory (absent in memory)." }, "uptime_seconds": { "type": "number" }, "version": { "type": "string" },
                     "writes": { "type": "string", "enum": ["enabled", "disabled"] } } },
                 "SearchRequest": { "type": "object", "required": ["query"], "properties": {
                     "query": { "type": "string" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use newsdex::IndexStats;
+use newsdex::{BackendStats, WriteState};
 use serde::Serialize;
 
 use crate::{ApiError, AppState, ReadAccess};
@@ -23,23 +23,38 @@ pub(crate) async fn health() -> Json<Health> {
 #[derive(Serialize)]
 pub(crate) struct Ready {
     status: &'static str,
+    backend: &'static str,
     articles: u64,
     writes: &'static str,
 }
 
-/// `GET /ready`: the index is open, and the writer is running when writes are enabled.
+/// `GET /ready`: the backend answers (the local index is open; Quickwit answers a count
+/// of the index), and the writer runs when writes are enabled.
 pub(crate) async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
-    let writes_enabled = state.config().writes_enabled() && state.writer().is_some();
-    if writes_enabled && !state.writer().is_some_and(|queue| queue.is_running()) {
+    let writes_enabled = state.writes_enabled();
+    if writes_enabled && state.backend().writes() != WriteState::Accepting {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
             "the index writer has stopped",
         ));
     }
+    let backend = state.backend().clone();
+    let counted = tokio::task::spawn_blocking(move || backend.num_articles())
+        .await
+        .map_err(|join_error| ApiError::internal(format!("readiness task failed: {join_error}")))?;
+    let articles = counted.map_err(|error| {
+        tracing::warn!(%error, backend = state.backend().name(), "not ready");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("the {} backend does not answer; the server log has the details", state.backend().name()),
+        )
+    })?;
     Ok(Json(Ready {
         status: "ready",
-        articles: state.index().num_articles(),
+        backend: state.backend().name(),
+        articles,
         writes: if writes_enabled { "enabled" } else { "disabled" },
     }))
 }
@@ -47,33 +62,39 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, 
 #[derive(Serialize)]
 pub(crate) struct Stats {
     #[serde(flatten)]
-    index: IndexStats,
+    backend: BackendStats,
     uptime_seconds: f64,
     version: &'static str,
     writes: &'static str,
 }
 
-/// `GET /stats`: what the index holds, what built it, how long the server has run.
+/// `GET /stats`: what the backend holds, what built it, how long the server has run.
 pub(crate) async fn stats(
     _access: ReadAccess,
     State(state): State<AppState>,
 ) -> Result<Json<Stats>, ApiError> {
-    let index = state.index().clone();
-    let index_stats = tokio::task::spawn_blocking(move || index.stats())
+    let backend = state.backend().clone();
+    let backend_stats = tokio::task::spawn_blocking(move || backend.stats())
         .await
         .map_err(|join_error| ApiError::internal(format!("stats task failed: {join_error}")))??;
-    let writes_enabled = state.config().writes_enabled() && state.writer().is_some();
     Ok(Json(Stats {
-        index: index_stats,
+        backend: backend_stats,
         uptime_seconds: state.started().elapsed().as_secs_f64(),
         version: env!("CARGO_PKG_VERSION"),
-        writes: if writes_enabled { "enabled" } else { "disabled" },
+        writes: if state.writes_enabled() { "enabled" } else { "disabled" },
     }))
 }
 
 /// `GET /metrics`: Prometheus text format.
 pub(crate) async fn metrics(_access: ReadAccess, State(state): State<AppState>) -> impl IntoResponse {
-    let text = state.metrics().render(&state);
+    let backend = state.backend().clone();
+    // A backend that does not answer leaves the article gauge out rather than failing
+    // the scrape: newsdex_backend_up says so.
+    let articles =
+        tokio::task::spawn_blocking(move || backend.num_articles()).await.ok().and_then(|counted| {
+            counted.map_err(|error| tracing::warn!(%error, "cannot count articles for /metrics")).ok()
+        });
+    let text = state.metrics().render(&state, articles);
     ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }
 

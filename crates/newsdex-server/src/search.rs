@@ -34,8 +34,8 @@ pub(crate) async fn search_post(
 
 async fn run_search(state: AppState, request: SearchRequest) -> Result<Json<SearchResponse>, ApiError> {
     check_limits(&state, &request)?;
-    let index = state.index().clone();
-    let response = tokio::task::spawn_blocking(move || index.search(&request))
+    let backend = state.backend().clone();
+    let response = tokio::task::spawn_blocking(move || backend.search(&request))
         .await
         .map_err(|join_error| ApiError::internal(format!("search task failed: {join_error}")))??;
     Ok(Json(response))

@@ -59,7 +59,7 @@ fn every_reference_resolves() {
 
 /// Checks `value` against the named schema: required properties present, no property the
 /// schema does not declare, recursively through `$ref`s and arrays.
-fn conforms(document: &Value, schema: &Value, value: &Value, at: &str) {
+pub(crate) fn conforms(document: &Value, schema: &Value, value: &Value, at: &str) {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.trim_start_matches("#/components/schemas/");
         return conforms(document, &document["components"]["schemas"][name], value, at);
@@ -99,7 +99,7 @@ fn conforms(document: &Value, schema: &Value, value: &Value, at: &str) {
     }
 }
 
-fn schema(name: &str) -> Value {
+pub(crate) fn schema(name: &str) -> Value {
     serde_json::json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 

@@ -115,7 +115,10 @@ async fn articles_are_written_read_replaced_and_deleted() {
     )
     .await;
     assert_eq!(one.status, StatusCode::OK, "{}", one.body);
-    assert_eq!(one.body, serde_json::json!({"indexed": 1, "rejected": 0, "errors": []}));
+    assert_eq!(
+        one.body,
+        serde_json::json!({"indexed": 1, "rejected": 0, "errors": [], "visibility": {"kind": "immediate"}})
+    );
     // Searchable as soon as the write is acknowledged.
     let found = get(&state, &format!("/search?q={}", encode("华为"))).await;
     assert_eq!(found.body["hits"][0]["id"], "a1", "{}", found.body);
@@ -126,7 +129,7 @@ async fn articles_are_written_read_replaced_and_deleted() {
     let lines = "{\"id\":\"a4\",\"title\":\"one\"}\n{\"id\":\"a5\",\"title\":\"two\"}\n";
     let answer = post_articles(&state, "/articles", "application/x-ndjson", lines).await;
     assert_eq!(answer.body["indexed"], 2, "{}", answer.body);
-    assert_eq!(state.index().num_articles(), 5);
+    assert_eq!(state.backend().num_articles().expect("count"), 5);
 
     let article = get(&state, "/articles/a1").await;
     assert_eq!((article.status, article.body["title"].as_str()), (StatusCode::OK, Some("Replaced")));
@@ -140,12 +143,15 @@ async fn articles_are_written_read_replaced_and_deleted() {
     };
     let deleted = call(&state, delete("/articles/a1")).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
-    assert_eq!(deleted.body, serde_json::json!({"id": "a1", "deleted": true}));
+    assert_eq!(
+        deleted.body,
+        serde_json::json!({"id": "a1", "deleted": true, "visibility": {"kind": "immediate"}})
+    );
     let gone = get(&state, "/articles/a1").await;
     assert_eq!((gone.status, gone.code()), (StatusCode::NOT_FOUND, "not_found"));
     let again = call(&state, delete("/articles/a1")).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert_eq!(state.index().num_articles(), 4);
+    assert_eq!(state.backend().num_articles().expect("count"), 4);
 }
 
 #[tokio::test]
@@ -161,7 +167,7 @@ async fn bad_articles_are_reported_by_line_and_lose_nothing_else() {
     );
     assert_eq!(partial.body["errors"][1]["line"], 3);
     assert_eq!(partial.body["errors"][1]["id"], "bad-date");
-    assert_eq!(state.index().num_articles(), 2);
+    assert_eq!(state.backend().num_articles().expect("count"), 2);
 
     let fail = post_articles(
         &state,
@@ -172,7 +178,7 @@ async fn bad_articles_are_reported_by_line_and_lose_nothing_else() {
     .await;
     assert_eq!((fail.status, fail.code()), (StatusCode::BAD_REQUEST, "invalid_articles"), "{}", fail.body);
     assert_eq!((fail.body["indexed"].as_u64(), fail.body["rejected"].as_u64()), (Some(0), Some(1)));
-    assert_eq!(state.index().get("x1").expect("get"), None, "help: on_error=fail writes nothing");
+    assert_eq!(state.backend().get("x1").expect("get"), None, "help: on_error=fail writes nothing");
 
     for (body, content_type) in [
         ("{\"id\": 5}", "application/json"),
@@ -204,7 +210,11 @@ async fn bad_articles_are_reported_by_line_and_lose_nothing_else() {
         (answer.status, answer.code()),
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
     );
-    assert_eq!(state.index().num_articles(), 2, "help: rejected requests must write nothing");
+    assert_eq!(
+        state.backend().num_articles().expect("count"),
+        2,
+        "help: rejected requests must write nothing"
+    );
 }
 
 #[tokio::test]
@@ -263,8 +273,8 @@ async fn ids_are_data_never_paths() {
         .body(Body::empty())
         .expect("request");
     assert_eq!(call(&state, request).await.status, StatusCode::OK);
-    assert_eq!(state.index().get("a/b").expect("get"), None);
-    assert!(state.index().get("..").expect("get").is_some(), "help: deleting a/b must touch nothing else");
+    assert_eq!(state.backend().get("a/b").expect("get"), None);
+    assert!(state.backend().get("..").expect("get").is_some(), "help: deleting a/b must touch nothing else");
 }
 
 #[tokio::test]
@@ -291,7 +301,7 @@ async fn writes_need_the_api_key() {
         let answer = call(&state, delete.body(Body::empty()).expect("request")).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{authorization:?}");
     }
-    assert_eq!(state.index().num_articles(), 0);
+    assert_eq!(state.backend().num_articles().expect("count"), 0);
     // The read key does not write.
     let state = writable(ServerConfig { read_api_key: Some(READ_KEY.into()), ..ServerConfig::default() });
     let request = Request::post("/articles")
@@ -356,7 +366,7 @@ async fn bodies_over_the_limit_are_413() {
         .body(Body::from(format!(r#"{{"query":"{}"}}"#, "a ".repeat(2048))))
         .expect("request");
     assert_eq!(call(&state, request).await.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(state.index().num_articles(), 0);
+    assert_eq!(state.backend().num_articles().expect("count"), 0);
 }
 
 #[tokio::test]

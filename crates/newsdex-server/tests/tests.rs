@@ -5,9 +5,12 @@
 //!   shedding, the request timeout.
 //! - `browser`: the search page driven in headless Chromium.
 //! - `openapi`: the OpenAPI document against the router, real responses and the README.
+//! - `quickwit`: the same API answered by the Quickwit backend, against a fake Quickwit
+//!   on 127.0.0.1.
 
 mod browser;
 mod openapi;
+mod quickwit;
 mod routes;
 mod socket;
 
@@ -16,13 +19,15 @@ mod support {
     use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpStream};
     use std::path::PathBuf;
-    use std::sync::OnceLock;
+    use std::sync::{Arc, OnceLock};
     use std::time::Duration;
 
     use axum::body::Body;
     use axum::http::{HeaderMap, Request, StatusCode};
     use http_body_util::BodyExt;
-    use newsdex::{Analyzer, IngestOptions, NewsIndex, OnError, UserDictionary, WriterSettings};
+    use newsdex::{
+        Analyzer, IngestOptions, LocalBackend, NewsIndex, OnError, UserDictionary, WriterSettings,
+    };
     use newsdex_server::{AppState, ServerConfig, router};
     use serde_json::Value;
     use tower::ServiceExt;
@@ -61,11 +66,8 @@ mod support {
     pub fn writable(config: ServerConfig) -> AppState {
         let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
         let config = ServerConfig { api_key: Some(KEY.to_string()), ..config };
-        AppState::new(index)
-            .with_config(config)
-            .expect("valid config")
-            .with_writer(small_writer())
-            .expect("writer")
+        let backend = LocalBackend::with_writer(index, small_writer()).expect("writer");
+        AppState::with_backend(Arc::new(backend)).with_config(config).expect("valid config")
     }
 
     /// The sample, read-only, with `config`.

@@ -298,13 +298,16 @@ impl QuickwitBackend {
         Ok(opstamps)
     }
 
-    /// Applies `operations` in order: each run of upserts is one [upsert](Self::write_versions),
-    /// each run of deletes one [delete](Self::delete_ids).
+    /// Applies `operations` in order, each run of upserts or of deletes as one step.
     ///
-    /// Quickwit has no primary key and deletes asynchronously, so writes are eventually
-    /// consistent: new versions are searchable when the call returns (with the default
-    /// [`CommitMode::WaitFor`]), replaced and deleted versions keep matching until Quickwit
-    /// applies the delete tasks ([`Visibility::DeletesPending`]).
+    /// Quickwit has no primary key and deletes asynchronously, so an upsert is a delete
+    /// task (a delete-by-query on `id`) for the ids that already have a version, then an
+    /// ingest of the new versions, and a delete is a delete task for the ids that have a
+    /// version. Writes are eventually consistent: new versions are searchable when the call
+    /// returns (with the default [`CommitMode::WaitFor`]); replaced and deleted versions keep
+    /// matching until Quickwit applies the delete tasks ([`Visibility::DeletesPending`]).
+    /// Meanwhile a page of hits shows only the newest version of an article, but totals
+    /// and facets count both.
     pub fn write(&self, operations: &[WriteOp]) -> Result<WriteReceipt> {
         let started = Instant::now();
         let mut total = WriteReceipt { upserted: 0, deleted: 0, visibility: Visibility::Immediate };
@@ -365,14 +368,8 @@ impl QuickwitBackend {
         });
     }
 
-    /// Writes new versions of `articles`: the upsert of [`QuickwitBackend::write`].
-    ///
-    /// Quickwit has no primary key and deletes asynchronously, so an upsert is a delete
-    /// task on the ids that already have a version, then an ingest of the new versions
-    /// (committed before the call returns with the default [`CommitMode::WaitFor`]). The
-    /// new versions are searchable on return; the old ones keep matching until Quickwit
-    /// applies the delete task ([`Visibility::DeletesPending`]). Meanwhile searches show
-    /// only the newest version of an article on a page, but totals and facets count both.
+    /// Writes new versions of `articles`: a delete task on the ids that already have a
+    /// version, then an ingest of the new versions.
     fn write_versions(&self, articles: &[Article]) -> Result<WriteReceipt> {
         for article in articles {
             article.validate()?;

@@ -81,7 +81,7 @@ pub(crate) mod field {
 /// `title_words` field (Quickwit index configs have no free-form metadata).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportIdentity {
-    /// [`MAPPING_VERSION`] of the layout.
+    /// The version of the exported layout (bumped when it changes incompatibly).
     pub mapping: u32,
     /// The analyzer that produced the words.
     pub analyzer: AnalyzerIdentity,
