@@ -10,8 +10,9 @@ use std::collections::HashSet;
 
 use newsdex::{SearchBackend, SearchRequest, SearchResponse};
 
-/// Mixed Chinese (Simplified and Traditional) and English queries over the sample
-/// corpus: words, several words, phrases, fields, exclusions, model numbers.
+/// Mixed queries over the sample corpus — Simplified Chinese, Traditional Chinese,
+/// English and mixed scripts: words, several words, phrases, fields, exclusions, model
+/// numbers, full-width letters.
 pub const QUERIES: &[&str] = &[
     "疫苗",
     "关税",
@@ -53,6 +54,18 @@ pub const QUERIES: &[&str] = &[
     "AI 芯片",
     "Shenzhen",
     "特朗普 tariff",
+    "電競 產業",
+    "樓價",
+    "長者 疫苗",
+    "基本工資",
+    "臺灣 出口",
+    "醫院 門診",
+    "貨櫃 吞吐量",
+    "博物館 網路",
+    "世界盃",
+    "人工智慧 企業",
+    "\"半導體產業\"",
+    "ＡＩ 筆電",
 ];
 
 /// The top ten ids of a search.
