@@ -4,8 +4,10 @@
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
 //! from the embedded sample. It is built once and kept under `target/bench-indexes/`
-//! (rebuilt when its parameters change). Besides criterion's figures the bench prints
-//! p50 and p99 per query kind over repeated runs.
+//! (rebuilt when its parameters change). `NEWSDEX_BENCH_INDEX` names an existing index
+//! to measure instead, such as one built by `newsdex index` from `newsdex generate`'s
+//! million articles. Besides criterion's figures the bench prints p50 and p99 per query
+//! kind over repeated runs.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -30,8 +32,11 @@ struct QueryKind {
 fn main() {
     let articles: u64 =
         std::env::var("NEWSDEX_BENCH_ARTICLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let index = bench_index(articles);
-    assert!(index.num_articles() >= articles, "help: the bench index is incomplete");
+    let index = match std::env::var_os("NEWSDEX_BENCH_INDEX") {
+        Some(path) => NewsIndex::open(&path).expect("NEWSDEX_BENCH_INDEX must name a newsdex index"),
+        None => bench_index(articles),
+    };
+    let articles = index.num_articles();
     let kinds = query_kinds();
     let mut criterion = Criterion::default().sample_size(30).configure_from_args();
     let mut group = criterion.benchmark_group(format!("query-{articles}"));

@@ -12,8 +12,22 @@ use newsdex::{Article, JsonlReader, NewsIndex};
 
 /// Kills per run of the harness.
 const KILLS: usize = 20;
-/// The harness's seed: the same seed, the same kill times.
+/// The harness's default seed: the same seed, the same kill times.
 const SEED: u64 = 0x006e_6577_7364_6578;
+
+/// `NEWSDEX_CRASH_SEED` (decimal or `0x` hex) replays another run; the seed is printed.
+fn seed() -> u64 {
+    let seed = std::env::var("NEWSDEX_CRASH_SEED").ok().map_or(SEED, |text| {
+        let text = text.trim();
+        let parsed = match text.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+            None => text.replace('_', "").parse(),
+        };
+        parsed.unwrap_or_else(|_| panic!("NEWSDEX_CRASH_SEED must be a number, not {text:?}"))
+    });
+    eprintln!("crash harness seed: {seed:#x} (set NEWSDEX_CRASH_SEED to replay another)");
+    seed
+}
 
 fn newsdex() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_newsdex"));
@@ -84,7 +98,7 @@ fn sigkill_during_ingestion_never_loses_committed_articles() {
     let temporary = tempfile::tempdir().expect("tempdir");
     let (corpus_path, articles) = corpus(temporary.path(), 3000);
     let index_dir = temporary.path().join("index");
-    let mut random = Random(SEED);
+    let mut random = Random(seed());
     let mut kills = 0;
     let mut largest_seen = 0;
     while kills < KILLS {

@@ -333,13 +333,15 @@ fn print_report(report: &Report) {
     );
     println!();
     println!(
-        "| threads | memory MiB | analyzer | articles | input MB | seconds | articles/s | MB/s | text MB/s | ratio to B | peak RSS MB | index MB | segments |"
+        "| threads | memory MiB | analyzer | articles | input MB | seconds | articles/s | MB/s | text MB/s | ratio to B | peak RSS MB | peak anon MB | index MB | segments |"
     );
-    println!("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for run in &report.runs {
         let summary = &run.summary;
         println!(
-            "| {} | {} | {:?} | {} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {} |",
+            "| {} | {} | {:?} | {} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {:.1} | {} |",
             run.threads,
             run.memory_mb,
             run.analyzer,
@@ -351,6 +353,9 @@ fn print_report(report: &Report) {
             run.text_mb_per_second,
             run.ratio_to_bound,
             summary.peak_rss_bytes.map_or_else(|| "-".to_string(), |b| format!("{:.0}", b as f64 / 1e6)),
+            summary
+                .peak_anonymous_bytes
+                .map_or_else(|| "-".to_string(), |b| format!("{:.0}", b as f64 / 1e6)),
             summary.index_bytes as f64 / 1e6,
             summary.segments
         );

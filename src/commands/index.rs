@@ -74,8 +74,13 @@ pub struct IndexSummary {
     pub index_bytes: u64,
     pub articles_in_index: u64,
     pub segments: usize,
-    /// Peak resident memory of the process, when the platform says.
+    /// Peak resident memory of the process (`VmHWM`), when the platform says. It counts
+    /// the pages of index files mapped while segments merge, which the kernel can drop.
     pub peak_rss_bytes: Option<u64>,
+    /// Peak anonymous resident memory (heap: the writer's buffers, analysis, parsing),
+    /// sampled every 50 ms during the build.
+    #[serde(default)]
+    pub peak_anonymous_bytes: Option<u64>,
     pub errors: Vec<FileLineError>,
 }
 
@@ -108,8 +113,10 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         ..IngestOptions::default()
     };
     let started = Instant::now();
+    let sampler = AnonymousMemorySampler::start();
     let (report, errors) = ingest_files(&index, &args.files, settings, &options, args.json)?;
     let seconds = started.elapsed().as_secs_f64();
+    let peak_anonymous_bytes = sampler.stop();
     let summary = IndexSummary {
         indexed: report.indexed,
         rejected: report.rejected,
@@ -123,6 +130,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         articles_in_index: index.num_articles(),
         segments: index.num_segments(),
         peak_rss_bytes: peak_rss_bytes(),
+        peak_anonymous_bytes,
         errors,
     };
     if args.json {
@@ -218,10 +226,43 @@ pub fn ingest_files(
 
 /// The peak resident memory of this process (Linux: `VmHWM` in /proc/self/status).
 pub fn peak_rss_bytes() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// A field of /proc/self/status given in kB, in bytes.
+fn status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kilobytes * 1024)
+}
+
+/// Samples the process's anonymous resident memory (`RssAnon`; the kernel keeps no peak
+/// of it) on a background thread.
+struct AnonymousMemorySampler {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<Option<u64>>,
+}
+
+impl AnonymousMemorySampler {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+    fn start() -> AnonymousMemorySampler {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut peak = status_bytes("RssAnon:");
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
+                peak = peak.max(status_bytes("RssAnon:"));
+            }
+            peak.max(status_bytes("RssAnon:"))
+        });
+        AnonymousMemorySampler { stop, thread }
+    }
+
+    fn stop(self) -> Option<u64> {
+        let _ = self.stop.send(());
+        self.thread.join().ok().flatten()
+    }
 }
 
 fn print_summary(summary: &IndexSummary, path: &Path) {
@@ -247,6 +288,9 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
         summary.segments
     );
     if let Some(peak) = summary.peak_rss_bytes {
-        println!("peak RSS:   {:.0} MB", peak as f64 / 1e6);
+        let anonymous = summary
+            .peak_anonymous_bytes
+            .map_or_else(String::new, |bytes| format!(" (anonymous: {:.0} MB)", bytes as f64 / 1e6));
+        println!("peak RSS:   {:.0} MB{anonymous}", peak as f64 / 1e6);
     }
 }

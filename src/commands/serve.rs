@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
 use newsdex::{
-    Analyzer, LocalBackend, NewsIndex, QuickwitBackend, QuickwitClient, SearchBackend, UserDictionary,
-    WriterSettings,
+    Analyzer, LocalBackend, NewsIndex, QuickwitBackend, QuickwitClient, RankingConfig, SearchBackend,
+    UserDictionary, WriterSettings,
 };
 use newsdex_server::{AppState, ServerConfig};
 use serde::{Deserialize, Serialize};
@@ -127,6 +127,16 @@ pub struct ServeArgs {
     /// Memory budget of the writer, in MiB [default: 256] [toml: writer_memory_mb].
     #[arg(long, value_name = "MIB", env = "NEWSDEX_WRITER_MEMORY_MB")]
     writer_memory_mb: Option<usize>,
+    /// Ranking: weight of a match in the title [default: 2] [toml: title_boost].
+    #[arg(long, value_name = "W", env = "NEWSDEX_TITLE_BOOST")]
+    title_boost: Option<f32>,
+    /// Ranking: weight of a match in the body [default: 1] [toml: body_boost].
+    #[arg(long, value_name = "W", env = "NEWSDEX_BODY_BOOST")]
+    body_boost: Option<f32>,
+    /// Ranking: weight of the bonus for query words found close together; 0 turns it off
+    /// [default: 2] [toml: proximity_boost].
+    #[arg(long, value_name = "W", env = "NEWSDEX_PROXIMITY_BOOST")]
+    proximity_boost: Option<f32>,
     /// Print the settings as resolved (keys hidden) as JSON, and exit.
     #[arg(long)]
     check_config: bool,
@@ -154,6 +164,9 @@ struct FileSettings {
     cors_origins: Option<Vec<String>>,
     writer_threads: Option<usize>,
     writer_memory_mb: Option<usize>,
+    title_boost: Option<f32>,
+    body_boost: Option<f32>,
+    proximity_boost: Option<f32>,
 }
 
 impl FileSettings {
@@ -199,6 +212,7 @@ struct Settings {
     cors_origins: Vec<String>,
     writer_threads: usize,
     writer_memory_mb: usize,
+    ranking: RankingConfig,
 }
 
 fn redacted<S: serde::Serializer>(key: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -213,6 +227,7 @@ impl Settings {
         };
         let defaults = ServerConfig::default();
         let writer_defaults = WriterSettings::default();
+        let ranking_defaults = RankingConfig::default();
         Ok(Settings {
             backend: args.backend.or(file.backend).unwrap_or(Backend::Local),
             quickwit_url: args.quickwit_url.or(file.quickwit_url),
@@ -251,6 +266,15 @@ impl Settings {
                 .writer_memory_mb
                 .or(file.writer_memory_mb)
                 .unwrap_or(writer_defaults.memory_budget_bytes >> 20),
+            ranking: RankingConfig {
+                title_boost: args.title_boost.or(file.title_boost).unwrap_or(ranking_defaults.title_boost),
+                body_boost: args.body_boost.or(file.body_boost).unwrap_or(ranking_defaults.body_boost),
+                proximity_boost: args
+                    .proximity_boost
+                    .or(file.proximity_boost)
+                    .unwrap_or(ranking_defaults.proximity_boost),
+                ..ranking_defaults
+            },
             config: args.config,
         })
     }
@@ -271,6 +295,25 @@ impl Settings {
         };
         config.validate().map_err(|message| anyhow!("invalid setting: {message}"))?;
         Ok(config)
+    }
+
+    fn ranking(&self) -> anyhow::Result<RankingConfig> {
+        let ranking = self.ranking;
+        for (name, weight) in [
+            ("title boost", ranking.title_boost),
+            ("body boost", ranking.body_boost),
+            ("proximity boost", ranking.proximity_boost),
+        ] {
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(anyhow!(
+                    "invalid setting: the {name} must be a number of at least 0, not {weight}"
+                ));
+            }
+        }
+        if ranking.title_boost == 0.0 && ranking.body_boost == 0.0 {
+            return Err(anyhow!("invalid setting: the title and body boosts cannot both be 0"));
+        }
+        Ok(ranking)
     }
 
     fn writer_settings(&self) -> anyhow::Result<WriterSettings> {
@@ -301,7 +344,11 @@ impl Settings {
 impl Settings {
     /// The backend the settings name: the local index (with a writer when writes are
     /// enabled) or the Quickwit index.
-    fn open_backend(&self, writer_settings: WriterSettings) -> anyhow::Result<Arc<dyn SearchBackend>> {
+    fn open_backend(
+        &self,
+        writer_settings: WriterSettings,
+        ranking: RankingConfig,
+    ) -> anyhow::Result<Arc<dyn SearchBackend>> {
         match self.backend {
             Backend::Local => {
                 for (set, name) in
@@ -313,7 +360,8 @@ impl Settings {
                         );
                     }
                 }
-                let index = self.open_index()?;
+                let mut index = self.open_index()?;
+                index.set_ranking(ranking);
                 if self.api_key.is_none() {
                     return Ok(Arc::new(LocalBackend::new(index)));
                 }
@@ -339,8 +387,9 @@ impl Settings {
                 };
                 let client = QuickwitClient::new(url)?;
                 let dictionary = self.user_dict.as_deref().map(UserDictionary::from_path).transpose()?;
-                let backend = QuickwitBackend::open(client, index_id, dictionary)
+                let mut backend = QuickwitBackend::open(client, index_id, dictionary)
                     .with_context(|| format!("cannot serve quickwit index {index_id:?} at {url}"))?;
+                backend.set_ranking(ranking);
                 Ok(Arc::new(backend))
             }
         }
@@ -352,11 +401,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(args)?;
     let config = settings.server_config()?;
     let writer_settings = settings.writer_settings()?;
+    let ranking = settings.ranking()?;
     if check_only {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let backend = settings.open_backend(writer_settings)?;
+    let backend = settings.open_backend(writer_settings, ranking)?;
     let articles = backend.num_articles().context("cannot count the articles served")?;
     if settings.api_key.is_none() {
         tracing::info!("no API key given: read-only, writes are refused (give --api-key to accept them)");
@@ -447,6 +497,10 @@ mod tests {
         let settings = resolve(&["--config", config, "--cors-origin", "https://b.example,https://c.example"])
             .expect("settings");
         assert_eq!(settings.cors_origins, ["https://b.example", "https://c.example"]);
+        std::fs::write(&file, "title_boost = 3.0\nproximity_boost = 0.0\n").expect("write");
+        let settings = resolve(&["--config", config, "--title-boost", "4"]).expect("settings");
+        let ranking = settings.ranking().expect("valid");
+        assert_eq!((ranking.title_boost, ranking.body_boost, ranking.proximity_boost), (4.0, 1.0, 0.0));
     }
 
     #[test]
@@ -459,5 +513,7 @@ mod tests {
         let error =
             resolve(&["--max-query-chars", "5000"]).expect("parses").server_config().expect_err("too long");
         assert!(format!("{error:#}").contains("max query length"), "{error:#}");
+        let error = resolve(&["--body-boost=-1"]).expect("parses").ranking().expect_err("negative");
+        assert!(format!("{error:#}").contains("body boost"), "{error:#}");
     }
 }

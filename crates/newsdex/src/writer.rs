@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use tantivy::directory::Directory;
@@ -148,7 +148,15 @@ pub struct NewsWriter {
     writer: IndexWriter<TantivyDocument>,
     schema: Arc<NewsSchema>,
     index: NewsIndex,
-    seen_ids: HashSet<u64>,
+    /// Fingerprints of the ids upserted since the last commit: an id neither among them
+    /// nor in the committed index needs no delete before it is added.
+    uncommitted_ids: Mutex<HashSet<u64>>,
+}
+
+fn id_fingerprint(id: &str) -> u64 {
+    let mut fingerprint = Fingerprint::new();
+    fingerprint.write_str(id);
+    fingerprint.finish()
 }
 
 impl NewsWriter {
@@ -184,6 +192,10 @@ impl NewsWriter {
                 }
                 other => storage_error(other, "open a writer on", path.as_ref()),
             })?;
+        // Another handle may have committed since this one's reader last looked; upserts
+        // decide whether an id is new from the reader, so it must see every commit. Nobody
+        // else can commit while the lock is held.
+        index.reload()?;
         // Who holds the lock, for the message a second writer gets. Best effort: the lock
         // itself is what protects the index.
         if let Err(error) =
@@ -195,7 +207,7 @@ impl NewsWriter {
             writer,
             schema: Arc::new(index.schema().clone()),
             index: index.clone(),
-            seen_ids: HashSet::new(),
+            uncommitted_ids: Mutex::new(HashSet::new()),
         })
     }
 
@@ -205,11 +217,30 @@ impl NewsWriter {
         article.validate()?;
         let lang =
             article.lang.unwrap_or_else(|| detect_language(&format!("{}\n{}", article.title, article.body)));
-        self.writer.delete_term(Term::from_field_text(self.schema.id, &article.id));
+        let id = Term::from_field_text(self.schema.id, &article.id);
+        if self.may_hold(&article.id, &id)? {
+            self.writer.delete_term(id);
+        }
         self.writer.add_document(self.schema.document(article, lang)).map_err(|error| {
             storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
         })?;
         Ok(lang)
+    }
+
+    /// Whether an article with this id may already be in the index, committed or not.
+    ///
+    /// Tantivy keeps every pending delete (about a kilobyte each) until the commit and
+    /// checks it against every new segment, so a bulk load of new articles would pay for a
+    /// delete per article it never needed. An id is new when this writer has not upserted
+    /// it since the last commit and the committed index has no document with it; a
+    /// fingerprint collision or a deleted document only costs an unneeded delete.
+    fn may_hold(&self, id: &str, term: &Term) -> Result<bool> {
+        let first_since_commit =
+            self.uncommitted_ids.lock().unwrap_or_else(PoisonError::into_inner).insert(id_fingerprint(id));
+        if !first_since_commit {
+            return Ok(true);
+        }
+        Ok(self.index.reader().searcher().doc_freq(term)? > 0)
     }
 
     /// Deletes the article with `id` (nothing happens if there is none).
@@ -219,24 +250,19 @@ impl NewsWriter {
 
     /// Makes every change since the last commit durable and visible to searches.
     pub fn commit(&mut self) -> Result<()> {
-        self.commit_keeping_ids()?;
-        self.seen_ids.clear();
-        Ok(())
-    }
-
-    /// Commits without forgetting the ids seen, so duplicates across an ingestion's
-    /// periodic commits are still counted.
-    fn commit_keeping_ids(&mut self) -> Result<()> {
         self.writer.commit().map_err(|error| {
             storage_error(error, "commit to", self.index.path().map(Path::to_path_buf).as_ref())
         })?;
-        self.index.reload()
+        // The committed ids are in the reloaded searcher from now on.
+        self.index.reload()?;
+        self.uncommitted_ids.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+        Ok(())
     }
 
     /// Discards every change since the last commit.
     pub fn rollback(&mut self) -> Result<()> {
         self.writer.rollback()?;
-        self.seen_ids.clear();
+        self.uncommitted_ids.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         Ok(())
     }
 
@@ -258,6 +284,8 @@ impl NewsWriter {
         progress: &mut dyn FnMut(IngestProgress),
     ) -> Result<IngestReport> {
         let mut reader = JsonlReader::new(input);
+        // Every id of this ingestion, across its periodic commits: for the duplicate count.
+        let mut seen_ids = HashSet::new();
         let mut report = IngestReport::default();
         let mut lines = 0u64;
         let mut committed_at = 0u64;
@@ -281,9 +309,7 @@ impl NewsWriter {
             match outcome {
                 Ok(id) => {
                     report.indexed += 1;
-                    let mut fingerprint = Fingerprint::new();
-                    fingerprint.write_str(&id);
-                    if !self.seen_ids.insert(fingerprint.finish()) {
+                    if !seen_ids.insert(id_fingerprint(&id)) {
                         report.duplicates += 1;
                     }
                 }
@@ -301,7 +327,7 @@ impl NewsWriter {
             if let Some(every) = options.commit_every.filter(|_| options.on_error == OnError::Skip)
                 && report.indexed - committed_at >= every.max(1)
             {
-                self.commit_keeping_ids()?;
+                self.commit()?;
                 committed_at = report.indexed;
                 progress(IngestProgress {
                     lines,

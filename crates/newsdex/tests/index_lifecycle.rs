@@ -32,6 +32,44 @@ fn upsert_replaces_and_delete_removes() {
 }
 
 #[test]
+fn the_last_upsert_of_an_id_wins_within_a_commit_across_commits_and_across_handles() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path().join("index");
+    let index = NewsIndex::create(&path, Analyzer::new()).expect("index");
+    {
+        let mut writer = index.writer(settings()).expect("writer");
+        for version in ["one", "two", "three"] {
+            writer.upsert(&article("a", &format!("Version {version}"), "Body.")).expect("upsert");
+        }
+        writer.upsert(&article("b", "Other", "Body.")).expect("upsert");
+        writer.delete("b");
+        writer.upsert(&article("b", "Other again", "Body.")).expect("upsert");
+        writer.commit().expect("commit");
+        writer.upsert(&article("a", "Version four", "Body.")).expect("upsert");
+        writer.rollback().expect("rollback");
+        writer.upsert(&article("a", "Version five", "Body.")).expect("upsert");
+        writer.commit().expect("commit");
+        writer.finish().expect("finish");
+    }
+    // A second handle whose reader has not seen those commits yet writes the same id.
+    let other = NewsIndex::open(&path).expect("open");
+    {
+        let mut writer = index.writer(settings()).expect("writer");
+        writer.upsert(&article("c", "Third", "Body.")).expect("upsert");
+        writer.commit().expect("commit");
+        writer.finish().expect("finish");
+    }
+    let mut writer = other.writer(settings()).expect("writer");
+    writer.upsert(&article("c", "Third, revised", "Body.")).expect("upsert");
+    writer.commit().expect("commit");
+    index.reload().expect("reload");
+    assert_eq!(index.num_articles(), 3, "help: one article per id");
+    assert_eq!(index.get("a").expect("get").expect("a").title, "Version five");
+    assert_eq!(index.get("b").expect("get").expect("b").title, "Other again");
+    assert_eq!(index.get("c").expect("get").expect("c").title, "Third, revised");
+}
+
+#[test]
 fn a_directory_index_reopens_with_its_analyzer() {
     let directory = tempfile::tempdir().expect("tempdir");
     let path = directory.path().join("index");
