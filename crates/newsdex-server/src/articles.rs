@@ -5,13 +5,14 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use newsdex::{Article, BatchFormat, CommitReceipt, LineError, WriteOp, read_article_batch};
 use serde::Serialize;
 
+use crate::params::Params;
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
 
 /// How many rejected items a write report lists (all are counted).
@@ -39,11 +40,10 @@ pub(crate) struct Deleted {
 pub(crate) async fn post_articles(
     _access: WriteAccess,
     State(state): State<AppState>,
-    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Params(params): Params,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WriteReport>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
     let all_or_nothing = all_or_nothing(&params)?;
     let format = body_format(&headers)?;
     let body = body.map_err(|rejection| {
