@@ -1,12 +1,15 @@
 //! HTTP tests of the server: one binary, one module per concern.
 //!
 //! - `routes`: every route and every error status through `tower::ServiceExt::oneshot`.
+//! - `hostile`: malformed bodies, wrong content types, oversized bodies, huge paging,
+//!   bad dates, ids that look like paths, query strings that are not UTF-8.
 //! - `socket`: real sockets on 127.0.0.1: group commit under concurrent writes, load
 //!   shedding, the request timeout.
 //! - `browser`: the search page driven in headless Chromium.
 //! - `openapi`: the OpenAPI document against the router, real responses and the README.
 
 mod browser;
+mod hostile;
 mod openapi;
 mod routes;
 mod socket;
