@@ -1,31 +1,43 @@
-//! Crash safety of `newsdex index`: SIGKILL at random moments during ingestion, then the
-//! index opens, holds every committed article intact, and a rerun converges.
+//! Crash safety: `newsdex index` and `newsdex serve` are killed with SIGKILL at random
+//! moments while they write; each time the index opens, holds every committed or
+//! acknowledged article intact and nothing half-written, and a rerun converges.
+//!
+//! Kill times come from a seed, printed by each harness; set `NEWSDEX_CRASH_SEED`
+//! (decimal or `0x…`) to replay a run.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
-use newsdex::{Article, JsonlReader, NewsIndex};
+use newsdex::{Article, JsonlReader, Lang, NewsIndex};
 
-/// Kills per run of the harness.
+/// Kills per run of each harness.
 const KILLS: usize = 20;
-/// The harness's default seed: the same seed, the same kill times.
+/// The harnesses' default seed: the same seed, the same kill times.
 const SEED: u64 = 0x006e_6577_7364_6578;
+/// Overrides [`SEED`].
+const SEED_VARIABLE: &str = "NEWSDEX_CRASH_SEED";
 
-/// `NEWSDEX_CRASH_SEED` (decimal or `0x` hex) replays another run; the seed is printed.
-fn seed() -> u64 {
-    let seed = std::env::var("NEWSDEX_CRASH_SEED").ok().map_or(SEED, |text| {
-        let text = text.trim();
-        let parsed = match text.strip_prefix("0x") {
-            Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
-            None => text.replace('_', "").parse(),
-        };
-        parsed.unwrap_or_else(|_| panic!("NEWSDEX_CRASH_SEED must be a number, not {text:?}"))
-    });
-    eprintln!("crash harness seed: {seed:#x} (set NEWSDEX_CRASH_SEED to replay another)");
+/// The seed for `harness`: [`SEED_VARIABLE`] when set, else [`SEED`]; printed so a failing
+/// run can be replayed.
+fn seed(harness: &str) -> u64 {
+    let seed = match std::env::var(SEED_VARIABLE) {
+        Ok(text) => {
+            let text = text.trim();
+            let parsed = match text.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => text.parse(),
+            };
+            parsed.unwrap_or_else(|_| panic!("help: {SEED_VARIABLE}={text:?} is not a number"))
+        }
+        Err(_) => SEED,
+    };
+    eprintln!("{harness}: seed {seed:#x} (replay with {SEED_VARIABLE}={seed:#x})");
     seed
 }
 
@@ -98,7 +110,7 @@ fn sigkill_during_ingestion_never_loses_committed_articles() {
     let temporary = tempfile::tempdir().expect("tempdir");
     let (corpus_path, articles) = corpus(temporary.path(), 3000);
     let index_dir = temporary.path().join("index");
-    let mut random = Random(seed());
+    let mut random = Random(seed("newsdex index crash harness"));
     let mut kills = 0;
     let mut largest_seen = 0;
     while kills < KILLS {
@@ -193,4 +205,271 @@ fn a_second_writer_is_told_who_holds_the_lock_and_a_killed_writers_lock_frees() 
         "help: a crashed writer's lock must not block: {}",
         String::from_utf8_lossy(&after.stderr)
     );
+}
+
+/// The write key the harness starts `newsdex serve` with.
+const API_KEY: &str = "crash-harness-key";
+/// Threads posting batches at once, so commits group several requests.
+const POSTERS: u64 = 2;
+
+/// The articles of batch `batch`: 1 to 12 of them, in three languages, of varied length,
+/// each with a word of its own (`serial<batch>x<item>`) to search for.
+fn batch_articles(batch: u64) -> Vec<Article> {
+    let count = 1 + Random(batch).next() % 12;
+    (0..count)
+        .map(|item| {
+            let marker = format!("serial{batch}x{item}");
+            let repeats = 1 + ((batch * 7 + item * 3) % 25) as usize;
+            let (lang, title, sentence) = match (batch + item) % 3 {
+                0 => (Lang::ZhHans, "南京市长江大桥夜景", "游客在南京市长江大桥上拍照，夜景吸引了很多人。"),
+                1 => (Lang::ZhHant, "華為發布Mate 70手機", "新機搭載自研晶片，預購人數已超過三百萬。"),
+                _ => (
+                    Lang::En,
+                    "Exporters brace for new tariffs",
+                    "Shipping firms said the tariffs would hit electronics first. ",
+                ),
+            };
+            Article {
+                id: format!("b{batch}-{item}"),
+                lang: Some(lang),
+                title: format!("{title} {marker}"),
+                body: format!("{marker} {}", sentence.repeat(repeats)),
+                date: Some(format!("2024-03-{:02}", 1 + (batch + item) % 28).parse().expect("a date")),
+                source: Some("crash-harness".to_string()),
+                category: Some(format!("round-{}", batch % 5)),
+                url: Some(format!("https://news.example/{batch}/{item}")),
+            }
+        })
+        .collect()
+}
+
+/// One HTTP/1.1 exchange on a new connection: status and body. Fails when the server is
+/// gone (killed) before answering.
+fn exchange(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Authorization: Bearer {API_KEY}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no complete response"))?;
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let length = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+    });
+    if length.is_some_and(|length| body.len() < length) {
+        // The server died while answering.
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a truncated response"));
+    }
+    Ok((status, body.to_string()))
+}
+
+/// `newsdex serve` on 127.0.0.1 over `index_dir`, with writes enabled.
+struct ServeProcess {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl ServeProcess {
+    /// Starts the server and waits for the line saying where it listens.
+    fn start(index_dir: &Path) -> ServeProcess {
+        let mut child = newsdex()
+            .args(["serve", "--create", "--addr", "127.0.0.1:0", "--writer-threads", "1"])
+            .args(["--writer-memory-mb", "20", "--index"])
+            .arg(index_dir)
+            .env("NEWSDEX_API_KEY", API_KEY)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn newsdex serve");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read stdout");
+        let Some(address) = line.trim().strip_prefix("newsdex: listening on http://") else {
+            let _ = child.kill();
+            let status = child.wait().expect("reap");
+            panic!("help: newsdex serve must start over a killed server's index ({status}): {line:?}");
+        };
+        let address = address.parse().expect("a socket address");
+        // Keep draining stdout so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        ServeProcess { child, address }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+}
+
+/// What the posters did: batches acknowledged (answered 200 with every article indexed)
+/// and batches sent at all.
+#[derive(Default)]
+struct Posted {
+    acknowledged: HashSet<u64>,
+    sent: HashSet<u64>,
+}
+
+/// Posts batches to `address` until a request fails (the server was killed): mostly new
+/// batches, sometimes one sent before again (an upsert of the same articles).
+fn post_until_killed(address: SocketAddr, next_batch: &AtomicU64, posted: &Mutex<Posted>, seed: u64) {
+    let mut random = Random(seed);
+    loop {
+        let batch = {
+            let posted = posted.lock().expect("lock");
+            let earlier: Vec<u64> = posted.sent.iter().copied().collect();
+            if !earlier.is_empty() && random.next().is_multiple_of(4) {
+                earlier[(random.next() % earlier.len() as u64) as usize]
+            } else {
+                next_batch.fetch_add(1, Ordering::SeqCst)
+            }
+        };
+        let articles = batch_articles(batch);
+        let body = serde_json::to_string(&articles).expect("json");
+        posted.lock().expect("lock").sent.insert(batch);
+        let Ok((status, answer)) = exchange(address, "POST", "/articles?on_error=fail", Some(&body)) else {
+            return;
+        };
+        assert_eq!(status, 200, "help: a valid batch must be accepted: {answer}");
+        let report: serde_json::Value = serde_json::from_str(&answer).expect("a JSON report");
+        assert_eq!(report["indexed"], articles.len(), "{answer}");
+        posted.lock().expect("lock").acknowledged.insert(batch);
+    }
+}
+
+/// Checks a killed server's index on disk: it opens; each batch sent is there whole or
+/// not at all, and whole when acknowledged; every article there is intact; and nothing
+/// else is there. Returns the articles present.
+fn check_served_index(index_dir: &Path, posted: &Posted) -> u64 {
+    let index =
+        NewsIndex::open(index_dir).unwrap_or_else(|error| panic!("help: a killed index must open: {error}"));
+    let mut present = 0;
+    for &batch in &posted.sent {
+        let articles = batch_articles(batch);
+        let mut found = 0;
+        for expected in &articles {
+            if let Some(article) = index.get(&expected.id).expect("get") {
+                assert_eq!(&article, expected, "help: {} is not intact", expected.id);
+                found += 1;
+            }
+        }
+        assert!(
+            found == 0 || found == articles.len(),
+            "help: batch {batch} is half-written: {found} of {} articles",
+            articles.len()
+        );
+        assert!(
+            found > 0 || !posted.acknowledged.contains(&batch),
+            "help: batch {batch} was acknowledged but is lost"
+        );
+        present += found as u64;
+    }
+    assert_eq!(
+        index.num_articles(),
+        present,
+        "help: the index holds articles that were never sent whole, or duplicates"
+    );
+    present
+}
+
+/// Reads `batch` back through a running server: every article by id, and the first by
+/// its own word.
+fn check_batch_served(address: SocketAddr, batch: u64) {
+    let articles = batch_articles(batch);
+    for expected in &articles {
+        let (status, body) =
+            exchange(address, "GET", &format!("/articles/{}", expected.id), None).expect("GET");
+        assert_eq!(status, 200, "help: acknowledged {} must be served: {body}", expected.id);
+        let article: Article = serde_json::from_str(&body).expect("an article");
+        assert_eq!(&article, expected, "help: {} is not intact", expected.id);
+    }
+    let marker = format!("serial{batch}x0");
+    let (status, body) = exchange(address, "GET", &format!("/search?q={marker}"), None).expect("search");
+    assert_eq!(status, 200, "{body}");
+    let response: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(response["total"], 1, "help: {marker} names one article: {body}");
+    assert_eq!(response["hits"][0]["id"], articles[0].id, "{body}");
+}
+
+#[test]
+fn sigkill_of_the_server_never_loses_acknowledged_articles() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let index_dir = temporary.path().join("index");
+    let seed = seed("newsdex serve crash harness");
+    let mut random = Random(seed);
+    let next_batch = AtomicU64::new(0);
+    let posted = Mutex::new(Posted::default());
+    let mut most_present = 0;
+    for round in 0..KILLS as u64 {
+        let server = ServeProcess::start(&index_dir);
+        let address = server.address;
+        // The batches acknowledged before this round are served, intact.
+        let checked: Vec<u64> = {
+            let posted = posted.lock().expect("lock");
+            let mut acknowledged: Vec<u64> = posted.acknowledged.iter().copied().collect();
+            acknowledged.sort_unstable();
+            acknowledged.iter().rev().take(3).copied().collect()
+        };
+        for batch in checked {
+            check_batch_served(address, batch);
+        }
+        let delay = Duration::from_millis(20 + random.next() % 600);
+        std::thread::scope(|scope| {
+            for poster in 0..POSTERS {
+                let (next_batch, posted) = (&next_batch, &posted);
+                let poster_seed = seed ^ (round << 8) ^ poster;
+                scope.spawn(move || post_until_killed(address, next_batch, posted, poster_seed));
+            }
+            std::thread::sleep(delay);
+            server.kill();
+        });
+        let posted = posted.lock().expect("lock");
+        most_present = most_present.max(check_served_index(&index_dir, &posted));
+    }
+    assert!(most_present > 0, "help: no batch was ever committed; kill times are too short");
+
+    // Posting every batch again converges to exactly the full set.
+    {
+        let posted = posted.lock().expect("lock");
+        eprintln!(
+            "newsdex serve crash harness: {KILLS} kills survived; {} batches sent, {} acknowledged; \
+             up to {most_present} articles on disk",
+            posted.sent.len(),
+            posted.acknowledged.len()
+        );
+    }
+    let server = ServeProcess::start(&index_dir);
+    let mut all: Vec<u64> = posted.lock().expect("lock").sent.iter().copied().collect();
+    all.sort_unstable();
+    let articles: Vec<Article> = all.iter().flat_map(|&batch| batch_articles(batch)).collect();
+    for chunk in articles.chunks(200) {
+        let body = serde_json::to_string(chunk).expect("json");
+        let (status, answer) = exchange(server.address, "POST", "/articles", Some(&body)).expect("POST");
+        assert_eq!(status, 200, "{answer}");
+    }
+    let (_, stats) = exchange(server.address, "GET", "/stats", None).expect("stats");
+    let stats: serde_json::Value = serde_json::from_str(&stats).expect("JSON");
+    assert_eq!(stats["articles"], articles.len(), "help: re-posting must converge, with no duplicates");
+    for &batch in all.iter().step_by(all.len() / 10 + 1) {
+        check_batch_served(server.address, batch);
+    }
+    server.kill();
+    let mut complete = posted.into_inner().expect("lock");
+    complete.acknowledged = complete.sent.clone();
+    assert_eq!(check_served_index(&index_dir, &complete), articles.len() as u64);
 }

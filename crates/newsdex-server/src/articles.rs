@@ -8,8 +8,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use newsdex::{
@@ -17,6 +17,7 @@ use newsdex::{
 };
 use serde::Serialize;
 
+use crate::params::Params;
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
 
 /// How many rejected items a write report lists (all are counted).
@@ -49,11 +50,10 @@ pub(crate) struct Deleted {
 pub(crate) async fn post_articles(
     _access: WriteAccess,
     State(state): State<AppState>,
-    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Params(params): Params,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WriteReport>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
     let all_or_nothing = all_or_nothing(&params)?;
     let format = body_format(&headers)?;
     let body = body.map_err(|rejection| {
@@ -128,10 +128,9 @@ pub(crate) async fn related_articles(
     _access: ReadAccess,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Params(params): Params,
 ) -> Result<Json<RelatedResponse>, ApiError> {
     let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
     let mut limit = DEFAULT_RELATED_LIMIT;
     for (name, value) in &params {
         match name.as_str() {

@@ -79,6 +79,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The message shown to the caller.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<newsdex::Error> for ApiError {

@@ -28,6 +28,7 @@
 //!
 //! - `routes`: the router — which route needs which key, and the middleware stack.
 //! - `search`, `articles`, `operations`, `page`: the handlers.
+//! - `params`: query strings, decoded strictly (not UTF-8: a 400).
 //! - `auth`: the [`ReadAccess`] and [`WriteAccess`] extractors (`Authorization: Bearer`).
 //! - `limits`: load shedding and JSON bodies for errors raised by middleware.
 //! - `metrics`: Prometheus counters and histograms, rendered by hand.
@@ -44,6 +45,7 @@ mod metrics;
 mod openapi;
 mod operations;
 mod page;
+mod params;
 mod routes;
 mod search;
 

@@ -76,7 +76,7 @@ pub fn openapi_document() -> Value {
                     "security": read_security, "parameters": search_parameters,
                     "responses": {
                         "200": json_response("A result page.", "SearchResponse"),
-                        "400": error_response("A missing or empty q, a bad parameter, a query too long or with nothing searchable."),
+                        "400": error_response("A missing or empty q, a bad parameter, a parameter that is not UTF-8 once percent-decoded, a query too long or with nothing searchable."),
                         "401": error_response("A read key is set and the request lacks it."),
                         "502": error_response("Quickwit backend: Quickwit answered with an error."),
                         "503": error_response("Overloaded, timed out, or the Quickwit backend does not answer; retry.")
@@ -92,6 +92,7 @@ pub fn openapi_document() -> Value {
                         "401": error_response("A read key is set and the request lacks it."),
                         "413": error_response("The body is over the limit."),
                         "415": error_response("The body is not application/json."),
+                        "422": error_response("JSON that is not a search request: a field of the wrong type or an invalid value (code invalid_request)."),
                         "502": error_response("Quickwit backend: Quickwit answered with an error."),
                         "503": error_response("Overloaded, timed out, or the Quickwit backend does not answer; retry.")
                     }

@@ -1,19 +1,20 @@
 //! `GET /search` and `POST /search`.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
 use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
 
+use crate::params::Params;
 use crate::{ApiError, AppState, ReadAccess};
 
 /// `GET /search?q=…&limit=&offset=&lang=&source=&category=&from=&to=&sort=&facets=…`
 pub(crate) async fn search_get(
     _access: ReadAccess,
     State(state): State<AppState>,
-    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Params(params): Params,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
     let request = search_request_from_params(&params)?;
     run_search(state, request).await
 }
@@ -24,12 +25,29 @@ pub(crate) async fn search_post(
     State(state): State<AppState>,
     body: Result<Json<SearchRequest>, JsonRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Json(request) =
-        body.map_err(|rejection| ApiError::new(rejection.status(), "bad_request", rejection.body_text()))?;
+    let Json(request) = body.map_err(|rejection| json_rejection(rejection, state.config().max_body_bytes))?;
     if request.query.trim().is_empty() {
         return Err(ApiError::bad_request("the request needs a non-empty \"query\""));
     }
     run_search(state, request).await
+}
+
+/// A body `POST /search` cannot use, with a code saying why: the wrong content type
+/// (415), too large (413), not JSON (400) or not a search request (422).
+fn json_rejection(rejection: JsonRejection, max_body_bytes: usize) -> ApiError {
+    let status = rejection.status();
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "payload_too_large",
+            format!("the body is larger than the limit of {max_body_bytes} bytes"),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "unsupported_media_type", rejection.body_text())
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(status, "invalid_request", rejection.body_text()),
+        _ => ApiError::new(status, "bad_request", rejection.body_text()),
+    }
 }
 
 async fn run_search(state: AppState, request: SearchRequest) -> Result<Json<SearchResponse>, ApiError> {

@@ -1,6 +1,8 @@
 //! HTTP tests of the server: one binary, one module per concern.
 //!
 //! - `routes`: every route and every error status through `tower::ServiceExt::oneshot`.
+//! - `hostile`: malformed bodies, wrong content types, oversized bodies, huge paging,
+//!   bad dates, ids that look like paths, query strings that are not UTF-8.
 //! - `socket`: real sockets on 127.0.0.1: group commit under concurrent writes, load
 //!   shedding, the request timeout.
 //! - `browser`: the search page driven in headless Chromium.
@@ -9,6 +11,7 @@
 //!   on 127.0.0.1.
 
 mod browser;
+mod hostile;
 mod openapi;
 mod quickwit;
 mod routes;

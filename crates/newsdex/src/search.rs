@@ -10,10 +10,11 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, Scorer,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DateTime, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
+use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
@@ -787,7 +788,13 @@ impl NewsIndex {
         Ok(Outcome { top, total: total as u64, facets: facet_results.map(|results| facets_from(&results)) })
     }
 
-    /// Scores for hits ordered by date (the order is kept; the score is still BM25).
+    /// Scores for hits ordered by date (the order is kept; the score is still BM25, the
+    /// same a relevance search gives).
+    ///
+    /// One scorer per segment walks forward to each hit's document. (Not
+    /// `Weight::explain`: it explains every clause of a boolean query, and a clause that
+    /// matches no document at all is then sought backwards, which tantivy forbids — a
+    /// panic with debug assertions on.)
     fn rescore_date_hits(
         &self,
         searcher: &Searcher,
@@ -795,13 +802,32 @@ impl NewsIndex {
         top: Vec<(Option<DateTime>, DocAddress)>,
     ) -> Result<Vec<(Score, DocAddress)>> {
         let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))?;
-        top.into_iter()
-            .map(|(_, address)| {
+        let mut by_address: Vec<(DocAddress, Score)> =
+            top.iter().map(|&(_, address)| (address, 0.0)).collect();
+        by_address.sort_unstable_by_key(|&(address, _)| address);
+        let mut scorer: Option<(u32, Box<dyn Scorer>)> = None;
+        for (address, score) in &mut by_address {
+            if scorer.as_ref().is_none_or(|(segment, _)| *segment != address.segment_ord) {
                 let segment = searcher.segment_reader(address.segment_ord);
-                let score = weight.explain(segment, address.doc_id).map(|e| e.value()).unwrap_or(0.0);
-                Ok((score, address))
+                scorer = Some((address.segment_ord, weight.scorer(segment, 1.0)?));
+            }
+            let Some((_, segment_scorer)) = scorer.as_mut() else { continue };
+            // A fresh scorer stands on its first match, which may be past this document.
+            if segment_scorer.doc() < address.doc_id {
+                segment_scorer.seek(address.doc_id);
+            }
+            if segment_scorer.doc() == address.doc_id {
+                *score = segment_scorer.score();
+            }
+        }
+        Ok(top
+            .into_iter()
+            .map(|(_, address)| {
+                let position = by_address.binary_search_by_key(&address, |&(found, _)| found);
+                let score = position.map_or(0.0, |position| by_address[position].1);
+                (score, address)
             })
-            .collect()
+            .collect())
     }
 
     fn facet_collector(&self) -> AggregationCollector {

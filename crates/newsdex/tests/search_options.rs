@@ -88,6 +88,29 @@ fn date_sort_is_newest_first() {
 }
 
 #[test]
+fn date_sort_scores_like_relevance_when_a_clause_matches_nothing() {
+    // Regression, found by the query fuzz target: a date-sorted search whose query falls
+    // back to any word, with phrases that match no article, panicked while scoring its
+    // hits (tantivy's `Weight::explain` seeks backwards in the clauses that match nothing).
+    let query = "\"ai123\" \"no deal\" 长江大桥";
+    let by_date = run(SearchRequest { sort: SortOrder::Date, limit: 50, ..SearchRequest::new(query) });
+    let by_relevance = run(SearchRequest { limit: 50, ..SearchRequest::new(query) });
+    assert_eq!(by_date.applied.matching, newsdex::Matching::Any, "help: the query must be relaxed");
+    assert!(!by_date.hits.is_empty());
+    assert_eq!(by_date.total, by_relevance.total);
+    for hit in &by_date.hits {
+        let same = by_relevance.hits.iter().find(|other| other.id == hit.id).expect("the same hits");
+        assert!(
+            hit.score > 0.0 && (hit.score - same.score).abs() <= same.score * 1e-4,
+            "help: {} scores {} by date but {} by relevance",
+            hit.id,
+            hit.score,
+            same.score
+        );
+    }
+}
+
+#[test]
 fn recency_prefers_newer_articles_only_when_asked() {
     let query = "疫苗";
     let plain = run(SearchRequest::new(query));

@@ -2,6 +2,7 @@
 
 mod concurrency;
 mod disk;
+mod fuzz_seeds;
 mod hostile_input;
 mod index_lifecycle;
 mod properties;

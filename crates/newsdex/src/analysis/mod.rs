@@ -334,7 +334,7 @@ impl Analyzer {
     /// non-whitespace character exactly once.
     pub fn segment(&self, text: &str) -> Vec<std::ops::Range<usize>> {
         let words = self.analyze(text, AnalysisMode::Query);
-        let mut spans = Vec::with_capacity(words.len() * 2);
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(words.len() * 2);
         let mut cursor = 0;
         let fill = |from: usize, to: usize, spans: &mut Vec<std::ops::Range<usize>>| {
             let mut chars = text[from..to].char_indices().peekable();
@@ -355,6 +355,14 @@ impl Analyzer {
             }
         };
         for word in &words {
+            if word.offset_from < cursor {
+                // Several words from one original character (`½` is `1⁄2`): one span.
+                if let Some(last) = spans.last_mut() {
+                    last.end = last.end.max(word.offset_to);
+                }
+                cursor = cursor.max(word.offset_to);
+                continue;
+            }
             if word.offset_from > cursor {
                 fill(cursor, word.offset_from, &mut spans);
             }
@@ -1102,6 +1110,16 @@ mod tests {
             1,
             "help: U.S. is not a sentence end"
         );
+    }
+
+    #[test]
+    fn segmentation_covers_each_character_once_when_one_character_is_several_words() {
+        // Regression, found by the analyzer fuzz target: `½` folds to `1⁄2`, two words from
+        // one character, and `segment` gave that character two overlapping spans.
+        let text = "约½杯 ⅷ ㍻ x";
+        let spans = Analyzer::new().segment(text);
+        let pieces: Vec<&str> = spans.iter().map(|span| &text[span.clone()]).collect();
+        assert_eq!(pieces, ["约", "½", "杯", "ⅷ", "㍻", "x"], "help: spans must not overlap");
     }
 
     #[test]
