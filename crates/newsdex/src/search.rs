@@ -19,6 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::error::{Error, Result};
+use crate::exclusion::Excluded;
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
@@ -388,7 +389,7 @@ impl QueryCompiler<'_> {
                 )),
             };
             if clause.excluded {
-                subqueries.push((Occur::MustNot, query));
+                subqueries.push((Occur::MustNot, Box::new(Excluded::new(query))));
             } else {
                 positive_kept += 1;
                 let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
