@@ -64,6 +64,7 @@
 //! - `query`: the query language (words, `"phrases"~slop`, `-exclusion`, `OR`, `title:`).
 //! - `search`: [`SearchRequest`] → [`SearchResponse`]: BM25 with field boosts, filters,
 //!   facets, date sort, recency.
+//! - `exclusion`: the wrapper that lets `-` clauses exclude phrases.
 //! - `evaluation`: segmentation scores against gold data, MRR/Recall/nDCG for search.
 //! - `related`: [`NewsIndex::related`], articles like a given one.
 //! - `scale`: [`SentencePool`], scale corpora for benchmarks recombined from real sentences.
@@ -76,6 +77,7 @@ mod batch;
 mod commit_queue;
 mod error;
 mod evaluation;
+mod exclusion;
 mod fingerprint;
 mod index;
 mod ingest;

@@ -19,6 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::error::{Error, Result};
+use crate::exclusion::Excluded;
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
@@ -554,7 +555,11 @@ impl QueryCompiler<'_> {
                 .map(|atom| (Occur::Should, self.atom_query(atom, matching)))
                 .collect();
             let query = single_or_any(alternatives);
-            subqueries.push((if clause.excluded { Occur::MustNot } else { occur }, query));
+            if clause.excluded {
+                subqueries.push((Occur::MustNot, Box::new(Excluded::new(query))));
+            } else {
+                subqueries.push((occur, query));
+            }
         }
         if analyzed.match_all {
             subqueries.push((Occur::Must, Box::new(AllQuery)));

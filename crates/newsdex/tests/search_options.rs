@@ -111,6 +111,24 @@ fn date_sort_scores_like_relevance_when_a_clause_matches_nothing() {
 }
 
 #[test]
+fn excluding_a_phrase_that_matches_nothing_excludes_nothing() {
+    // Regression, found by the query fuzz target: tantivy asks an excluded phrase about
+    // documents behind where its scorer stands (here: at the end, as nothing matches),
+    // which its phrase scorer asserted against — a panic with debug assertions on.
+    let plain = run(SearchRequest { limit: 50, ..SearchRequest::new("南京市长江大桥") });
+    assert!(!plain.hits.is_empty());
+    for excluded in ["-\"长江大桥 tariff\"", "-\"tariffs 大桥\"~3", "-\"no such phrase\""] {
+        let query = format!("南京市长江大桥 {excluded}");
+        let response = run(SearchRequest { limit: 50, ..SearchRequest::new(query.as_str()) });
+        assert_eq!(ids(&response), ids(&plain), "help: {excluded} matches no article");
+    }
+    // An excluded phrase that does match still excludes.
+    let response =
+        run(SearchRequest { limit: 50, ..SearchRequest::new("南京市长江大桥 -\"长江大桥\"") });
+    assert!(response.hits.len() < plain.hits.len(), "help: the phrase must exclude its articles");
+}
+
+#[test]
 fn recency_prefers_newer_articles_only_when_asked() {
     let query = "疫苗";
     let plain = run(SearchRequest::new(query));
