@@ -85,6 +85,17 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
         "POST /articles HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"id\":"
     );
     slow.write_all(head.as_bytes()).expect("write");
+    // Wait until the server is answering it (the /metrics request itself is the other one).
+    let mut in_flight = 0.0;
+    for _ in 0..250 {
+        let (_, metrics) = http(address, "GET", "/metrics", &[], b"");
+        in_flight = metric(&metrics, "newsdex_http_requests_in_flight");
+        if in_flight >= 2.0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(in_flight >= 2.0, "help: the slow write never reached the server");
     let mut shed = None;
     for _ in 0..100 {
         let (status, body) = http(address, "GET", "/search?q=tariff", &[], b"");
