@@ -64,11 +64,7 @@ impl Progress {
             bar.set_message(format!("{:.1} MB sent", bytes as f64 / 1e6));
             return;
         }
-        if self.quiet || self.last_line.elapsed() < PLAIN_EVERY {
-            return;
-        }
-        self.last_line = Instant::now();
-        let seconds = self.started.elapsed().as_secs_f64();
+        let Some(seconds) = self.plain_line_due() else { return };
         eprintln!(
             "progress: {done} {}, {:.1} MB sent in {seconds:.0} s ({:.0} {}/s)",
             self.unit,
@@ -85,16 +81,22 @@ impl Progress {
             bar.set_message(format!("{articles} articles"));
             return;
         }
-        if self.quiet || self.last_line.elapsed() < PLAIN_EVERY {
-            return;
-        }
-        self.last_line = Instant::now();
-        let seconds = self.started.elapsed().as_secs_f64();
+        let Some(seconds) = self.plain_line_due() else { return };
         eprintln!(
             "progress: {articles} articles, {:.1} MB in {seconds:.0} s ({:.0} articles/s)",
             bytes as f64 / 1e6,
             articles as f64 / seconds.max(1e-9)
         );
+    }
+
+    /// Without a bar: the seconds since the start when a plain line is due (at most one
+    /// every `PLAIN_EVERY`), else `None`.
+    fn plain_line_due(&mut self) -> Option<f64> {
+        if self.quiet || self.last_line.elapsed() < PLAIN_EVERY {
+            return None;
+        }
+        self.last_line = Instant::now();
+        Some(self.started.elapsed().as_secs_f64())
     }
 
     /// Removes the bar.

@@ -298,22 +298,11 @@ impl Settings {
     }
 
     fn ranking(&self) -> anyhow::Result<RankingConfig> {
-        let ranking = self.ranking;
-        for (name, weight) in [
-            ("title boost", ranking.title_boost),
-            ("body boost", ranking.body_boost),
-            ("proximity boost", ranking.proximity_boost),
-        ] {
-            if !(weight.is_finite() && weight >= 0.0) {
-                return Err(anyhow!(
-                    "invalid setting: the {name} must be a number of at least 0, not {weight}"
-                ));
-            }
-        }
-        if ranking.title_boost == 0.0 && ranking.body_boost == 0.0 {
-            return Err(anyhow!("invalid setting: the title and body boosts cannot both be 0"));
-        }
-        Ok(ranking)
+        self.ranking.validate().map_err(|error| match error {
+            newsdex::Error::InvalidRequest(message) => anyhow!("invalid setting: {message}"),
+            other => anyhow!(other),
+        })?;
+        Ok(self.ranking)
     }
 
     fn writer_settings(&self) -> anyhow::Result<WriterSettings> {

@@ -50,6 +50,27 @@ pub struct RankingConfig {
     pub relax_when_nothing_matches: bool,
 }
 
+impl RankingConfig {
+    /// Checks the weights: finite, not negative, and not both field boosts 0.
+    pub fn validate(&self) -> Result<()> {
+        for (name, weight) in [
+            ("title boost", self.title_boost),
+            ("body boost", self.body_boost),
+            ("proximity boost", self.proximity_boost),
+        ] {
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(Error::InvalidRequest(format!(
+                    "the {name} must be a number of at least 0, not {weight}"
+                )));
+            }
+        }
+        if self.title_boost == 0.0 && self.body_boost == 0.0 {
+            return Err(Error::InvalidRequest("the title and body boosts cannot both be 0".to_string()));
+        }
+        Ok(())
+    }
+}
+
 impl Default for RankingConfig {
     fn default() -> Self {
         RankingConfig {

@@ -25,7 +25,7 @@
 use serde_json::{Value, json};
 
 use crate::article::ArticleDate;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::query::QueryField;
 use crate::search::{
     AnalyzedAtom, AnalyzedQuery, AtomKind, Matching, PROXIMITY_SLOP, QueryWord, RankingConfig, SearchRequest,
@@ -40,13 +40,7 @@ pub(crate) fn query_string(
     matching: Matching,
     ranking: &RankingConfig,
 ) -> Result<String> {
-    for boost in [ranking.title_boost, ranking.body_boost, ranking.proximity_boost] {
-        if !(boost.is_finite() && boost >= 0.0) {
-            return Err(Error::InvalidRequest(format!(
-                "field boosts must be finite and not negative with the quickwit backend, not {boost}"
-            )));
-        }
-    }
+    ranking.validate()?;
     let required = if matching == Matching::All { "+" } else { "" };
     let mut parts = Vec::new();
     for clause in &analyzed.clauses {
