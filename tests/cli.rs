@@ -63,6 +63,56 @@ fn index_then_search_the_sample() {
 }
 
 #[test]
+fn bench_reports_medians_per_setting_against_each_rounds_bound() {
+    let articles = index_data().join("articles.jsonl");
+    let lines =
+        std::fs::read_to_string(&articles).expect("sample").lines().filter(|l| !l.trim().is_empty()).count();
+    let work = tempfile::tempdir().expect("tempdir");
+    let output = newsdex(&[
+        "bench",
+        "--rounds",
+        "2",
+        "--threads",
+        "1,2",
+        "--bound-mb",
+        "1",
+        "--json",
+        "--work-dir",
+        work.path().to_str().expect("utf-8 path"),
+        articles.to_str().expect("utf-8 path"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("one JSON report");
+    assert_eq!(report["rounds"], 2);
+    let bound = &report["bound"];
+    assert_eq!(bound["rounds_bound_mb_per_second"].as_array().map(Vec::len), Some(2), "{bound}");
+    for rate in ["jieba_mb_per_second", "tantivy_mb_per_second", "bound_mb_per_second"] {
+        assert!(bound[rate].as_f64().is_some_and(|r| r > 0.0), "{rate}: {bound}");
+    }
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.iter().map(|run| run["threads"].as_u64()).collect::<Vec<_>>(), [Some(1), Some(2)]);
+    for run in runs {
+        assert_eq!(run["summary"]["indexed"].as_u64(), Some(lines as u64), "{run}");
+        assert_eq!(run["rounds_seconds"].as_array().map(Vec::len), Some(2), "{run}");
+        let ratios: Vec<f64> = run["rounds_ratio_to_bound"]
+            .as_array()
+            .expect("ratios")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        let median = run["ratio_to_bound"].as_f64().expect("ratio");
+        assert!(
+            (median - (ratios[0] + ratios[1]) / 2.0).abs() < 1e-9,
+            "help: the median of two rounds is their mean: {run}"
+        );
+    }
+    let speed_ups = report["speed_ups"].as_array().expect("speed-ups");
+    assert_eq!(speed_ups.len(), 1);
+    assert_eq!((speed_ups[0]["threads"].as_u64(), speed_ups[0]["over_threads"].as_u64()), (Some(2), Some(1)));
+    assert!(work.path().read_dir().expect("work dir").next().is_none(), "help: bench indexes are removed");
+}
+
+#[test]
 fn malformed_lines_are_named_and_skipped_or_fail_everything() {
     let temporary = tempfile::tempdir().expect("tempdir");
     let input = temporary.path().join("input.jsonl");

@@ -46,6 +46,11 @@ pub struct BenchArgs {
     /// Megabytes of text used to measure the bound (J and W).
     #[arg(long, default_value_t = 50)]
     bound_mb: usize,
+    /// Rounds: each measures J and W and then runs every build once, so every build is
+    /// compared with a bound taken minutes, not hours, apart; figures are medians over
+    /// the rounds.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+    rounds: u32,
     /// Print everything as one JSON object.
     #[arg(long)]
     json: bool,
@@ -55,37 +60,57 @@ pub struct BenchArgs {
     work_dir: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum AnalyzerMode {
     Index,
     Precise,
 }
 
-/// The bound, measured over the same text.
+/// The bound, measured over the same text: medians over the rounds.
 #[derive(Serialize)]
 struct Bound {
     /// Text the bound was measured on.
     text_mb: f64,
-    /// Raw jieba-rs `cut_for_search` (HMM on), MB of text per second: median of 3.
+    /// Raw jieba-rs `cut_for_search` (HMM on), MB of text per second.
     jieba_mb_per_second: f64,
     /// tantivy indexing jieba's output with its whitespace tokenizer (one thread, the
-    /// first memory budget), MB of original text per second: median of 3.
+    /// first memory budget), MB of original text per second.
     tantivy_mb_per_second: f64,
     /// 1 / (1/J + 1/W).
     bound_mb_per_second: f64,
+    /// B of each round.
+    rounds_bound_mb_per_second: Vec<f64>,
 }
 
+/// One setting of the matrix, over every round.
 #[derive(Serialize)]
 struct Run {
     threads: usize,
     memory_mb: usize,
     analyzer: AnalyzerMode,
+    /// The summary of the round with the median time.
     summary: IndexSummary,
-    /// Title and body text indexed per second.
+    /// Title and body text indexed per second: median over the rounds.
     text_mb_per_second: f64,
-    /// `text_mb_per_second / B`.
+    /// `text_mb_per_second / B`, each round against its own B: median over the rounds.
     ratio_to_bound: f64,
+    /// Seconds of each round.
+    rounds_seconds: Vec<f64>,
+    /// Ratio to B of each round.
+    rounds_ratio_to_bound: Vec<f64>,
+}
+
+/// How a thread count compares with the fewest threads tried, same budget and analyzer.
+#[derive(Serialize)]
+struct SpeedUp {
+    threads: usize,
+    over_threads: usize,
+    memory_mb: usize,
+    analyzer: AnalyzerMode,
+    /// Median over the rounds of the per-round throughput ratio.
+    speed_up: f64,
+    rounds_speed_up: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -93,8 +118,10 @@ struct Report {
     files: Vec<String>,
     articles: u64,
     text_mb: f64,
+    rounds: u32,
     bound: Bound,
     runs: Vec<Run>,
+    speed_ups: Vec<SpeedUp>,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -129,64 +156,144 @@ fn bench(args: &BenchArgs, work_dir: &Path) -> anyhow::Result<Report> {
         files.push(out);
     }
     let (articles, text_bytes, sample) = read_texts(&files, args.bound_mb << 20)?;
-    if !args.json {
-        eprintln!("measuring the bound on {:.1} MB of text …", sample_bytes(&sample) as f64 / 1e6);
-    }
-    let bound = measure_bound(&sample, args.memory_mb.first().copied().unwrap_or(256))?;
-    drop(sample);
+    let sample_bytes_mb = sample_bytes(&sample) as f64 / 1e6;
+    let bound_memory_mb = args.memory_mb.first().copied().unwrap_or(256);
+    let segmented = segment(&sample);
     let executable = std::env::current_exe().context("cannot find the newsdex executable")?;
-    let mut runs = Vec::new();
-    for &threads in &args.threads {
-        for &memory_mb in &args.memory_mb {
-            for &analyzer in &args.analyzer {
-                if !args.json {
-                    eprintln!("building: {threads} threads, {memory_mb} MiB, {analyzer:?} analyzer …");
-                }
-                let index_dir = work_dir.join(format!("index-{threads}-{memory_mb}-{analyzer:?}"));
-                let _ = std::fs::remove_dir_all(&index_dir);
-                let mut command = Command::new(&executable);
-                command
-                    .arg("index")
-                    .arg("--index")
-                    .arg(&index_dir)
-                    .arg("--json")
-                    .arg("--threads")
-                    .arg(threads.to_string())
-                    .arg("--memory-mb")
-                    .arg(memory_mb.to_string())
-                    .args(&files)
-                    .env("NEWSDEX_LOG", "warn");
-                if matches!(analyzer, AnalyzerMode::Precise) {
-                    command.arg("--no-sub-words");
-                }
-                let output = command.output().context("cannot run newsdex index")?;
-                let _ = std::fs::remove_dir_all(&index_dir);
-                anyhow::ensure!(
-                    output.status.success(),
-                    "newsdex index failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
+    let settings: Vec<(usize, usize, AnalyzerMode)> = args
+        .threads
+        .iter()
+        .flat_map(|&threads| {
+            args.memory_mb.iter().flat_map(move |&memory_mb| {
+                args.analyzer.iter().map(move |&analyzer| (threads, memory_mb, analyzer))
+            })
+        })
+        .collect();
+    let mut jieba_rates = Vec::new();
+    let mut tantivy_rates = Vec::new();
+    let mut bounds = Vec::new();
+    // Per setting: the summary and the ratio to that round's B, per round.
+    let mut measured: Vec<Vec<(IndexSummary, f64)>> = settings.iter().map(|_| Vec::new()).collect();
+    for round in 1..=args.rounds {
+        if !args.json {
+            eprintln!(
+                "round {round}/{}: measuring the bound on {sample_bytes_mb:.1} MB of text …",
+                args.rounds
+            );
+        }
+        let jieba = measure_jieba(&sample);
+        let tantivy = sample_bytes_mb / index_segmented(&sample, &segmented, bound_memory_mb)?;
+        let bound = 1.0 / (1.0 / jieba + 1.0 / tantivy);
+        jieba_rates.push(jieba);
+        tantivy_rates.push(tantivy);
+        bounds.push(bound);
+        for (&(threads, memory_mb, analyzer), results) in settings.iter().zip(&mut measured) {
+            if !args.json {
+                eprintln!(
+                    "round {round}/{}: building with {threads} threads, {memory_mb} MiB, {analyzer:?} analyzer …",
+                    args.rounds
                 );
-                let summary: IndexSummary =
-                    serde_json::from_slice(&output.stdout).context("unreadable index summary")?;
-                let text_mb_per_second = text_bytes as f64 / 1e6 / summary.seconds.max(1e-9);
-                runs.push(Run {
-                    threads,
-                    memory_mb,
-                    analyzer,
-                    ratio_to_bound: text_mb_per_second / bound.bound_mb_per_second,
-                    text_mb_per_second,
-                    summary,
-                });
             }
+            let summary = build(&executable, work_dir, &files, threads, memory_mb, analyzer)?;
+            let ratio = text_bytes as f64 / 1e6 / summary.seconds.max(1e-9) / bound;
+            results.push((summary, ratio));
         }
     }
+    drop(sample);
+    let mut runs = Vec::new();
+    for (&(threads, memory_mb, analyzer), mut results) in settings.iter().zip(measured) {
+        let rounds_seconds: Vec<f64> = results.iter().map(|(summary, _)| summary.seconds).collect();
+        let rounds_ratio_to_bound: Vec<f64> = results.iter().map(|(_, ratio)| *ratio).collect();
+        results.sort_by(|a, b| a.0.seconds.total_cmp(&b.0.seconds));
+        let (summary, _) = results.swap_remove(results.len() / 2);
+        runs.push(Run {
+            threads,
+            memory_mb,
+            analyzer,
+            text_mb_per_second: text_bytes as f64 / 1e6 / summary.seconds.max(1e-9),
+            summary,
+            ratio_to_bound: median(rounds_ratio_to_bound.clone()),
+            rounds_seconds,
+            rounds_ratio_to_bound,
+        });
+    }
+    let fewest_threads = args.threads.iter().copied().min().unwrap_or(1);
+    let speed_ups = runs
+        .iter()
+        .filter(|run| run.threads != fewest_threads)
+        .filter_map(|run| {
+            let base = runs.iter().find(|base| {
+                base.threads == fewest_threads
+                    && base.memory_mb == run.memory_mb
+                    && base.analyzer == run.analyzer
+            })?;
+            let rounds_speed_up: Vec<f64> = base
+                .rounds_seconds
+                .iter()
+                .zip(&run.rounds_seconds)
+                .map(|(base, run)| base / run.max(1e-9))
+                .collect();
+            Some(SpeedUp {
+                threads: run.threads,
+                over_threads: fewest_threads,
+                memory_mb: run.memory_mb,
+                analyzer: run.analyzer,
+                speed_up: median(rounds_speed_up.clone()),
+                rounds_speed_up,
+            })
+        })
+        .collect();
     Ok(Report {
         files: files.iter().map(|f| f.display().to_string()).collect(),
         articles,
         text_mb: text_bytes as f64 / 1e6,
-        bound,
+        rounds: args.rounds,
+        bound: Bound {
+            text_mb: sample_bytes_mb,
+            jieba_mb_per_second: median(jieba_rates),
+            tantivy_mb_per_second: median(tantivy_rates),
+            bound_mb_per_second: median(bounds.clone()),
+            rounds_bound_mb_per_second: bounds,
+        },
         runs,
+        speed_ups,
     })
+}
+
+/// One build in a child `newsdex index` process, so its peak memory is its own.
+fn build(
+    executable: &Path,
+    work_dir: &Path,
+    files: &[PathBuf],
+    threads: usize,
+    memory_mb: usize,
+    analyzer: AnalyzerMode,
+) -> anyhow::Result<IndexSummary> {
+    let index_dir = work_dir.join(format!("index-{threads}-{memory_mb}-{analyzer:?}"));
+    let _ = std::fs::remove_dir_all(&index_dir);
+    let mut command = Command::new(executable);
+    command
+        .arg("index")
+        .arg("--index")
+        .arg(&index_dir)
+        .arg("--json")
+        .arg("--threads")
+        .arg(threads.to_string())
+        .arg("--memory-mb")
+        .arg(memory_mb.to_string())
+        .args(files)
+        .env("NEWSDEX_LOG", "warn");
+    if matches!(analyzer, AnalyzerMode::Precise) {
+        command.arg("--no-sub-words");
+    }
+    let output = command.output().context("cannot run newsdex index")?;
+    let _ = std::fs::remove_dir_all(&index_dir);
+    anyhow::ensure!(
+        output.status.success(),
+        "newsdex index failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).context("unreadable index summary")
 }
 
 /// (title, body) of articles, for the bound.
@@ -222,56 +329,44 @@ fn read_texts(files: &[PathBuf], sample_limit: usize) -> anyhow::Result<(u64, u6
     Ok((articles, text_bytes, sample))
 }
 
+/// The middle value (the mean of the middle two for an even count).
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
 }
 
-fn measure_bound(sample: &Texts, memory_mb: usize) -> anyhow::Result<Bound> {
-    let megabytes = sample_bytes(sample) as f64 / 1e6;
-    let jieba = jieba_rs::Jieba::new();
-    assert!(!jieba.cut_for_search("预热", true).is_empty());
-    let jieba_rates: Vec<f64> = (0..3)
-        .map(|_| {
-            let started = Instant::now();
-            let tokens: usize = sample
-                .iter()
-                .map(|(title, body)| {
-                    jieba.cut_for_search(title, true).len() + jieba.cut_for_search(body, true).len()
-                })
-                .sum();
-            assert!(tokens > 0);
-            megabytes / started.elapsed().as_secs_f64()
-        })
-        .collect();
-    // jieba's output, joined by spaces: the already-segmented text tantivy indexes.
-    let segmented: Vec<(String, String)> = sample
+/// Raw jieba-rs `cut_for_search` (HMM on) over `sample`, MB of text per second.
+fn measure_jieba(sample: &Texts) -> f64 {
+    let jieba = base_jieba();
+    let started = Instant::now();
+    let tokens: usize = sample
         .iter()
-        .map(|(title, body)| {
-            let join = |text: &str| {
-                jieba
-                    .cut_for_search(text, true)
-                    .iter()
-                    .map(|t| t.word)
-                    .filter(|w| !w.trim().is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            (join(title), join(body))
-        })
-        .collect();
-    let mut tantivy_rates = Vec::new();
-    for _ in 0..3 {
-        tantivy_rates.push(megabytes / index_segmented(sample, &segmented, memory_mb)?);
-    }
-    let jieba_mb_per_second = median(jieba_rates);
-    let tantivy_mb_per_second = median(tantivy_rates);
-    Ok(Bound {
-        text_mb: megabytes,
-        jieba_mb_per_second,
-        tantivy_mb_per_second,
-        bound_mb_per_second: 1.0 / (1.0 / jieba_mb_per_second + 1.0 / tantivy_mb_per_second),
-    })
+        .map(|(title, body)| jieba.cut_for_search(title, true).len() + jieba.cut_for_search(body, true).len())
+        .sum();
+    assert!(tokens > 0);
+    sample_bytes(sample) as f64 / 1e6 / started.elapsed().as_secs_f64()
+}
+
+/// jieba-rs with its own dictionary, loaded once.
+fn base_jieba() -> &'static jieba_rs::Jieba {
+    static JIEBA: std::sync::LazyLock<jieba_rs::Jieba> = std::sync::LazyLock::new(jieba_rs::Jieba::new);
+    &JIEBA
+}
+
+/// jieba's output, joined by spaces: the already-segmented text tantivy indexes for W.
+fn segment(sample: &Texts) -> Texts {
+    let jieba = base_jieba();
+    let join = |text: &str| {
+        jieba
+            .cut_for_search(text, true)
+            .iter()
+            .map(|t| t.word)
+            .filter(|w| !w.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    sample.iter().map(|(title, body)| (join(title), join(body))).collect()
 }
 
 /// Seconds for tantivy to index segmented text with its whitespace tokenizer, one thread,
@@ -325,11 +420,17 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
 }
 
 fn print_report(report: &Report) {
+    let list = |values: &[f64]| values.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(", ");
     println!("input: {} articles, {:.1} MB of title and body text", report.articles, report.text_mb);
+    println!("medians over {} rounds (each round measures the bound, then every build once)", report.rounds);
     let bound = &report.bound;
     println!(
-        "bound on {:.1} MB: jieba J = {:.2} MB/s, tantivy (whitespace, 1 thread) W = {:.2} MB/s, B = 1/(1/J+1/W) = {:.2} MB/s",
-        bound.text_mb, bound.jieba_mb_per_second, bound.tantivy_mb_per_second, bound.bound_mb_per_second
+        "bound on {:.1} MB: jieba J = {:.2} MB/s, tantivy (whitespace, 1 thread) W = {:.2} MB/s, B = 1/(1/J+1/W) = {:.2} MB/s (rounds: {})",
+        bound.text_mb,
+        bound.jieba_mb_per_second,
+        bound.tantivy_mb_per_second,
+        bound.bound_mb_per_second,
+        list(&bound.rounds_bound_mb_per_second)
     );
     println!();
     println!(
@@ -358,6 +459,27 @@ fn print_report(report: &Report) {
                 .map_or_else(|| "-".to_string(), |b| format!("{:.0}", b as f64 / 1e6)),
             summary.index_bytes as f64 / 1e6,
             summary.segments
+        );
+    }
+    println!();
+    for run in &report.runs {
+        println!(
+            "{} threads, {} MiB, {:?}: ratio to B per round {}",
+            run.threads,
+            run.memory_mb,
+            run.analyzer,
+            list(&run.rounds_ratio_to_bound)
+        );
+    }
+    for speed_up in &report.speed_ups {
+        println!(
+            "{} threads over {} ({} MiB, {:?}): {:.2}x (rounds: {})",
+            speed_up.threads,
+            speed_up.over_threads,
+            speed_up.memory_mb,
+            speed_up.analyzer,
+            speed_up.speed_up,
+            list(&speed_up.rounds_speed_up)
         );
     }
 }
