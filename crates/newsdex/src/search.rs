@@ -548,6 +548,13 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
     })
 }
 
+/// A compiled query.
+struct Compiled {
+    query: Box<dyn Query>,
+    /// The query is one flat union of terms: tantivy's top-k collector prunes it.
+    term_union: bool,
+}
+
 /// Compiles analysed queries into tantivy queries for one index.
 struct QueryCompiler<'a> {
     schema: &'a NewsSchema,
@@ -566,7 +573,16 @@ impl QueryCompiler<'_> {
             .collect()
     }
 
-    fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Box<dyn Query> {
+    fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Compiled {
+        match self.term_union(analyzed, matching) {
+            Some(union) => Compiled { query: union, term_union: true },
+            None => Compiled { query: self.nested(analyzed, matching), term_union: false },
+        }
+    }
+
+    /// Clause by clause: each clause a union of its alternatives, each word a union of
+    /// its fields, plus the proximity bonus.
+    fn nested(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Box<dyn Query> {
         let occur = if matching == Matching::All { Occur::Must } else { Occur::Should };
         let mut subqueries: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for clause in &analyzed.clauses {
@@ -592,6 +608,49 @@ impl QueryCompiler<'_> {
             subqueries.push((Occur::Should, bonus));
         }
         Box::new(BooleanQuery::new(subqueries))
+    }
+
+    /// The query as one flat union of field terms, when it means exactly that: a single
+    /// clause of words, or any clauses of words when matching any word. tantivy ranks
+    /// such a union with block-max WAND, skipping the blocks of documents that cannot
+    /// reach the top, where nested unions visit every match. Scores are the same sums.
+    ///
+    /// The proximity bonus is left out when matching any word: it only rewards articles
+    /// holding every word, and any word is only matched when no article holds them all.
+    fn term_union(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Option<Box<dyn Query>> {
+        let flat = match matching {
+            Matching::All => analyzed.clauses.len() == 1 && analyzed.proximity_words.is_empty(),
+            Matching::Any => true,
+        };
+        if !flat || analyzed.match_all || analyzed.clauses.is_empty() {
+            return None;
+        }
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in &analyzed.clauses {
+            if clause.excluded {
+                return None;
+            }
+            for atom in &clause.alternatives {
+                let words = match &atom.kind {
+                    AtomKind::Word(word) => std::slice::from_ref(word),
+                    AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
+                    _ => return None,
+                };
+                for word in words {
+                    if !word.parts.is_empty() {
+                        return None;
+                    }
+                    for (field, boost) in self.fields(atom.field) {
+                        let term = TermQuery::new(
+                            Term::from_field_text(field, &word.text),
+                            IndexRecordOption::WithFreqs,
+                        );
+                        terms.push((Occur::Should, boosted(Box::new(term), boost)));
+                    }
+                }
+            }
+        }
+        Some(single_or_any(terms))
     }
 
     fn atom_query(&self, atom: &AnalyzedAtom, matching: Matching) -> Box<dyn Query> {
@@ -767,14 +826,15 @@ impl NewsIndex {
     fn collect(
         &self,
         searcher: &Searcher,
-        compiled: Box<dyn Query>,
+        compiled: Compiled,
         filters: &[(Occur, Box<dyn Query>)],
         request: &SearchRequest,
     ) -> Result<Outcome> {
+        let prunable = compiled.term_union && filters.is_empty();
         let query: Box<dyn Query> = if filters.is_empty() {
-            compiled
+            compiled.query
         } else {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled)];
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query)];
             clauses.extend(filters.iter().map(|(occur, q)| (*occur, q.box_clone())));
             Box::new(BooleanQuery::new(clauses))
         };
@@ -805,6 +865,13 @@ impl NewsIndex {
                         }
                     });
                     searcher.search(&query, &(collector, Count, facets_collector))?
+                }
+                (SortOrder::Relevance, None) if prunable && facets_collector.is_none() => {
+                    // Alone, the top-k collector skips the blocks of a term union that
+                    // cannot make the top (block-max WAND); counting needs no scores.
+                    // Other queries visit every match anyway: one pass does both.
+                    let top = searcher.search(&query, &top_docs.order_by_score())?;
+                    (top, query.count(searcher)?, None)
                 }
                 (SortOrder::Relevance, None) => {
                     searcher.search(&query, &(top_docs.order_by_score(), Count, facets_collector))?
@@ -918,5 +985,81 @@ fn facets_from(results: &AggregationResults) -> Facets {
         source: counts("source"),
         category: counts("category"),
         month: counts("month"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::JsonlReader;
+
+    fn sample_index() -> NewsIndex {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index-data/articles.jsonl");
+        let file = std::fs::File::open(path).expect("the sample corpus");
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index
+            .writer(crate::WriterSettings { threads: 1, memory_budget_bytes: 50 << 20 })
+            .expect("writer");
+        for record in JsonlReader::new(std::io::BufReader::new(file)) {
+            writer.upsert(&record.expect("readable").article.expect("valid")).expect("upsert");
+        }
+        writer.commit().expect("commit");
+        index
+    }
+
+    #[test]
+    fn a_flat_term_union_ranks_exactly_as_the_nested_query() {
+        let index = sample_index();
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let top = |query: &dyn Query| -> Vec<(DocAddress, Score)> {
+            let mut hits: Vec<(DocAddress, Score)> = searcher
+                .search(query, &TopDocs::with_limit(1000).order_by_score())
+                .expect("search")
+                .into_iter()
+                .map(|(score, address)| (address, score))
+                .collect();
+            hits.sort_by_key(|&(address, _)| address);
+            hits
+        };
+        let mut flattened = 0;
+        for (text, matching) in [
+            ("半导体", Matching::All),
+            ("tariffs", Matching::All),
+            ("tariff OR 关税", Matching::All),
+            ("title:经济", Matching::All),
+            ("中国 oil", Matching::Any),
+            ("南京市长江大桥 bridge", Matching::Any),
+            ("芯片 market 增长", Matching::Any),
+            ("tariffs trade", Matching::All),
+            ("\"trade show\"", Matching::Any),
+            ("芯片 -美国", Matching::Any),
+        ] {
+            let analyzed = analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+            let compiled = compiler.compile(&analyzed, matching);
+            let nested = compiler.nested(&analyzed, matching);
+            let (flat_hits, nested_hits) = (top(compiled.query.as_ref()), top(nested.as_ref()));
+            assert!(!nested_hits.is_empty(), "help: {text:?} should find something in the sample");
+            assert_eq!(flat_hits.len(), nested_hits.len(), "{text:?} {matching:?}");
+            for ((flat_address, flat_score), (nested_address, nested_score)) in
+                flat_hits.iter().zip(&nested_hits)
+            {
+                assert_eq!(flat_address, nested_address, "{text:?} {matching:?}");
+                if matching == Matching::All {
+                    assert!(
+                        (flat_score - nested_score).abs() < 1e-4,
+                        "{text:?}: {flat_score} vs {nested_score}"
+                    );
+                } else {
+                    // Any word: only the proximity bonus is left out, and it cannot apply.
+                    assert!(
+                        (flat_score - nested_score).abs() < 1e-4 || nested_score > flat_score,
+                        "{text:?}"
+                    );
+                }
+            }
+            flattened += usize::from(compiled.term_union);
+        }
+        assert_eq!(flattened, 7, "help: phrases, exclusions and several required words stay nested");
     }
 }
