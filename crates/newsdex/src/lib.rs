@@ -88,6 +88,7 @@ mod related;
 mod scale;
 mod schema;
 mod search;
+mod seekable_union;
 mod snippet;
 mod stats;
 mod storage;

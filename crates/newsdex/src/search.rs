@@ -23,6 +23,7 @@ use crate::exclusion::Excluded;
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
+use crate::seekable_union::SeekableUnion;
 use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
 
 /// Most hits one page may hold.
@@ -685,7 +686,10 @@ impl QueryCompiler<'_> {
                     .push((Occur::Should, boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)));
             }
         }
-        single_or_any(per_field)
+        if per_field.len() == 1 {
+            return per_field.remove(0).1;
+        }
+        Box::new(SeekableUnion::new(per_field.into_iter().map(|(_, query)| query).collect()))
     }
 
     fn phrase_query(
