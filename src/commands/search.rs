@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
 
@@ -87,8 +88,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             ..newsdex::SnippetOptions::default()
         },
     };
+    let ranking = args.ranking.config();
+    ranking.validate().context("invalid ranking setting")?;
     let mut index = index;
-    index.set_ranking(args.ranking.config());
+    index.set_ranking(ranking);
     let response = index.search(&request)?;
     if args.json {
         println!("{}", serde_json::to_string(&response)?);
