@@ -799,7 +799,8 @@ impl Pipeline<'_> {
             self.positions.take();
             return;
         }
-        let segmenter = Arc::clone(&self.analyzer.segmenter);
+        let analyzer = self.analyzer;
+        let segmenter = &analyzer.segmenter;
         let TokenBuffer { texts, tokens } = &mut *self.out;
         let offsets = &self.scratch.run_offsets;
         let implicit_start = self.scratch.implicit_han_start;
@@ -941,12 +942,13 @@ fn is_abbreviation(chars: &[char]) -> bool {
         )
 }
 
-/// Stems an English word; anything else is returned as it is.
 /// Stems of English words already seen: news vocabulary repeats, and a lookup is several
 /// times cheaper than the Snowball stemmer.
 #[derive(Default)]
 pub(crate) struct StemCache {
-    stems: std::collections::HashMap<Box<str>, Box<str>>,
+    /// Word → index of its stem in `stems`.
+    index: rustc_hash::FxHashMap<Box<str>, u32>,
+    stems: Vec<Box<str>>,
 }
 
 impl StemCache {
@@ -958,20 +960,40 @@ impl StemCache {
         if !alnum::is_stemmable(word) {
             return word;
         }
-        if self.stems.contains_key(word) {
-            return &self.stems[word];
+        if let Some(&known) = self.index.get(word) {
+            return &self.stems[known as usize];
         }
         if self.stems.len() >= Self::CAPACITY {
+            self.index.clear();
             self.stems.clear();
         }
-        let stem = stemmer.stem(word).into_owned().into_boxed_str();
-        self.stems.entry(Box::from(word)).or_insert(stem)
+        self.index.insert(Box::from(word), self.stems.len() as u32);
+        self.stems.push(stemmer.stem(word).into_owned().into_boxed_str());
+        &self.stems[self.stems.len() - 1]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stem_cache_answers_alike_before_and_after_it_starts_over() {
+        let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        let mut cache = StemCache::default();
+        assert_eq!(cache.stem(&stemmer, "running"), "run");
+        assert_eq!(cache.stem(&stemmer, "running"), "run", "help: a cached stem must be the same");
+        assert_eq!(cache.stem(&stemmer, "g20"), "g20", "help: only lowercase letters are stemmed");
+        let word = |n: usize| -> String {
+            (0..4).map(|i| char::from(b'a' + (n / 26usize.pow(i) % 26) as u8)).collect()
+        };
+        for n in 0..=StemCache::CAPACITY {
+            cache.stem(&stemmer, &word(n));
+        }
+        assert!(cache.stems.len() <= StemCache::CAPACITY);
+        assert_eq!(cache.stem(&stemmer, "markets"), "market");
+        assert_eq!(cache.stem(&stemmer, "running"), "run");
+    }
 
     fn texts(text: &str, mode: AnalysisMode) -> Vec<String> {
         Analyzer::new().analyze(text, mode).into_iter().map(|t| t.text).collect()
