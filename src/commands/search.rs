@@ -39,6 +39,9 @@ pub struct SearchArgs {
     /// Count matches per language, source, category and month.
     #[arg(long)]
     facets: bool,
+    /// Count every match (otherwise a plain word search stops counting at 10,000).
+    #[arg(long)]
+    exact_total: bool,
     /// Blend relevance with age: the age in days at which an article's score halves
     /// (at full weight).
     #[arg(long, value_name = "DAYS")]
@@ -87,6 +90,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             fragment_chars: args.fragment_size,
             ..newsdex::SnippetOptions::default()
         },
+        exact_total: args.exact_total,
     };
     let ranking = args.ranking.config();
     ranking.validate().context("invalid ranking setting")?;
@@ -141,7 +145,8 @@ fn print_hits(response: &SearchResponse) {
             .replace("&#39;", "'")
             .replace("&amp;", "&")
     };
-    println!("{} matching articles ({} ms)", response.total, response.took_ms);
+    let more = if response.total_exact { "" } else { " or more" };
+    println!("{}{more} matching articles ({} ms)", response.total, response.took_ms);
     for note in &response.applied.notes {
         println!("note: {note}");
     }

@@ -50,6 +50,7 @@ pub fn openapi_document() -> Value {
         query_parameter("to", json!({ "type": "string" }), "Published at or before: YYYY-MM-DD (the whole day) or RFC 3339."),
         query_parameter("sort", json!({ "type": "string", "enum": ["relevance", "date"], "default": "relevance" }), "Ordering."),
         query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month (with Quickwit: its terms aggregations)."),
+        query_parameter("exact_total", json!({ "type": "boolean", "default": false }), "Count every match. Otherwise a query ranked without visiting every match (words any of which may match, no filter, facets, recency or date sort) stops counting at 10,000 and answers total_exact: false."),
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),
@@ -58,6 +59,20 @@ pub fn openapi_document() -> Value {
         query_parameter("post_tag", json!({ "type": "string" }), "Inserted after each highlight (default </mark>).")
     ]);
     let range = json!({ "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 });
+    let search_request = json!({ "type": "object", "required": ["query"], "properties": {
+                    "query": { "type": "string" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
+                    "lang": string_list("Languages."), "source": string_list("Sources."), "category": string_list("Categories."),
+                    "from": { "type": "string" }, "to": { "type": "string" },
+                    "sort": { "type": "string", "enum": ["relevance", "date"] }, "facets": { "type": "boolean" },
+                    "exact_total": { "type": "boolean" },
+                    "recency": { "type": "object", "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
+                    "snippet": { "type": "object", "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
+    let search_response = json!({ "type": "object", "required": ["query", "total", "total_exact", "took_ms", "hits", "applied"], "properties": {
+                    "query": { "type": "string" }, "total": { "type": "integer", "description": "Matching articles; a lower bound when total_exact is false." },
+                    "total_exact": { "type": "boolean", "description": "Whether total is the exact count (see the exact_total parameter)." },
+                    "took_ms": { "type": "integer" },
+                    "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),
+                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes." } } });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -234,13 +249,7 @@ pub fn openapi_document() -> Value {
                     "analyzer": { "type": "object", "properties": { "name": { "type": "string" }, "version": { "type": "integer" }, "dictionary": { "type": "string" }, "english_stop_words_removed": { "type": "boolean" }, "sub_words_indexed": { "type": "boolean" }, "hmm": { "type": "boolean" } } },
                     "path": { "type": "string", "description": "Local: the index directory (absent in memory)." }, "uptime_seconds": { "type": "number" }, "version": { "type": "string" },
                     "writes": { "type": "string", "enum": ["enabled", "disabled"] } } },
-                "SearchRequest": { "type": "object", "required": ["query"], "properties": {
-                    "query": { "type": "string" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
-                    "lang": string_list("Languages."), "source": string_list("Sources."), "category": string_list("Categories."),
-                    "from": { "type": "string" }, "to": { "type": "string" },
-                    "sort": { "type": "string", "enum": ["relevance", "date"] }, "facets": { "type": "boolean" },
-                    "recency": { "type": "object", "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
-                    "snippet": { "type": "object", "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } },
+                "SearchRequest": search_request,
                 "TextRange": { "type": "object", "required": ["byte", "char", "utf16"], "properties": {
                     "byte": range, "char": range, "utf16": range } },
                 "Fragment": { "type": "object", "required": ["text", "html", "range", "highlights"], "properties": {
@@ -262,10 +271,7 @@ pub fn openapi_document() -> Value {
                 "RelatedResponse": { "type": "object", "required": ["id", "took_ms", "hits"], "properties": {
                     "id": { "type": "string" }, "took_ms": { "type": "integer" },
                     "hits": { "type": "array", "items": reference("Hit") } } },
-                "SearchResponse": { "type": "object", "required": ["query", "total", "took_ms", "hits", "applied"], "properties": {
-                    "query": { "type": "string" }, "total": { "type": "integer" }, "took_ms": { "type": "integer" },
-                    "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),
-                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes." } } }
+                "SearchResponse": search_response
             }
         }
     })

@@ -139,6 +139,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
                 }
             }
             "facets" => request.facets = parse_bool(name, value)?,
+            "exact_total" => request.exact_total = parse_bool(name, value)?,
             "fragments" => request.snippet.fragments = number(value)?,
             "fragment_size" => request.snippet.fragment_chars = number(value)?,
             "pre_tag" => request.snippet.pre_tag = value.clone(),

@@ -37,6 +37,11 @@ async fn search_returns_ranked_highlighted_hits() {
         assert!(hit.get(field).is_some(), "help: hits must carry {field}");
     }
     assert!(hit["snippet"].as_str().is_some_and(|s| s.contains("<mark>")));
+    assert_eq!(body["total_exact"], true, "help: the sample is far below the counting limit");
+    let exact = get(&state, "/search?q=the&exact_total=true&limit=1").await;
+    assert_eq!((exact.status, &exact.body["total_exact"]), (StatusCode::OK, &serde_json::json!(true)));
+    let counted = get(&state, "/search?q=the&limit=1").await;
+    assert_eq!(counted.body["total"], exact.body["total"]);
 }
 
 #[tokio::test]
@@ -54,6 +59,7 @@ async fn search_errors_are_400s_that_say_what_is_wrong() {
         ("/search?q=a&lang=fr", "lang"),
         ("/search?q=a&sort=oldest", "sort"),
         ("/search?q=a&facets=maybe", "facets"),
+        ("/search?q=a&exact_total=all", "exact_total"),
         ("/search?q=a&recency_weight=2", "recency weight"),
         (
             "/search?q=%E4%B8%80%E4%BA%8C%E4%B8%89%E5%9B%9B%E4%BA%94%E5%85%AD%E4%B8%83%E5%85%AB%E4%B9%9D%E5%8D%81%E5%A3%B9",

@@ -123,7 +123,7 @@ pub use crate::related::RelatedResponse;
 pub use crate::scale::{GeneratedCorpus, SentencePool};
 pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
-    SearchRequest, SearchResponse, SortOrder,
+    SearchRequest, SearchResponse, SortOrder, TOTAL_COUNT_LIMIT,
 };
 pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
 pub use crate::stats::IndexStats;

@@ -30,6 +30,9 @@ use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOp
 pub const MAX_LIMIT: usize = 100;
 /// Deepest result reachable by paging: `offset + limit` may not exceed it.
 pub const MAX_RESULT_WINDOW: usize = 1000;
+/// Matches counted exactly before `total` becomes a lower bound (unless the request asks
+/// for `exact_total`).
+pub const TOTAL_COUNT_LIMIT: u64 = 10_000;
 
 /// Most query words the proximity bonus considers; longer queries go without it.
 pub(crate) const MAX_PROXIMITY_WORDS: usize = 12;
@@ -140,6 +143,11 @@ pub struct SearchRequest {
     pub recency: Option<Recency>,
     /// Snippet fragments and highlight tags.
     pub snippet: SnippetOptions,
+    /// Count every match. Otherwise a query ranked without visiting every match (one or
+    /// more words, any of which may match, with no filter, facets, recency or date sort)
+    /// stops counting after [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every
+    /// other query counts exactly anyway.
+    pub exact_total: bool,
 }
 
 impl Default for SearchRequest {
@@ -157,6 +165,7 @@ impl Default for SearchRequest {
             facets: false,
             recency: None,
             snippet: SnippetOptions::default(),
+            exact_total: false,
         }
     }
 }
@@ -205,8 +214,12 @@ impl SearchRequest {
 pub struct SearchResponse {
     /// The query as given.
     pub query: String,
-    /// Articles matching (all pages).
+    /// Articles matching (all pages); a lower bound when `total_exact` is false.
     pub total: u64,
+    /// Whether `total` is the exact count. Counting stops at [`TOTAL_COUNT_LIMIT`] where
+    /// ranking does not visit every match, unless the request asks for `exact_total`.
+    #[serde(default = "exact_by_default")]
+    pub total_exact: bool,
     /// Time spent in the engine, in milliseconds.
     pub took_ms: u64,
     /// This page's hits.
@@ -216,6 +229,10 @@ pub struct SearchResponse {
     pub facets: Option<Facets>,
     /// How the request was understood.
     pub applied: AppliedOptions,
+}
+
+fn exact_by_default() -> bool {
+    true
 }
 
 /// One article in a result page.
@@ -766,11 +783,21 @@ impl NewsIndex {
         let filters = self.filters(request);
         let searcher = self.reader().searcher();
         let mut matching = Matching::All;
-        let mut outcome =
-            self.collect(&searcher, compiler.compile(&analyzed, Matching::All), &filters, request)?;
+        let mut outcome = self.collect(
+            &searcher,
+            compiler.compile(&analyzed, Matching::All),
+            &filters,
+            request,
+            TOTAL_COUNT_LIMIT,
+        )?;
         if outcome.total == 0 && analyzed.relaxable && self.ranking().relax_when_nothing_matches {
-            let relaxed =
-                self.collect(&searcher, compiler.compile(&analyzed, Matching::Any), &filters, request)?;
+            let relaxed = self.collect(
+                &searcher,
+                compiler.compile(&analyzed, Matching::Any),
+                &filters,
+                request,
+                TOTAL_COUNT_LIMIT,
+            )?;
             if relaxed.total > 0 {
                 matching = Matching::Any;
                 outcome = relaxed;
@@ -787,6 +814,7 @@ impl NewsIndex {
         Ok(SearchResponse {
             query: request.query.clone(),
             total: outcome.total,
+            total_exact: outcome.total_exact,
             took_ms: started.elapsed().as_millis() as u64,
             hits,
             facets: outcome.facets,
@@ -833,6 +861,7 @@ impl NewsIndex {
         compiled: Compiled,
         filters: &[(Occur, Box<dyn Query>)],
         request: &SearchRequest,
+        count_limit: u64,
     ) -> Result<Outcome> {
         let prunable = compiled.term_union && filters.is_empty();
         let query: Box<dyn Query> = if filters.is_empty() {
@@ -844,45 +873,54 @@ impl NewsIndex {
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let facets_collector = request.facets.then(|| self.facet_collector());
-        let (top, total, facet_results): (Vec<(Score, DocAddress)>, usize, Option<AggregationResults>) =
-            match (request.sort, request.recency) {
-                (SortOrder::Date, _) => {
-                    let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
-                    let (top, total, facets) =
-                        searcher.search(&query, &(collector, Count, facets_collector))?;
-                    (self.rescore_date_hits(searcher, &query, top)?, total, facets)
-                }
-                (SortOrder::Relevance, Some(recency)) => {
-                    let reference = recency.reference.map_or_else(
-                        || time::OffsetDateTime::now_utc().unix_timestamp(),
-                        |r| r.unix_timestamp(),
-                    );
-                    let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
-                        let dates = segment.fast_fields().date("date").ok().map(|column| {
+        let exact = |(top, total, facets): (_, usize, _)| (top, (total as u64, true), facets);
+        let (top, total, facet_results): Collected = match (request.sort, request.recency) {
+            (SortOrder::Date, _) => {
+                let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
+                let (top, total, facets) = searcher.search(&query, &(collector, Count, facets_collector))?;
+                (self.rescore_date_hits(searcher, &query, top)?, (total as u64, true), facets)
+            }
+            (SortOrder::Relevance, Some(recency)) => {
+                let reference = recency
+                    .reference
+                    .map_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp(), |r| r.unix_timestamp());
+                let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let dates =
+                        segment.fast_fields().date("date").ok().map(|column| {
                             column.first_or_default_col(DateTime::from_timestamp_secs(reference))
                         });
-                        move |doc: tantivy::DocId, score: Score| {
-                            let published = dates
-                                .as_ref()
-                                .map_or(reference, |column| column.get_val(doc).into_timestamp_secs());
-                            score * recency_factor(reference - published, &recency)
-                        }
-                    });
-                    searcher.search(&query, &(collector, Count, facets_collector))?
-                }
-                (SortOrder::Relevance, None) if prunable && facets_collector.is_none() => {
-                    // Alone, the top-k collector skips the blocks of a term union that
-                    // cannot make the top (block-max WAND); counting needs no scores.
-                    // Other queries visit every match anyway: one pass does both.
-                    let top = searcher.search(&query, &top_docs.order_by_score())?;
-                    (top, query.count(searcher)?, None)
-                }
-                (SortOrder::Relevance, None) => {
-                    searcher.search(&query, &(top_docs.order_by_score(), Count, facets_collector))?
-                }
-            };
+                    move |doc: tantivy::DocId, score: Score| {
+                        let published = dates
+                            .as_ref()
+                            .map_or(reference, |column| column.get_val(doc).into_timestamp_secs());
+                        score * recency_factor(reference - published, &recency)
+                    }
+                });
+                exact(searcher.search(&query, &(collector, Count, facets_collector))?)
+            }
+            (SortOrder::Relevance, None) if prunable && facets_collector.is_none() => {
+                // Alone, the top-k collector skips the blocks of a term union that
+                // cannot make the top (block-max WAND); counting needs no scores.
+                // Other queries visit every match anyway: one pass does both.
+                let top = searcher.search(&query, &top_docs.order_by_score())?;
+                let total = if request.exact_total {
+                    (query.count(searcher)? as u64, true)
+                } else {
+                    count_up_to(searcher, query.as_ref(), count_limit)?
+                };
+                (top, total, None)
+            }
+            (SortOrder::Relevance, None) => {
+                exact(searcher.search(&query, &(top_docs.order_by_score(), Count, facets_collector))?)
+            }
+        };
         let top = if request.limit == 0 { Vec::new() } else { top };
-        Ok(Outcome { top, total: total as u64, facets: facet_results.map(|results| facets_from(&results)) })
+        Ok(Outcome {
+            top,
+            total: total.0,
+            total_exact: total.1,
+            facets: facet_results.map(|results| facets_from(&results)),
+        })
     }
 
     /// Scores for hits ordered by date (the order is kept; the score is still BM25, the
@@ -960,10 +998,36 @@ pub(crate) fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
     (1.0 - recency.weight + recency.weight * decay) as Score
 }
 
+/// Top hits, the count (and whether it is exact) and facet results, as collected.
+type Collected = (Vec<(Score, DocAddress)>, (u64, bool), Option<AggregationResults>);
+
 struct Outcome {
     top: Vec<(Score, DocAddress)>,
     total: u64,
+    total_exact: bool,
     facets: Option<Facets>,
+}
+
+/// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
+/// more, else `(count, true)`. Deleted documents are not counted.
+fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: u64) -> Result<(u64, bool)> {
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut total = 0u64;
+    for segment in searcher.segment_readers() {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                total += 1;
+                if total > limit {
+                    return Ok((limit, false));
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((total, true))
 }
 
 fn facets_from(results: &AggregationResults) -> Facets {
@@ -1009,6 +1073,32 @@ mod tests {
         }
         writer.commit().expect("commit");
         index
+    }
+
+    #[test]
+    fn counting_stops_past_the_limit_unless_every_match_is_asked_for() {
+        let index = sample_index();
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let analyzed = analyze_query(&parse("the").expect("parses"), index.analyzer()).expect("analyses");
+        let collect = |request: &SearchRequest, limit: u64| {
+            let compiled = compiler.compile(&analyzed, Matching::All);
+            index.collect(&searcher, compiled, &index.filters(request), request, limit).expect("collects")
+        };
+        let request = SearchRequest::new("the");
+        let all = collect(&request, TOTAL_COUNT_LIMIT);
+        assert!(all.total_exact && all.total > 20, "help: the sample has more than 20 English articles");
+        let capped = collect(&request, 5);
+        assert_eq!((capped.total, capped.total_exact), (5, false));
+        assert_eq!(capped.top, all.top, "help: the cap changes the count, never the ranking");
+        let exact = collect(&SearchRequest { exact_total: true, ..request.clone() }, 5);
+        assert_eq!((exact.total, exact.total_exact), (all.total, true));
+        let at_the_limit = collect(&request, all.total);
+        assert_eq!((at_the_limit.total, at_the_limit.total_exact), (all.total, true));
+        let filtered = collect(&SearchRequest { lang: vec![Lang::En], ..request.clone() }, 5);
+        assert!(filtered.total_exact && filtered.total > 5, "help: filtered queries are counted in one pass");
+        let faceted = collect(&SearchRequest { facets: true, ..request }, 5);
+        assert_eq!((faceted.total, faceted.total_exact), (all.total, true));
     }
 
     #[test]

@@ -532,6 +532,8 @@ impl SearchBackend for QuickwitBackend {
         Ok(SearchResponse {
             query: request.query.clone(),
             total: page.total,
+            // Quickwit is asked to track every hit.
+            total_exact: true,
             took_ms: started.elapsed().as_millis() as u64,
             hits,
             facets: page.facets,
