@@ -659,11 +659,7 @@ impl QueryCompiler<'_> {
                         return None;
                     }
                     for (field, boost) in self.fields(atom.field) {
-                        let term = TermQuery::new(
-                            Term::from_field_text(field, &word.text),
-                            IndexRecordOption::WithFreqs,
-                        );
-                        terms.push((Occur::Should, boosted(Box::new(term), boost)));
+                        terms.push((Occur::Should, field_term(field, &word.text, boost)));
                     }
                 }
             }
@@ -688,10 +684,9 @@ impl QueryCompiler<'_> {
     /// One word in each field; an alphanumeric word with parts (`iphone15`) also matches
     /// its parts as a phrase (`iPhone 15`).
     fn word_query(&self, fields: &[(Field, f32)], word: &QueryWord) -> Box<dyn Query> {
-        let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for &(field, boost) in fields {
-            let term = TermQuery::new(Term::from_field_text(field, &word.text), IndexRecordOption::WithFreqs);
-            per_field.push((Occur::Should, boosted(Box::new(term), boost)));
+            per_field.push(field_term(field, &word.text, boost));
             if !word.parts.is_empty() {
                 let terms = word
                     .parts
@@ -699,14 +694,13 @@ impl QueryCompiler<'_> {
                     .enumerate()
                     .map(|(i, part)| (i, Term::from_field_text(field, part)))
                     .collect();
-                per_field
-                    .push((Occur::Should, boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)));
+                per_field.push(boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost));
             }
         }
         if per_field.len() == 1 {
-            return per_field.remove(0).1;
+            return per_field.remove(0);
         }
-        Box::new(SeekableUnion::new(per_field.into_iter().map(|(_, query)| query).collect()))
+        Box::new(SeekableUnion::new(per_field))
     }
 
     fn phrase_query(
@@ -740,6 +734,11 @@ struct SpecUpdate {
 fn phrase_spec(tokens: &[Token], slop: u32) -> PhraseSpec {
     let first = tokens[0].position;
     PhraseSpec { words: tokens.iter().map(|t| (t.position - first, t.text.clone())).collect(), slop }
+}
+
+/// A word in one field, BM25-scored with the field's boost.
+fn field_term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    boosted(Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)), boost)
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
