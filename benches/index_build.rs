@@ -105,8 +105,7 @@ fn text_bytes(articles: &[Article]) -> u64 {
 
 fn build_newsdex(analyzer: &Analyzer, articles: &[Article]) -> u64 {
     let index = NewsIndex::create_in_ram(analyzer.clone()).expect("index");
-    let mut writer =
-        index.writer(WriterSettings { threads: 1, memory_budget_bytes: MEMORY_BUDGET }).expect("writer");
+    let mut writer = index.writer(WriterSettings::new(1, MEMORY_BUDGET)).expect("writer");
     for article in articles {
         writer.upsert(article).expect("upsert");
     }

@@ -62,7 +62,7 @@ static QUERY_INDEX: LazyLock<(NewsIndex, Vec<Article>)> = LazyLock::new(|| {
 });
 
 fn small_writer() -> WriterSettings {
-    WriterSettings { threads: 1, memory_budget_bytes: 15_000_000 }
+    WriterSettings::new(1, 15_000_000)
 }
 
 /// The analyzer on arbitrary text: token ranges slice the text on char boundaries,

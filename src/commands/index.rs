@@ -36,6 +36,11 @@ pub struct IndexArgs {
     /// The writer's memory budget in MiB, shared by the threads (default 256).
     #[arg(long, value_name = "MB")]
     memory_mb: Option<usize>,
+    /// The most MiB of segments one merge reads (default: the memory budget). Merging maps
+    /// its input, so this bounds what it adds to resident memory; a larger limit leaves
+    /// fewer, larger segments.
+    #[arg(long, value_name = "MB")]
+    max_merge_mb: Option<u64>,
     /// Leave English stop words (a, the, of…) out of a new index. Off by default: it
     /// saves little space and costs phrase and known-item accuracy (ARCHITECTURE.md).
     #[arg(long)]
@@ -95,7 +100,8 @@ pub struct FileLineError {
 }
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let settings = writer_settings(args.threads, args.memory_mb);
+    let mut settings = writer_settings(args.threads, args.memory_mb);
+    settings.max_merge_bytes = args.max_merge_mb.map(|mb| mb << 20);
     let mut builder = Analyzer::builder()
         .remove_english_stop_words(args.remove_english_stop_words)
         .index_sub_words(!args.no_sub_words)
@@ -144,10 +150,10 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
 /// Writer settings from the flags, defaults for what is not given.
 pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> WriterSettings {
     let defaults = WriterSettings::default();
-    WriterSettings {
-        threads: threads.unwrap_or(defaults.threads),
-        memory_budget_bytes: memory_mb.map_or(defaults.memory_budget_bytes, |mb| mb << 20),
-    }
+    WriterSettings::new(
+        threads.unwrap_or(defaults.threads),
+        memory_mb.map_or(defaults.memory_budget_bytes, |mb| mb << 20),
+    )
 }
 
 /// Opens the index in `path`, or creates it with `--user-dict`'s analyzer.

@@ -306,10 +306,8 @@ impl Settings {
     }
 
     fn writer_settings(&self) -> anyhow::Result<WriterSettings> {
-        let settings = WriterSettings {
-            threads: self.writer_threads,
-            memory_budget_bytes: self.writer_memory_mb.saturating_mul(1 << 20),
-        };
+        let settings =
+            WriterSettings::new(self.writer_threads, self.writer_memory_mb.saturating_mul(1 << 20));
         settings.validate().context("invalid writer setting")?;
         Ok(settings)
     }

@@ -62,7 +62,7 @@ mod support {
     }
 
     pub fn small_writer() -> WriterSettings {
-        WriterSettings { threads: 1, memory_budget_bytes: 30 << 20 }
+        WriterSettings::new(1, 30 << 20)
     }
 
     /// An empty in-memory index with a writer, the write key and `config`'s other settings.

@@ -312,8 +312,7 @@ mod tests {
 
     fn writable() -> LocalBackend {
         let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        LocalBackend::with_writer(index, WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 })
-            .expect("writer")
+        LocalBackend::with_writer(index, WriterSettings::new(1, 20 << 20)).expect("writer")
     }
 
     #[test]

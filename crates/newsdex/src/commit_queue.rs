@@ -311,8 +311,7 @@ mod tests {
     }
 
     fn queue(index: &NewsIndex) -> CommitQueue {
-        let writer =
-            index.writer(WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }).expect("a writer");
+        let writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("a writer");
         CommitQueue::start(writer, CommitQueueSettings::default())
     }
 
@@ -360,8 +359,7 @@ mod tests {
         let commits = Arc::new(AtomicUsize::new(0));
         let submitting = Arc::new(AtomicUsize::new(0));
         let (counted, waiting) = (Arc::clone(&commits), Arc::clone(&submitting));
-        let writer =
-            index.writer(WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }).expect("writer");
+        let writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
         // The first commit holds the writer thread until every thread is submitting, so the
         // next commit has several submissions waiting for it.
         let observer = move |info: &CommitInfo| {
@@ -417,6 +415,6 @@ mod tests {
         let reopened = NewsIndex::open(temporary.path()).expect("reopen");
         assert_eq!(reopened.get("kept").expect("get").map(|a| a.title), Some("durable".to_string()));
         // The writer lock was released: another writer can open.
-        reopened.writer(WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }).expect("lock released");
+        reopened.writer(WriterSettings::new(1, 20 << 20)).expect("lock released");
     }
 }

@@ -82,6 +82,7 @@ mod fingerprint;
 mod index;
 mod ingest;
 mod language;
+mod merge_policy;
 mod query;
 mod quickwit;
 mod related;

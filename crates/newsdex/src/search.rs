@@ -1064,9 +1064,7 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index-data/articles.jsonl");
         let file = std::fs::File::open(path).expect("the sample corpus");
         let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        let mut writer = index
-            .writer(crate::WriterSettings { threads: 1, memory_budget_bytes: 50 << 20 })
-            .expect("writer");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
         for record in JsonlReader::new(std::io::BufReader::new(file)) {
             writer.upsert(&record.expect("readable").article.expect("valid")).expect("upsert");
         }

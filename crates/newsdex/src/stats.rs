@@ -68,8 +68,7 @@ mod tests {
     #[test]
     fn stats_count_articles_deletions_segments_and_bytes() {
         let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        let mut writer =
-            index.writer(WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }).expect("writer");
+        let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
         for id in ["a", "b", "c"] {
             let article = Article { id: id.into(), title: format!("article {id}"), ..Article::default() };
             writer.upsert(&article).expect("upsert");

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 use tantivy::directory::Directory;
 use tantivy::directory::error::LockError;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use crate::article::{Article, Lang};
@@ -16,6 +17,7 @@ use crate::fingerprint::Fingerprint;
 use crate::index::NewsIndex;
 use crate::ingest::{JsonlReader, LineError, OnError};
 use crate::language::detect_language;
+use crate::merge_policy::BoundedMergePolicy;
 use crate::schema::NewsSchema;
 use crate::storage::storage_error;
 
@@ -26,7 +28,8 @@ pub const MAX_MEMORY_PER_THREAD: usize = 4_000_000_000;
 /// Most indexing threads tantivy runs.
 pub const MAX_THREADS: usize = 8;
 
-/// How an index is written: indexing threads and the writer's memory budget.
+/// How an index is written: indexing threads, the writer's memory budget and how large a
+/// merge may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct WriterSettings {
     /// Indexing threads (each analyses and indexes whole articles), 1 to 8.
@@ -34,17 +37,33 @@ pub struct WriterSettings {
     /// Memory for buffered, not yet flushed documents, shared by the threads. A larger
     /// budget makes fewer, larger segments.
     pub memory_budget_bytes: usize,
+    /// The most bytes of segments one merge reads (`None`: the memory budget). A merge maps
+    /// its input segments and reads them whole, so this bounds what merging adds to the
+    /// process's resident memory; merges run one at a time. A larger limit leaves fewer,
+    /// larger segments, which searches a little faster.
+    pub max_merge_bytes: Option<u64>,
 }
 
 impl Default for WriterSettings {
     /// As many threads as cores (up to 8) and 256 MiB.
     fn default() -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
-        WriterSettings { threads, memory_budget_bytes: 256 << 20 }
+        WriterSettings::new(threads, 256 << 20)
     }
 }
 
 impl WriterSettings {
+    /// `threads` indexing threads sharing `memory_budget_bytes`, merges limited to the
+    /// budget.
+    pub fn new(threads: usize, memory_budget_bytes: usize) -> WriterSettings {
+        WriterSettings { threads, memory_budget_bytes, max_merge_bytes: None }
+    }
+
+    /// The most bytes of segments one merge reads.
+    pub fn merge_limit(&self) -> u64 {
+        self.max_merge_bytes.unwrap_or(self.memory_budget_bytes as u64)
+    }
+
     /// Checks the settings are usable, with a message saying what would be.
     pub fn validate(&self) -> Result<()> {
         if !(1..=MAX_THREADS).contains(&self.threads) {
@@ -173,25 +192,32 @@ impl NewsWriter {
                 path.as_ref(),
             ));
         }
-        let writer = index
-            .tantivy_index()
-            .writer_with_num_threads(settings.threads, settings.memory_budget_bytes)
-            .map_err(|error| match error {
-                TantivyError::LockFailure(LockError::LockBusy, _) => {
-                    let holder = directory
-                        .atomic_read(Path::new(WRITER_FILE))
-                        .ok()
-                        .and_then(|bytes| String::from_utf8(bytes).ok())
-                        .and_then(|text| text.trim().parse::<u32>().ok())
-                        .map_or_else(|| "another writer".to_string(), |pid| format!("process {pid}"));
-                    Error::IndexLocked(format!(
-                        "the index at {} is locked by {holder}; wait for it to finish (the lock of a \
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(settings.threads)
+            .memory_budget_per_thread(settings.memory_budget_bytes / settings.threads)
+            // One merge at a time, so merging holds at most one limit's worth of segments.
+            .num_merge_threads(1)
+            .build();
+        let writer = index.tantivy_index().writer_with_options(options).map_err(|error| match error {
+            TantivyError::LockFailure(LockError::LockBusy, _) => {
+                let holder = directory
+                    .atomic_read(Path::new(WRITER_FILE))
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .and_then(|text| text.trim().parse::<u32>().ok())
+                    .map_or_else(|| "another writer".to_string(), |pid| format!("process {pid}"));
+                Error::IndexLocked(format!(
+                    "the index at {} is locked by {holder}; wait for it to finish (the lock of a \
                          writer that crashed is released by the system)",
-                        path.as_ref().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
-                    ))
-                }
-                other => storage_error(other, "open a writer on", path.as_ref()),
-            })?;
+                    path.as_ref().map_or_else(|| "(memory)".to_string(), |p| p.display().to_string())
+                ))
+            }
+            other => storage_error(other, "open a writer on", path.as_ref()),
+        })?;
+        writer.set_merge_policy(Box::new(BoundedMergePolicy::new(
+            index.tantivy_index().directory().clone(),
+            settings.merge_limit(),
+        )));
         // Another handle may have committed since this one's reader last looked; upserts
         // decide whether an id is new from the reader, so it must see every commit. Nobody
         // else can commit while the lock is held.

@@ -43,8 +43,7 @@ fn searches_never_see_a_partial_batch_while_ingestion_and_merges_run() {
             })
         })
         .collect();
-    let mut writer =
-        index.writer(WriterSettings { threads: 2, memory_budget_bytes: 60 << 20 }).expect("writer");
+    let mut writer = index.writer(WriterSettings::new(2, 60 << 20)).expect("writer");
     for batch in 0..BATCHES {
         for number in 0..BATCH {
             writer

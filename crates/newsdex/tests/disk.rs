@@ -59,7 +59,7 @@ fn article(number: usize, sentences: usize) -> Article {
 }
 
 fn settings() -> WriterSettings {
-    WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }
+    WriterSettings::new(1, 20 << 20)
 }
 
 fn build(path: &Path, articles: usize) -> NewsIndex {

@@ -62,8 +62,7 @@ fn hostile_lines_are_named_and_everything_valid_is_indexed() {
         }
     }
     let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-    let mut writer =
-        index.writer(WriterSettings { threads: 1, memory_budget_bytes: 200 << 20 }).expect("writer");
+    let mut writer = index.writer(WriterSettings::new(1, 200 << 20)).expect("writer");
     let options = IngestOptions { max_reported_errors: 1000, ..IngestOptions::default() };
     let report = writer.ingest_jsonl(input.as_slice(), &options, &mut |_| {}).expect("no IO error");
     writer.commit().expect("commit");
@@ -103,8 +102,7 @@ fn hostile_lines_are_named_and_everything_valid_is_indexed() {
 fn fail_mode_indexes_nothing_and_names_the_first_bad_line() {
     let input = b"{\"id\":\"a\",\"body\":\"fine\"}\n{\"id\":\"b\",\"body\":\"also fine\"}\n{\"id\":5}\n{\"id\":\"c\",\"body\":\"x\"}\n";
     let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-    let mut writer =
-        index.writer(WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }).expect("writer");
+    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
     let options = IngestOptions { on_error: OnError::Fail, ..IngestOptions::default() };
     let error = writer.ingest_jsonl(input.as_slice(), &options, &mut |_| {}).expect_err("line 3 is bad");
     assert!(error.to_string().contains("line 3"), "{error}");

@@ -7,7 +7,7 @@ fn article(id: &str, title: &str, body: &str) -> Article {
 }
 
 fn settings() -> WriterSettings {
-    WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 }
+    WriterSettings::new(1, 20 << 20)
 }
 
 #[test]
@@ -116,4 +116,73 @@ fn a_second_writer_is_refused() {
     assert!(matches!(second, Error::IndexLocked(_)), "{second}");
     let holder = format!("locked by process {}", std::process::id());
     assert!(second.to_string().contains(&holder), "help: the message must name the holder: {second}");
+}
+
+/// Bytes of each segment of the committed index at `path`, from `meta.json` and the files.
+fn segment_sizes(path: &std::path::Path) -> Vec<u64> {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("meta.json")).expect("meta.json")).expect("json");
+    let files: Vec<(String, u64)> = std::fs::read_dir(path)
+        .expect("read_dir")
+        .map(|entry| {
+            let entry = entry.expect("entry");
+            (entry.file_name().to_string_lossy().into_owned(), entry.metadata().expect("metadata").len())
+        })
+        .collect();
+    meta["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|segment| {
+            let id = segment["segment_id"].as_str().expect("segment_id").replace('-', "");
+            files.iter().filter(|(name, _)| name.starts_with(&id)).map(|(_, bytes)| bytes).sum()
+        })
+        .collect()
+}
+
+/// Sixteen commits of 40 articles each (one segment per commit with one thread), merged
+/// as the settings allow; returns the final segment sizes and the size of one commit's.
+fn build_in_commits(max_merge_bytes: Option<u64>) -> (Vec<u64>, u64) {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path().join("index");
+    let index = NewsIndex::create(&path, Analyzer::new()).expect("index");
+    let mut settings = settings();
+    settings.max_merge_bytes = max_merge_bytes;
+    let mut writer = index.writer(settings).expect("writer");
+    let mut first_segment = 0;
+    for commit in 0..16 {
+        for number in 0..40 {
+            let id = format!("c{commit}-{number}");
+            let body = format!(
+                "第{commit}批第{number}篇：港口吞吐量 {number} 万标箱，同比增长 {commit}%。Port volume rose."
+            );
+            writer.upsert(&article(&id, &format!("港口 {id}"), &body)).expect("upsert");
+        }
+        writer.commit().expect("commit");
+        if commit == 0 {
+            first_segment = segment_sizes(&path)[0];
+        }
+    }
+    writer.finish().expect("merges finish");
+    let reopened = NewsIndex::open(&path).expect("reopen");
+    assert_eq!(reopened.num_articles(), 640, "help: merging must keep every article");
+    (segment_sizes(&path), first_segment)
+}
+
+#[test]
+fn no_merge_reads_more_than_the_merge_limit() {
+    let (unbounded, _) = build_in_commits(Some(u64::MAX));
+    assert!(unbounded.len() < 16, "help: without a limit the log policy merges: {unbounded:?}");
+
+    let (nothing, one_commit) = build_in_commits(Some(0));
+    assert_eq!(nothing.len(), 16, "help: a limit of zero merges nothing: {nothing:?}");
+
+    let limit = one_commit * 3;
+    let (bounded, _) = build_in_commits(Some(limit));
+    assert!(bounded.len() < 16, "help: segments that fit the limit still merge: {bounded:?}");
+    // A merged segment is no larger than its inputs, which add up to at most the limit.
+    for bytes in &bounded {
+        assert!(*bytes <= limit, "help: a {bytes}-byte segment is past the {limit}-byte limit: {bounded:?}");
+    }
+    assert!(bounded.len() > unbounded.len(), "help: the limit must keep some segments apart");
 }

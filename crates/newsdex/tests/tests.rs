@@ -35,8 +35,7 @@ mod support {
         static INDEX: OnceLock<NewsIndex> = OnceLock::new();
         INDEX.get_or_init(|| {
             let index = NewsIndex::create_in_ram(sample_analyzer()).expect("an index in memory");
-            let mut writer =
-                index.writer(WriterSettings { threads: 1, memory_budget_bytes: 50 << 20 }).expect("a writer");
+            let mut writer = index.writer(WriterSettings::new(1, 50 << 20)).expect("a writer");
             let file = std::fs::File::open(index_data().join("articles.jsonl")).expect("the sample corpus");
             let options = IngestOptions { on_error: OnError::Fail, ..IngestOptions::default() };
             let report = writer

@@ -96,8 +96,7 @@ fn proxy_on_the_shared_corpus() {
     }
     let analyzer = Analyzer::new();
     let index = newsdex::NewsIndex::create_in_ram(analyzer.clone()).expect("index");
-    let mut writer =
-        index.writer(newsdex::WriterSettings { threads: 2, memory_budget_bytes: 200 << 20 }).expect("writer");
+    let mut writer = index.writer(newsdex::WriterSettings::new(2, 200 << 20)).expect("writer");
     for article in &articles {
         writer.upsert(article).expect("a valid article");
     }
@@ -270,11 +269,8 @@ fn upserts_and_deletes_go_through_delete_tasks() {
     let client = QuickwitClient::new(&fake.url).expect("client");
     let analyzer = Analyzer::new();
     let index = newsdex::NewsIndex::create_in_ram(analyzer.clone()).expect("index");
-    let local = LocalBackend::with_writer(
-        index,
-        newsdex::WriterSettings { threads: 1, memory_budget_bytes: 20 << 20 },
-    )
-    .expect("a writer");
+    let local =
+        LocalBackend::with_writer(index, newsdex::WriterSettings::new(1, 20 << 20)).expect("a writer");
     let article = Article {
         id: "w1".into(),
         lang: Some(Lang::En),
