@@ -2,11 +2,11 @@
 //! the analyzer's identity recorded beside it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
+use tantivy::directory::{Directory, MmapDirectory, RamDirectory, WatchCallback, WatchHandle};
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -49,6 +49,8 @@ pub struct NewsIndex {
     schema: Arc<NewsSchema>,
     analyzer: Analyzer,
     reader: IndexReader,
+    /// Reloads the reader one at a time (see [`Reloader`]).
+    reloader: Reloader,
     path: Option<PathBuf>,
     ranking: RankingConfig,
 }
@@ -199,13 +201,15 @@ impl NewsIndex {
         // Registered on every open, not only at creation: tantivy resolves tokenizers by
         // name whenever it tokenizes.
         index.tokenizers().register(TOKENIZER_NAME, TextAnalyzer::from(analyzer.tokenizer()));
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reloader = Reloader::watching(&index, reader.clone())?;
         Ok(NewsIndex {
             index,
             read_only,
             schema: Arc::new(schema),
             analyzer,
             reader,
+            reloader,
             path,
             ranking: RankingConfig::default(),
         })
@@ -244,7 +248,7 @@ impl NewsIndex {
 
     /// Makes the latest commit visible to searches now rather than within the reload delay.
     pub fn reload(&self) -> Result<()> {
-        self.reader.reload()?;
+        self.reloader.reload()?;
         Ok(())
     }
 
@@ -280,6 +284,41 @@ impl NewsIndex {
 
     pub(crate) fn reader(&self) -> &IndexReader {
         &self.reader
+    }
+}
+
+/// Reloads an index reader after commits, from this process's writer or another's, one
+/// reload at a time.
+///
+/// A reload reads the latest commit and then installs a searcher for it; two reloads that
+/// overlap (tantivy's own commit watcher and a writer's explicit reload) can finish out
+/// of order and install the older commit last, so that searches briefly go back in time.
+/// Under one lock, each reload reads a commit at least as new as the one before.
+#[derive(Clone)]
+struct Reloader {
+    reader: IndexReader,
+    lock: Arc<Mutex<()>>,
+    /// Keeps the commit watcher registered while the index is open.
+    _watch: Arc<WatchHandle>,
+}
+
+impl Reloader {
+    fn watching(index: &Index, reader: IndexReader) -> Result<Reloader> {
+        let lock = Arc::new(Mutex::new(()));
+        let (watched_reader, watched_lock) = (reader.clone(), Arc::clone(&lock));
+        let watch = index.directory().watch(WatchCallback::new(move || {
+            let _one_at_a_time = watched_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Err(error) = watched_reader.reload() {
+                tracing::warn!(%error, "cannot reload the index after a commit");
+            }
+        }))?;
+        Ok(Reloader { reader, lock, _watch: Arc::new(watch) })
+    }
+
+    fn reload(&self) -> Result<()> {
+        let _one_at_a_time = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.reader.reload()?;
+        Ok(())
     }
 }
 
