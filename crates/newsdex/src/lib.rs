@@ -74,6 +74,7 @@ mod analysis;
 mod article;
 mod backend;
 mod batch;
+mod bonus;
 mod commit_queue;
 mod error;
 mod evaluation;

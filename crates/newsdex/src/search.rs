@@ -18,6 +18,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
+use crate::bonus::WithBonus;
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::index::NewsIndex;
@@ -619,13 +620,21 @@ impl QueryCompiler<'_> {
         if analyzed.match_all {
             subqueries.push((Occur::Must, Box::new(AllQuery)));
         }
+        let query = Box::new(BooleanQuery::new(subqueries));
         if self.ranking.proximity_boost > 0.0 && !analyzed.proximity_words.is_empty() {
+            // The bonus only adds to the scores of articles the clauses match, so it is
+            // checked on those alone.
             let words: Vec<(usize, String)> = analyzed.proximity_words.iter().cloned().enumerate().collect();
-            let bonus =
-                self.phrase_query(&self.fields(None), &words, PROXIMITY_SLOP, self.ranking.proximity_boost);
-            subqueries.push((Occur::Should, bonus));
+            let bonuses = self
+                .fields(None)
+                .into_iter()
+                .map(|(field, boost)| {
+                    self.field_phrase(field, &words, PROXIMITY_SLOP, boost * self.ranking.proximity_boost)
+                })
+                .collect();
+            return Box::new(WithBonus::new(query, bonuses));
         }
-        Box::new(BooleanQuery::new(subqueries))
+        query
     }
 
     /// The query as one flat union of field terms, when it means exactly that: a single
@@ -713,15 +722,16 @@ impl QueryCompiler<'_> {
         let per_field = fields
             .iter()
             .map(|&(field, field_boost)| {
-                let terms = words
-                    .iter()
-                    .map(|(offset, word)| (*offset, Term::from_field_text(field, word)))
-                    .collect();
-                let phrase: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop));
-                (Occur::Should, boosted(phrase, field_boost * boost))
+                (Occur::Should, self.field_phrase(field, words, slop, field_boost * boost))
             })
             .collect();
         single_or_any(per_field)
+    }
+
+    fn field_phrase(&self, field: Field, words: &[(usize, String)], slop: u32, boost: f32) -> Box<dyn Query> {
+        let terms =
+            words.iter().map(|(offset, word)| (*offset, Term::from_field_text(field, word))).collect();
+        boosted(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)), boost)
     }
 }
 
@@ -1152,5 +1162,67 @@ mod tests {
             flattened += usize::from(compiled.term_union);
         }
         assert_eq!(flattened, 7, "help: phrases, exclusions and several required words stay nested");
+    }
+
+    #[test]
+    fn the_proximity_bonus_scores_as_a_should_clause_would() {
+        let index = sample_index();
+        let searcher = index.reader().searcher();
+        let ranking = *index.ranking();
+        let compiler = QueryCompiler { schema: index.schema(), ranking };
+        let without_bonus = QueryCompiler {
+            schema: index.schema(),
+            ranking: RankingConfig { proximity_boost: 0.0, ..ranking },
+        };
+        let top = |query: &dyn Query| -> Vec<(DocAddress, Score)> {
+            let mut hits: Vec<(DocAddress, Score)> = searcher
+                .search(query, &TopDocs::with_limit(1000).order_by_score())
+                .expect("search")
+                .into_iter()
+                .map(|(score, address)| (address, score))
+                .collect();
+            hits.sort_by_key(|&(address, _)| address);
+            hits
+        };
+        let mut rewarded = 0;
+        for (text, matching) in [
+            ("长江大桥 通车", Matching::Any),
+            ("trade deficit", Matching::Any),
+            ("芯片 出口", Matching::All),
+            ("中国 经济", Matching::Any),
+            ("central bank rates", Matching::All),
+            ("華為 5G", Matching::Any),
+            ("经济 增长 -美国", Matching::All),
+            ("interest rates", Matching::All),
+        ] {
+            let analyzed = analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+            assert!(!analyzed.proximity_words.is_empty(), "{text:?}");
+            let words: Vec<(usize, String)> = analyzed.proximity_words.iter().cloned().enumerate().collect();
+            let as_should: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, without_bonus.nested(&analyzed, matching)),
+                (
+                    Occur::Should,
+                    compiler.phrase_query(
+                        &compiler.fields(None),
+                        &words,
+                        PROXIMITY_SLOP,
+                        ranking.proximity_boost,
+                    ),
+                ),
+            ]));
+            let (with_bonus, reference) =
+                (top(compiler.nested(&analyzed, matching).as_ref()), top(as_should.as_ref()));
+            let plain = top(without_bonus.nested(&analyzed, matching).as_ref());
+            assert!(!reference.is_empty(), "help: {text:?} should find something in the sample");
+            assert_eq!(with_bonus.len(), reference.len(), "{text:?}");
+            for (((address, score), (reference_address, reference_score)), (_, plain_score)) in
+                with_bonus.iter().zip(&reference).zip(&plain)
+            {
+                assert_eq!(address, reference_address, "{text:?}");
+                assert!((score - reference_score).abs() < 1e-4, "{text:?}: {score} vs {reference_score}");
+                rewarded += usize::from(score - plain_score > 1e-3);
+            }
+        }
+        assert!(rewarded > 5, "help: the bonus must reward articles with the words together ({rewarded})");
     }
 }
