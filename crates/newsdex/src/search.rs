@@ -1108,21 +1108,24 @@ mod tests {
         assert_eq!((faceted.total, faceted.total_exact), (all.total, true));
     }
 
+    /// Every hit of `query` (up to 1,000) with its score, in document order.
+    fn hits_by_address(searcher: &Searcher, query: &dyn Query) -> Vec<(DocAddress, Score)> {
+        let mut hits: Vec<(DocAddress, Score)> = searcher
+            .search(query, &TopDocs::with_limit(1000).order_by_score())
+            .expect("search")
+            .into_iter()
+            .map(|(score, address)| (address, score))
+            .collect();
+        hits.sort_by_key(|&(address, _)| address);
+        hits
+    }
+
     #[test]
     fn a_flat_term_union_ranks_exactly_as_the_nested_query() {
         let index = sample_index();
         let searcher = index.reader().searcher();
         let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
-        let top = |query: &dyn Query| -> Vec<(DocAddress, Score)> {
-            let mut hits: Vec<(DocAddress, Score)> = searcher
-                .search(query, &TopDocs::with_limit(1000).order_by_score())
-                .expect("search")
-                .into_iter()
-                .map(|(score, address)| (address, score))
-                .collect();
-            hits.sort_by_key(|&(address, _)| address);
-            hits
-        };
+        let top = |query: &dyn Query| hits_by_address(&searcher, query);
         let mut flattened = 0;
         for (text, matching) in [
             ("半导体", Matching::All),
@@ -1174,16 +1177,7 @@ mod tests {
             schema: index.schema(),
             ranking: RankingConfig { proximity_boost: 0.0, ..ranking },
         };
-        let top = |query: &dyn Query| -> Vec<(DocAddress, Score)> {
-            let mut hits: Vec<(DocAddress, Score)> = searcher
-                .search(query, &TopDocs::with_limit(1000).order_by_score())
-                .expect("search")
-                .into_iter()
-                .map(|(score, address)| (address, score))
-                .collect();
-            hits.sort_by_key(|&(address, _)| address);
-            hits
-        };
+        let top = |query: &dyn Query| hits_by_address(&searcher, query);
         let mut rewarded = 0;
         for (text, matching) in [
             ("长江大桥 通车", Matching::Any),
