@@ -55,16 +55,15 @@ fn file_bytes(directory: &ManagedDirectory, path: &Path) -> u64 {
 
 impl MergePolicy for BoundedMergePolicy {
     fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
-        let levels = self.levels.compute_merge_candidates(segments);
-        if levels.is_empty() {
-            return levels;
-        }
-        let sizes: Vec<(SegmentId, u64)> =
-            segments.iter().map(|segment| (segment.id(), self.segment_bytes(segment))).collect();
+        // Only the segments of the levels proposed are sized (their files opened).
         let size_of = |id: &SegmentId| {
-            sizes.iter().find(|(candidate, _)| candidate == id).map_or(0, |(_, bytes)| *bytes)
+            segments
+                .iter()
+                .find(|segment| segment.id() == *id)
+                .map_or(0, |segment| self.segment_bytes(segment))
         };
-        levels
+        self.levels
+            .compute_merge_candidates(segments)
             .into_iter()
             .flat_map(|MergeCandidate(level)| {
                 let mut level: Vec<_> = level.into_iter().map(|id| (size_of(&id), id)).collect();
