@@ -72,12 +72,8 @@ impl Weight for WithBonusWeight {
         if required.doc() == TERMINATED {
             return Ok(required);
         }
-        let probes = self
-            .bonuses
-            .iter()
-            .map(|bonus| Probe::Unmade { weight: Arc::clone(bonus), reader: Box::new(reader.clone()), boost })
-            .collect();
-        Ok(Box::new(WithBonusScorer { required, probes }))
+        let probes = self.bonuses.iter().map(|bonus| Probe::Unmade(Arc::clone(bonus))).collect();
+        Ok(Box::new(WithBonusScorer { required, reader: reader.clone(), boost, probes }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -101,11 +97,8 @@ impl Weight for WithBonusWeight {
 /// there. Its scorer is made at the first document asked about: made earlier, it would
 /// align its words from the segment's start.
 enum Probe {
-    Unmade {
-        weight: Arc<dyn Weight>,
-        reader: Box<SegmentReader>,
-        boost: Score,
-    },
+    /// The bonus's weight, before the first document.
+    Unmade(Arc<dyn Weight>),
     Made {
         scorer: Box<dyn Scorer>,
         /// The document the scorer stands on, validly, after a match.
@@ -118,10 +111,11 @@ enum Probe {
 }
 
 impl Probe {
-    /// The bonus's score at `doc` if it matches there. `doc` never decreases between calls.
-    fn score_at(&mut self, doc: DocId) -> Option<Score> {
-        if let Probe::Unmade { weight, reader, boost } = self {
-            *self = match weight.scorer_danger(reader, doc, *boost) {
+    /// The bonus's score at `doc` of `reader`'s segment if it matches there. `doc` never
+    /// decreases between calls.
+    fn score_at(&mut self, doc: DocId, reader: &SegmentReader, boost: Score) -> Option<Score> {
+        if let Probe::Unmade(weight) = self {
+            *self = match weight.scorer_danger(reader, doc, boost) {
                 Ok((SeekDangerResult::Found, scorer)) => {
                     Probe::Made { scorer, found: Some(doc), next_possible: doc }
                 }
@@ -162,6 +156,9 @@ impl Probe {
 
 struct WithBonusScorer {
     required: Box<dyn Scorer>,
+    /// The segment and boost the bonuses' scorers are made for.
+    reader: SegmentReader,
+    boost: Score,
     probes: Vec<Probe>,
 }
 
@@ -192,7 +189,7 @@ impl Scorer for WithBonusScorer {
         let doc = self.required.doc();
         let mut score = self.required.score();
         for probe in &mut self.probes {
-            if let Some(bonus) = probe.score_at(doc) {
+            if let Some(bonus) = probe.score_at(doc, &self.reader, self.boost) {
                 score += bonus;
             }
         }
