@@ -131,16 +131,23 @@ impl HighlightSpec {
     }
 }
 
-/// Finds and marks matches; one per thread or request, reusing its buffers.
+/// Finds and marks matches; one per thread or request, reusing its buffers. Its scratch
+/// comes from the analyzer's pool and goes back to it when the highlighter is dropped.
 pub(crate) struct Highlighter<'a> {
     analyzer: &'a Analyzer,
     scratch: Scratch,
     tokens: TokenBuffer,
 }
 
+impl Drop for Highlighter<'_> {
+    fn drop(&mut self) {
+        self.analyzer.return_scratch(std::mem::take(&mut self.scratch));
+    }
+}
+
 impl<'a> Highlighter<'a> {
     pub(crate) fn new(analyzer: &'a Analyzer) -> Highlighter<'a> {
-        Highlighter { analyzer, scratch: Scratch::default(), tokens: TokenBuffer::default() }
+        Highlighter { analyzer, scratch: analyzer.take_scratch(), tokens: TokenBuffer::default() }
     }
 
     /// Byte ranges of `text` matching `spec`, sorted, overlaps merged.

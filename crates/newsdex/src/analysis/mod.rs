@@ -23,7 +23,7 @@ mod normalize;
 mod tokenizer;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -159,7 +159,13 @@ struct AnalyzerInner {
     stemmer: frostem::Stemmer,
     dictionary: Option<UserDictionary>,
     identity: AnalyzerIdentity,
+    /// Scratches lent to highlighters, kept between searches so that their stem caches
+    /// stay warm: an article's English words are then looked up, not stemmed again.
+    scratches: Mutex<Vec<Scratch>>,
 }
+
+/// Scratches an analyzer keeps for reuse, about one per search running at once.
+const POOLED_SCRATCHES: usize = 16;
 
 /// Builds an [`Analyzer`] with options.
 ///
@@ -282,7 +288,22 @@ impl Analyzer {
                 stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
                 dictionary,
                 identity,
+                scratches: Mutex::new(Vec::new()),
             }),
+        }
+    }
+
+    /// A scratch from the analyzer's pool (or a new one), for a highlighter to use and
+    /// hand back with [`Analyzer::return_scratch`].
+    pub(crate) fn take_scratch(&self) -> Scratch {
+        self.inner.scratches.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default()
+    }
+
+    /// Keeps a scratch for the next search, unless the pool is full.
+    pub(crate) fn return_scratch(&self, scratch: Scratch) {
+        let mut pool = self.inner.scratches.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < POOLED_SCRATCHES {
+            pool.push(scratch);
         }
     }
 
