@@ -379,11 +379,23 @@ fn check_served_index(index_dir: &Path, posted: &Posted) -> u64 {
         );
         present += found as u64;
     }
-    assert_eq!(
-        index.num_articles(),
-        present,
-        "help: the index holds articles that were never sent whole, or duplicates"
-    );
+    if index.num_articles() != present {
+        // Name the articles held more than once: each one's marker word is unique to it.
+        let repeated: Vec<String> = posted
+            .sent
+            .iter()
+            .flat_map(|&batch| batch_articles(batch))
+            .filter_map(|article| {
+                let marker = article.title.rsplit(' ').next().unwrap_or_default().to_string();
+                let total = index.search(&newsdex::SearchRequest::new(&marker)).expect("search").total;
+                (total > 1).then(|| format!("{} ({total} copies)", article.id))
+            })
+            .collect();
+        panic!(
+            "help: the index holds {} articles, {present} of them sent whole; repeated: {repeated:?}",
+            index.num_articles()
+        );
+    }
     present
 }
 
