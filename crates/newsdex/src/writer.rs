@@ -309,8 +309,10 @@ impl NewsWriter {
     /// written; with [`OnError::Fail`] the first bad line rolls back everything written
     /// since the last commit and is returned as the error.
     ///
-    /// Articles are written in runs grouped by language (see [`LanguageRuns`]); an id
-    /// repeated in the stream is still written in stream order, so the last one wins.
+    /// Articles are written in runs grouped by language: up to 4,096 at a time, in stream
+    /// order within each language, so that each language holds runs of document ids and
+    /// conjunctions of words from two languages skip the other's runs. An id repeated in
+    /// the stream is still written in stream order, so the last one wins.
     pub fn ingest_jsonl(
         &mut self,
         input: impl BufRead,
