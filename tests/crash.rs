@@ -285,6 +285,17 @@ struct ServeProcess {
     address: SocketAddr,
 }
 
+/// Where the servers' logs go: appended to the file `NEWSDEX_CRASH_SERVER_LOG` names
+/// (to see what a server did before it was killed), or nowhere.
+fn server_log() -> Stdio {
+    let Some(path) = std::env::var_os("NEWSDEX_CRASH_SERVER_LOG") else { return Stdio::null() };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_or_else(|error| panic!("help: cannot open {}: {error}", path.to_string_lossy()), Stdio::from)
+}
+
 impl ServeProcess {
     /// Starts the server and waits for the line saying where it listens.
     fn start(index_dir: &Path) -> ServeProcess {
@@ -294,7 +305,7 @@ impl ServeProcess {
             .arg(index_dir)
             .env("NEWSDEX_API_KEY", API_KEY)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(server_log())
             .spawn()
             .expect("spawn newsdex serve");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
