@@ -214,11 +214,16 @@ const POSTERS: u64 = 2;
 
 /// The articles of batch `batch`: 1 to 12 of them, in three languages, of varied length,
 /// each with a word of its own (`serial<batch>x<item>`) to search for.
+/// The word only article `item` of `batch` holds, in its title and body.
+fn marker(batch: u64, item: u64) -> String {
+    format!("serial{batch}x{item}")
+}
+
 fn batch_articles(batch: u64) -> Vec<Article> {
     let count = 1 + Random(batch).next() % 12;
     (0..count)
         .map(|item| {
-            let marker = format!("serial{batch}x{item}");
+            let marker = marker(batch, item);
             let repeats = 1 + ((batch * 7 + item * 3) % 25) as usize;
             let (lang, title, sentence) = match (batch + item) % 3 {
                 0 => (Lang::ZhHans, "南京市长江大桥夜景", "游客在南京市长江大桥上拍照，夜景吸引了很多人。"),
@@ -395,10 +400,12 @@ fn check_served_index(index_dir: &Path, posted: &Posted) -> u64 {
         let repeated: Vec<String> = posted
             .sent
             .iter()
-            .flat_map(|&batch| batch_articles(batch))
-            .filter_map(|article| {
-                let marker = article.title.rsplit(' ').next().unwrap_or_default().to_string();
-                let total = index.search(&newsdex::SearchRequest::new(&marker)).expect("search").total;
+            .flat_map(|&batch| {
+                (0..).zip(batch_articles(batch)).map(move |(item, article)| (batch, item, article))
+            })
+            .filter_map(|(batch, item, article)| {
+                let request = newsdex::SearchRequest::new(marker(batch, item));
+                let total = index.search(&request).expect("search").total;
                 (total > 1).then(|| format!("{} ({total} copies)", article.id))
             })
             .collect();
@@ -421,7 +428,7 @@ fn check_batch_served(address: SocketAddr, batch: u64) {
         let article: Article = serde_json::from_str(&body).expect("an article");
         assert_eq!(&article, expected, "help: {} is not intact", expected.id);
     }
-    let marker = format!("serial{batch}x0");
+    let marker = marker(batch, 0);
     let (status, body) = exchange(address, "GET", &format!("/search?q={marker}"), None).expect("search");
     assert_eq!(status, 200, "{body}");
     let response: serde_json::Value = serde_json::from_str(&body).expect("JSON");

@@ -95,8 +95,10 @@ impl SeekableUnionScorer {
     fn settle(&mut self) -> DocId {
         loop {
             let doc = self.docs.iter().copied().min().unwrap_or(TERMINATED);
-            let unsure = (0..self.docs.len()).find(|&index| !self.exact[index] && self.docs[index] == doc);
-            if let (true, Some(index)) = (doc != TERMINATED, unsure) {
+            if doc != TERMINATED
+                && let Some(index) =
+                    (0..self.docs.len()).find(|&index| !self.exact[index] && self.docs[index] == doc)
+            {
                 // The scorer's previous target was below its bound, so asking for the bound
                 // is allowed; each answer either finds it or raises it.
                 match self.scorers[index].seek_danger(doc) {
