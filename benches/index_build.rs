@@ -2,17 +2,24 @@
 //!
 //! Both build an in-memory index of the same articles (title and body stored and indexed
 //! with positions, id/lang/source/category keywords) with one indexing thread and the
-//! same memory budget; the articles are parsed before timing starts. `cargo bench --bench
-//! index_build` ends with a table of medians in MB/s of title and body text and
-//! newsdex's speed-up over the baseline, also from interleaved rounds. Inputs come from
-//! ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the embedded sample.
+//! same memory budget; the articles are parsed before timing starts. A third build,
+//! `tantivy-only`, indexes into the baseline's schema newsdex's tokens, analysed before
+//! timing starts and replayed by a tokenizer: the tantivy share of a newsdex build, so `ceiling` (baseline time
+//! over that time) is the speed-up newsdex would have if its analysis cost nothing.
+//! `cargo bench --bench index_build` ends with a table of medians in MB/s of title and
+//! body text and newsdex's speed-up over the baseline, also from interleaved rounds.
+//! Inputs come from ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the
+//! embedded sample.
 
 #[path = "support/mod.rs"]
 mod support;
 
-use criterion::{Criterion, Throughput};
-use newsdex::{Analyzer, Article, Lang, NewsIndex, WriterSettings};
+use std::sync::{Arc, Mutex};
+
+use criterion::{BatchSize, Criterion, Throughput};
+use newsdex::{AnalysisMode, Analyzer, Article, Lang, NewsIndex, WriterSettings};
 use tantivy::schema::{FAST, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 /// About this many bytes of text per language.
@@ -36,6 +43,16 @@ fn main() {
         group.bench_function("tantivy-jieba", |bencher| {
             bencher.iter(|| build_baseline(baseline_tokenizer.clone(), articles));
         });
+        let analysed = analyse(&analyzer, articles);
+        group.bench_function("tantivy-only", |bencher| {
+            bencher.iter_batched(
+                || analysed.clone(),
+                |analysed| {
+                    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(analysed)), articles)
+                },
+                BatchSize::LargeInput,
+            );
+        });
         group.finish();
     }
     criterion.final_summary();
@@ -43,14 +60,18 @@ fn main() {
         return;
     }
     println!(
-        "\n{:<8} {:>8} {:>14} {:>18} {:>9} {:>12}",
-        "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved"
+        "\n{:<8} {:>8} {:>14} {:>18} {:>9} {:>12} {:>8}",
+        "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved", "ceiling"
     );
     for (name, articles) in &inputs {
         let group = format!("index-build-{name}");
         let megabytes = text_bytes(articles) as f64 / 1e6;
         let rate = |bench: &str| support::criterion_median_ns(&group, bench).map(|ns| megabytes / (ns / 1e9));
-        let (Some(ours), Some(baseline)) = (rate("newsdex"), rate("tantivy-jieba")) else { continue };
+        let (Some(ours), Some(baseline), Some(tantivy_only)) =
+            (rate("newsdex"), rate("tantivy-jieba"), rate("tantivy-only"))
+        else {
+            continue;
+        };
         let mut speedups: Vec<f64> = (0..ROUNDS)
             .map(|_| {
                 let started = std::time::Instant::now();
@@ -63,13 +84,14 @@ fn main() {
             .collect();
         speedups.sort_by(f64::total_cmp);
         println!(
-            "{:<8} {:>8.2} {:>14.2} {:>18.2} {:>9.2} {:>12.2}",
+            "{:<8} {:>8.2} {:>14.2} {:>18.2} {:>9.2} {:>12.2} {:>8.2}",
             name,
             megabytes,
             ours,
             baseline,
             ours / baseline,
-            speedups[speedups.len() / 2]
+            speedups[speedups.len() / 2],
+            tantivy_only / baseline
         );
     }
 }
@@ -116,13 +138,93 @@ fn build_newsdex(analyzer: &Analyzer, articles: &[Article]) -> u64 {
 }
 
 fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article]) -> u64 {
+    build_baseline_schema(BaselineText::Jieba(Box::new(tokenizer)), articles)
+}
+
+/// What the baseline schema's title and body are tokenized by.
+enum BaselineText {
+    /// tantivy-jieba.
+    Jieba(Box<tantivy_jieba::JiebaTokenizer>),
+    /// newsdex's tokens, analysed before timing starts.
+    Replayed(ReplayTokenizer),
+}
+
+/// Token lists made before timing starts, one per text, in the order tantivy tokenizes
+/// the texts with one indexing thread: each article's title, then its body.
+type Analysed = Vec<TokenList>;
+
+/// The length of a text and its tokens.
+type TokenList = (usize, Vec<Token>);
+
+/// newsdex's index-mode tokens of every title and body, with the length of its text.
+fn analyse(analyzer: &Analyzer, articles: &[Article]) -> Analysed {
+    let tokens = |text: &str| {
+        let tokens = analyzer
+            .analyze(text, AnalysisMode::Index)
+            .into_iter()
+            .map(|token| Token {
+                offset_from: token.offset_from,
+                offset_to: token.offset_to,
+                position: token.position,
+                text: token.text,
+                position_length: 1,
+            })
+            .collect();
+        (text.len(), tokens)
+    };
+    articles.iter().flat_map(|article| [tokens(&article.title), tokens(&article.body)]).collect()
+}
+
+/// A tokenizer handing out the token lists of [`Analysed`] in order.
+#[derive(Clone)]
+struct ReplayTokenizer {
+    lists: Arc<Mutex<std::vec::IntoIter<TokenList>>>,
+}
+
+impl ReplayTokenizer {
+    fn new(analysed: Analysed) -> ReplayTokenizer {
+        ReplayTokenizer { lists: Arc::new(Mutex::new(analysed.into_iter())) }
+    }
+}
+
+impl Tokenizer for ReplayTokenizer {
+    type TokenStream<'a> = ReplayStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ReplayStream {
+        let (length, tokens) = self.lists.lock().expect("token lists").next().expect("a token list per text");
+        assert_eq!(length, text.len(), "token lists replayed out of order");
+        ReplayStream { tokens, next: 0 }
+    }
+}
+
+struct ReplayStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for ReplayStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+fn build_baseline_schema(input: BaselineText, articles: &[Article]) -> u64 {
     let mut builder = Schema::builder();
     let keyword = STRING | STORED | FAST;
     let id = builder.add_text_field("id", STRING | STORED);
     let lang = builder.add_text_field("lang", keyword.clone());
     let text = TextOptions::default().set_stored().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("jieba")
+            .set_tokenizer("text")
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let title = builder.add_text_field("title", text.clone());
@@ -130,7 +232,10 @@ fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article]
     let source = builder.add_text_field("source", keyword.clone());
     let category = builder.add_text_field("category", keyword);
     let index = Index::create_in_ram(builder.build());
-    index.tokenizers().register("jieba", tokenizer);
+    match input {
+        BaselineText::Jieba(tokenizer) => index.tokenizers().register("text", *tokenizer),
+        BaselineText::Replayed(tokenizer) => index.tokenizers().register("text", tokenizer),
+    }
     let mut writer: IndexWriter = index.writer_with_num_threads(1, MEMORY_BUDGET).expect("writer");
     for article in articles {
         let mut document = TantivyDocument::new();
