@@ -424,6 +424,20 @@ impl Analyzer {
         out: &mut TokenBuffer,
         segment_han_run: &mut dyn FnMut(&str) -> bool,
     ) {
+        self.analyze_text(text, mode, scratch, out, segment_han_run, true);
+    }
+
+    /// [`Analyzer::analyze_into`], with or without the bulk path for plain ASCII words
+    /// (the two must give the same tokens).
+    fn analyze_text(
+        &self,
+        text: &str,
+        mode: AnalysisMode,
+        scratch: &mut Scratch,
+        out: &mut TokenBuffer,
+        segment_han_run: &mut dyn FnMut(&str) -> bool,
+        bulk_ascii_words: bool,
+    ) {
         out.clear();
         scratch.reset();
         // Without sub-words, indexing is the precise segmentation, as for queries.
@@ -444,6 +458,15 @@ impl Analyzer {
             // 0xE3–0xE9): runs of them are taken in bulk.
             if (0xE3..=0xE9).contains(&bytes[index]) {
                 let next = pipeline.push_han_run(index);
+                if next > index {
+                    index = next;
+                    continue;
+                }
+            }
+            // Most English text is plain words between spaces and punctuation: each is
+            // taken whole, without collecting its characters one by one.
+            if bulk_ascii_words && bytes[index].is_ascii_alphanumeric() {
+                let next = pipeline.push_ascii_word(index);
                 if next > index {
                     index = next;
                     continue;
@@ -761,6 +784,46 @@ impl Pipeline<'_> {
         self.scratch.han_chars += 1;
     }
 
+    /// Takes the plain ASCII word starting at byte `start` whole, returning where it ends,
+    /// or `start` when the word needs the general path: when it continues an open block,
+    /// mixes letters and digits (it has parts), is followed by a connector (`COVID-19`,
+    /// `China's`, `U.S.`) or by a character that is not ASCII (`café`), or is too long to
+    /// be indexed. What it emits is what the general path would: one word, stemmed when
+    /// it is letters.
+    fn push_ascii_word(&mut self, start: usize) -> usize {
+        if self.scratch.run_kind == Some(RunKind::Alnum) {
+            return start;
+        }
+        let bytes = self.text.as_bytes();
+        let length = bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let end = start + length;
+        let plain_follower = bytes.get(end).is_none_or(|&b| {
+            b.is_ascii() && matches!(classify(char::from(b)), CharClass::Separator | CharClass::SentenceEnd)
+        });
+        let word = &bytes[start..end];
+        let one_part = word.iter().all(u8::is_ascii_alphabetic) || word.iter().all(u8::is_ascii_digit);
+        if !plain_follower || !one_part || length > alnum::MAX_BLOCK_CHARS {
+            return start;
+        }
+        self.flush();
+        let position = self.positions.take();
+        let scratch = &mut *self.scratch;
+        scratch.word.clear();
+        scratch.word.push_str(&self.text[start..end]);
+        scratch.word.make_ascii_lowercase();
+        if self.analyzer.remove_english_stop_words && ENGLISH_STOP_WORDS.contains(&scratch.word.as_str()) {
+            return end;
+        }
+        self.out.push(
+            scratch.stems.stem(&self.analyzer.stemmer, &scratch.word),
+            start,
+            end,
+            position,
+            TokenKind::Word,
+        );
+        end
+    }
+
     #[inline]
     fn extend_run(&mut self, kind: RunKind, c: char, byte_start: usize, byte_end: usize) {
         if self.scratch.run_kind != Some(kind) {
@@ -978,7 +1041,8 @@ impl StemCache {
 
     /// The stem of an English word; anything else is returned as it is.
     fn stem<'a>(&'a mut self, stemmer: &frostem::Stemmer, word: &'a str) -> &'a str {
-        if !alnum::is_stemmable(word) {
+        // The English stemmer leaves words of one or two letters as they are.
+        if word.len() <= 2 || !alnum::is_stemmable(word) {
             return word;
         }
         if let Some(&known) = self.index.get(word) {
@@ -996,7 +1060,44 @@ impl StemCache {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Text built from pieces that exercise where plain ASCII words end: connectors,
+    /// possessives, stop words, sentence ends, letters beside digits, accents, Han.
+    fn mixed_pieces() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zA-Z]{1,8}",
+            "[0-9]{1,4}",
+            "[a-zA-Z0-9]{1,6}",
+            Just("the".to_string()),
+            Just("The".to_string()),
+            "[ .,;'’!?&#+/_\n-]{1,2}",
+            Just("’s".to_string()),
+            Just("é".to_string()),
+            Just("ＡＩ".to_string()),
+            "[中国华为经济市场。，]{1,3}",
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn plain_ascii_words_in_bulk_give_the_general_paths_tokens(text in mixed_pieces()) {
+            let analyzers = [Analyzer::new(), Analyzer::builder().remove_english_stop_words(true).build()];
+            for analyzer in &analyzers {
+                for mode in [AnalysisMode::Index, AnalysisMode::Query] {
+                    let tokens = |bulk: bool| {
+                        let mut out = TokenBuffer::default();
+                        analyzer.analyze_text(&text, mode, &mut Scratch::default(), &mut out, &mut |_| true, bulk);
+                        out.iter().map(TokenRef::to_token).collect::<Vec<_>>()
+                    };
+                    prop_assert_eq!(tokens(true), tokens(false), "{:?} in {:?} mode", text, mode);
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_stem_cache_answers_alike_before_and_after_it_starts_over() {
@@ -1005,6 +1106,13 @@ mod tests {
         assert_eq!(cache.stem(&stemmer, "running"), "run");
         assert_eq!(cache.stem(&stemmer, "running"), "run", "help: a cached stem must be the same");
         assert_eq!(cache.stem(&stemmer, "g20"), "g20", "help: only lowercase letters are stemmed");
+        for first in 'a'..='z' {
+            for word in
+                std::iter::once(first.to_string()).chain(('a'..='z').map(|second| format!("{first}{second}")))
+            {
+                assert_eq!(stemmer.stem(&word), word, "help: the cache skips the stemmer for two letters");
+            }
+        }
         let word = |n: usize| -> String {
             (0..4).map(|i| char::from(b'a' + (n / 26usize.pow(i) % 26) as u8)).collect()
         };
