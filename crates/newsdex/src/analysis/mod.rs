@@ -807,21 +807,29 @@ impl Pipeline<'_> {
         }
         self.flush();
         let position = self.positions.take();
+        self.scratch.word.clear();
+        self.scratch.word.push_str(&self.text[start..end]);
+        self.scratch.word.make_ascii_lowercase();
+        self.push_word(start, end, position);
+        end
+    }
+
+    /// Emits the word in `scratch.word`, stemmed, at `position`, unless it is a stop word
+    /// left out (its position stays taken, so phrases still see the gap). Returns whether
+    /// it was emitted.
+    fn push_word(&mut self, offset_from: usize, offset_to: usize, position: usize) -> bool {
         let scratch = &mut *self.scratch;
-        scratch.word.clear();
-        scratch.word.push_str(&self.text[start..end]);
-        scratch.word.make_ascii_lowercase();
         if self.analyzer.remove_english_stop_words && ENGLISH_STOP_WORDS.contains(&scratch.word.as_str()) {
-            return end;
+            return false;
         }
         self.out.push(
             scratch.stems.stem(&self.analyzer.stemmer, &scratch.word),
-            start,
-            end,
+            offset_from,
+            offset_to,
             position,
             TokenKind::Word,
         );
-        end
+        true
     }
 
     #[inline]
@@ -974,26 +982,12 @@ impl Pipeline<'_> {
         let word_end = alnum::strip_possessive(&chars[..end]);
         if word_end > 0 && word_end <= alnum::MAX_BLOCK_CHARS {
             let position = self.positions.take();
-            let scratch = &mut *self.scratch;
-            let offset_from = scratch.run_offsets[0].0;
-            let offset_to = scratch.run_offsets[end - 1].1;
-            alnum::word_text(&scratch.run_chars[..word_end], &mut scratch.word);
-            if analyzer.remove_english_stop_words && ENGLISH_STOP_WORDS.contains(&scratch.word.as_str()) {
-                // The position stays taken, so phrases still see the gap.
-                if ends_sentence {
-                    self.positions.gap_requested = true;
-                }
-                return;
-            }
+            let offset_from = self.scratch.run_offsets[0].0;
+            let offset_to = self.scratch.run_offsets[end - 1].1;
+            alnum::word_text(&self.scratch.run_chars[..word_end], &mut self.scratch.word);
             let whole_index = self.out.len();
-            self.out.push(
-                scratch.stems.stem(&analyzer.stemmer, &scratch.word),
-                offset_from,
-                offset_to,
-                position,
-                TokenKind::Word,
-            );
-            if self.mode == AnalysisMode::Index {
+            if self.push_word(offset_from, offset_to, position) && self.mode == AnalysisMode::Index {
+                let scratch = &mut *self.scratch;
                 alnum::parts(&scratch.run_chars[..word_end], &mut scratch.parts);
                 if scratch.parts.len() > 1 {
                     for part in &scratch.parts {
