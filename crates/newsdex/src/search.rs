@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
-use crate::bonus::WithBonus;
+use crate::bonus::{Bonus, WithBonus};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::index::NewsIndex;
@@ -629,10 +631,22 @@ impl QueryCompiler<'_> {
                 .fields(None)
                 .into_iter()
                 .map(|(field, boost)| {
-                    self.field_phrase(field, &words, PROXIMITY_SLOP, boost * self.ranking.proximity_boost)
+                    Bonus::phrase(
+                        phrase_terms(field, &words),
+                        PROXIMITY_SLOP,
+                        boost * self.ranking.proximity_boost,
+                    )
                 })
                 .collect();
-            return Box::new(WithBonus::new(query, bonuses));
+            let with_bonus = WithBonus::new(query, bonuses);
+            if words.len() == 2 {
+                // Each word is scored in every field with the field's boost, and the
+                // phrase in that field has the boost times `proximity_boost`. (With more
+                // words tantivy's sloppy phrase count is bounded only by the last word's
+                // frequency, so the bound is left to the phrase's BM25 weight.)
+                return Box::new(with_bonus.at_most_times_required(self.ranking.proximity_boost));
+            }
+            return Box::new(with_bonus);
         }
         query
     }
@@ -729,10 +743,13 @@ impl QueryCompiler<'_> {
     }
 
     fn field_phrase(&self, field: Field, words: &[(usize, String)], slop: u32, boost: f32) -> Box<dyn Query> {
-        let terms =
-            words.iter().map(|(offset, word)| (*offset, Term::from_field_text(field, word))).collect();
-        boosted(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)), boost)
+        boosted(Box::new(PhraseQuery::new_with_offset_and_slop(phrase_terms(field, words), slop)), boost)
     }
+}
+
+/// The words of a phrase, each at its offset, as terms of `field`.
+fn phrase_terms(field: Field, words: &[(usize, String)]) -> Vec<(usize, Term)> {
+    words.iter().map(|(offset, word)| (*offset, Term::from_field_text(field, word))).collect()
 }
 
 #[derive(Default)]
@@ -872,13 +889,24 @@ impl NewsIndex {
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
-        let prunable = compiled.term_union && filters.is_empty();
-        let query: Box<dyn Query> = if filters.is_empty() {
-            compiled.query
-        } else {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query)];
-            clauses.extend(filters.iter().map(|(occur, q)| (*occur, q.box_clone())));
-            Box::new(BooleanQuery::new(clauses))
+        let filter_clauses = || filters.iter().map(|(occur, q)| (*occur, q.box_clone())).collect::<Vec<_>>();
+        // The top-k collector prunes a flat term union (block-max WAND) and a query with
+        // the proximity bonus (which it then skips where it cannot matter, filters or not,
+        // counting the matches as it visits them all); anything else it would score
+        // throughout, so ranking and counting share one pass.
+        let counter = Arc::new(AtomicU64::new(0));
+        let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
+            Ok(with_bonus) => {
+                let query = with_bonus.filtered(filter_clauses()).counting(Arc::clone(&counter));
+                (Box::new(query), Pruning::Counting)
+            }
+            Err(query) if filters.is_empty() && compiled.term_union => (query, Pruning::Skipping),
+            Err(query) if filters.is_empty() => (query, Pruning::None),
+            Err(query) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+                clauses.extend(filter_clauses());
+                (Box::new(BooleanQuery::new(clauses)), Pruning::None)
+            }
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let facets_collector = request.facets.then(|| self.facet_collector());
@@ -907,12 +935,17 @@ impl NewsIndex {
                 });
                 exact(searcher.search(&query, &(collector, Count, facets_collector))?)
             }
-            (SortOrder::Relevance, None) if prunable && facets_collector.is_none() => {
-                // Alone, the top-k collector skips the blocks of a term union that
-                // cannot make the top (block-max WAND); counting needs no scores.
-                // Other queries visit every match anyway: one pass does both.
+            (SortOrder::Relevance, None) if pruning != Pruning::None && facets_collector.is_none() => {
+                // Alone, the top-k collector prunes (see above); counting needs no scores.
                 let top = searcher.search(&query, &top_docs.order_by_score())?;
-                let total = if request.exact_total {
+                // Short of a full page, the collector never had a threshold to prune with,
+                // so every match was collected: the count is known without a second pass.
+                let page = request.limit.max(1);
+                let total = if pruning == Pruning::Counting {
+                    (counter.load(Ordering::Relaxed), true)
+                } else if top.len() < page && (request.offset == 0 || !top.is_empty()) {
+                    ((request.offset + top.len()) as u64, true)
+                } else if request.exact_total {
                     (query.count(searcher)? as u64, true)
                 } else {
                     count_up_to(searcher, query.as_ref(), count_limit)?
@@ -1008,6 +1041,18 @@ pub(crate) fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
 }
 
 /// Top hits, the count (and whether it is exact) and facet results, as collected.
+/// How the top-k collector can rank a query alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pruning {
+    /// It visits and scores every match.
+    None,
+    /// It skips blocks of matches that cannot make the top; counting is a second pass.
+    Skipping,
+    /// It visits every match but skips the proximity bonus where it cannot matter, and
+    /// counts the matches on the way.
+    Counting,
+}
+
 type Collected = (Vec<(Score, DocAddress)>, (u64, bool), Option<AggregationResults>);
 
 struct Outcome {
@@ -1218,5 +1263,51 @@ mod tests {
             }
         }
         assert!(rewarded > 5, "help: the bonus must reward articles with the words together ({rewarded})");
+    }
+    #[test]
+    fn pruning_the_proximity_bonus_keeps_the_top_hits_and_the_total() {
+        // Facets make the search rank and count in one exhaustive pass; without them a
+        // query with the proximity bonus skips it where it cannot reach the top and counts
+        // its matches as it goes. Debug builds also check, at every match whose bonus is
+        // asked, that the bonus stayed within the bound the pruning relies on.
+        let index = sample_index();
+        let mut compared = 0;
+        for text in [
+            "中国 经济",
+            "经济 增长",
+            "芯片 出口",
+            "central bank",
+            "interest rates",
+            "trade deficit",
+            "華為 5G",
+            "经济 增长 -美国",
+            "美国 中国 贸易",
+            "central bank rates",
+            "长江大桥 通车",
+        ] {
+            for limit in [1, 2, 3, 5] {
+                for category in [None, Some("economy")] {
+                    let request = SearchRequest {
+                        limit,
+                        category: category.into_iter().map(str::to_string).collect(),
+                        ..SearchRequest::new(text)
+                    };
+                    let pruned = index.search(&request).expect("search");
+                    let exhaustive =
+                        index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                    let hits = |response: &SearchResponse| {
+                        response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
+                    };
+                    assert_eq!(hits(&pruned), hits(&exhaustive), "{text:?}, limit {limit}, {category:?}");
+                    assert_eq!(
+                        (pruned.total, pruned.total_exact),
+                        (exhaustive.total, true),
+                        "{text:?}, limit {limit}, {category:?}"
+                    );
+                    compared += usize::from(pruned.total > limit as u64);
+                }
+            }
+        }
+        assert!(compared > 40, "help: most queries should match more articles than they show ({compared})");
     }
 }
