@@ -9,6 +9,7 @@ use serde::Serialize;
 use tantivy::directory::Directory;
 use tantivy::directory::error::LockError;
 use tantivy::indexer::IndexWriterOptions;
+use tantivy::query::TermSetQuery;
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 
 use crate::article::{Article, Lang};
@@ -252,6 +253,11 @@ impl NewsWriter {
         if self.may_hold(&article.id, &id)? {
             self.writer.delete_term(id);
         }
+        self.add(article, lang)
+    }
+
+    /// Adds a valid article under `lang`, replacing nothing.
+    fn add(&self, article: &Article, lang: Lang) -> Result<()> {
         self.writer.add_document(self.schema.document(article, lang)).map_err(|error| {
             storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
         })?;
@@ -395,8 +401,35 @@ impl NewsWriter {
         report: &mut IngestReport,
         options: &IngestOptions,
     ) -> Result<()> {
+        // One delete for all the ids of the gathering the index may already hold, ahead of
+        // its articles: a gathering never repeats an id, so this replaces exactly what a
+        // delete per article would. Tantivy keeps every pending delete until the commit, and
+        // a delete per article (about a kilobyte each) made re-indexing a million articles
+        // into an index that held them peak at 1.9 GB; a set of ids costs about its bytes.
+        let mut held = Vec::new();
+        let mut articles = Vec::with_capacity(runs.waiting.len());
         for (line, article, lang) in runs.take() {
-            match self.write(&article, lang) {
+            let id = Term::from_field_text(self.schema.id, &article.id);
+            match self.may_hold(&article.id, &id) {
+                Ok(may_hold) => {
+                    if may_hold {
+                        held.push(id);
+                    }
+                    articles.push((line, article, lang));
+                }
+                Err(error) => {
+                    let line_error = LineError { line, id: Some(article.id), message: error.to_string() };
+                    self.reject(line_error, report, options)?;
+                }
+            }
+        }
+        if !held.is_empty() {
+            self.writer.delete_query(Box::new(TermSetQuery::new(held))).map_err(|error| {
+                storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
+            })?;
+        }
+        for (line, article, lang) in articles {
+            match self.add(&article, lang) {
                 Ok(()) => {
                     report.indexed += 1;
                     if !seen_ids.insert(id_fingerprint(&article.id)) {
@@ -561,5 +594,30 @@ mod tests {
             "第三版",
             "help: the last line must win"
         );
+    }
+    #[test]
+    fn re_ingesting_replaces_every_held_article_once() {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let first: Vec<String> = (0..40).map(|n| line(&format!("a{n}"), "en", "Oil prices rise")).collect();
+        assert_eq!(ingest(&index, &first).indexed, 40);
+        // Every held id again (in several gatherings' worth of languages), new ids, and
+        // an id repeated within the stream.
+        let mut second: Vec<String> = (0..40)
+            .map(|n| match n % 2 {
+                0 => line(&format!("a{n}"), "zh-Hans", "油价回落"),
+                _ => line(&format!("a{n}"), "en", "Oil prices fall"),
+            })
+            .collect();
+        second.extend((40..45).map(|n| line(&format!("a{n}"), "en", "New article")));
+        second.push(line("a3", "zh-Hant", "油價再跌"));
+        let report = ingest(&index, &second);
+        assert_eq!((report.indexed, report.duplicates), (46, 1));
+        assert_eq!(index.num_articles(), 45, "help: each id once");
+        let title = |id: &str| index.get(id).expect("get").expect("present").title;
+        assert_eq!(title("a0"), "油价回落");
+        assert_eq!(title("a1"), "Oil prices fall");
+        assert_eq!(title("a3"), "油價再跌", "help: the last line must win");
+        assert_eq!(title("a44"), "New article");
+        assert!(index.search(&crate::SearchRequest::new("rise")).expect("search").hits.is_empty());
     }
 }
