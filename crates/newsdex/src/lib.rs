@@ -79,6 +79,7 @@ mod commit_queue;
 mod error;
 mod evaluation;
 mod exclusion;
+mod filtered;
 mod fingerprint;
 mod index;
 mod ingest;

@@ -1,0 +1,175 @@
+//! A query under filters that keeps the query's own top-k pruning.
+//!
+//! tantivy ranks a flat union of term queries with block-max WAND, skipping blocks of
+//! documents that cannot reach the top hits. Put under filters as a boolean query
+//! (`经济` in Chinese and English articles of 2018–2022), it loses that: the intersection
+//! scores every match of the word. Here the top-k ranking runs the query's own pruning
+//! and drops, as they come, the documents a filter rejects: the documents it is handed
+//! are in increasing order, so each filter is only sought forwards. A dropped document
+//! leaves the threshold where it was, so nothing that should reach the top is skipped.
+//! Filters add nothing to scores, so every other use scores as the boolean query does.
+
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight, intersect_scorers};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+/// `query`'s matches that every filter matches, scored by `query` alone.
+#[derive(Debug)]
+pub(crate) struct Filtered {
+    query: Box<dyn Query>,
+    /// Queries whose scores are zero.
+    filters: Vec<Box<dyn Query>>,
+}
+
+impl Filtered {
+    /// `query` under `filters`, which must add nothing to scores (constant zero).
+    pub(crate) fn new(query: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Filtered {
+        Filtered { query, filters }
+    }
+}
+
+impl Clone for Filtered {
+    fn clone(&self) -> Filtered {
+        Filtered {
+            query: self.query.box_clone(),
+            filters: self.filters.iter().map(|filter| filter.box_clone()).collect(),
+        }
+    }
+}
+
+impl Query for Filtered {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let query = self.query.weight(enable_scoring)?;
+        let filters = self
+            .filters
+            .iter()
+            .map(|filter| filter.weight(enable_scoring))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Box::new(FilteredWeight { query, filters }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+        for filter in &self.filters {
+            filter.query_terms(visitor);
+        }
+    }
+}
+
+struct FilteredWeight {
+    query: Box<dyn Weight>,
+    filters: Vec<Box<dyn Weight>>,
+}
+
+impl FilteredWeight {
+    fn filter_scorers(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Box<dyn Scorer>>> {
+        self.filters.iter().map(|filter| filter.scorer(reader, 1.0)).collect()
+    }
+}
+
+impl Weight for FilteredWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut scorers = vec![self.query.scorer(reader, boost)?];
+        scorers.extend(self.filter_scorers(reader)?);
+        Ok(intersect_scorers(scorers, reader.num_docs()))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        for mut filter in self.filter_scorers(reader)? {
+            if filter.doc() > doc || filter.seek(doc) != doc {
+                return Err(tantivy::TantivyError::InvalidArgument(format!(
+                    "document {doc} does not match the filters"
+                )));
+            }
+        }
+        self.query.explain(reader, doc)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let mut filters = self.filter_scorers(reader)?;
+        if filters.iter().any(|filter| filter.doc() == TERMINATED) {
+            return Ok(());
+        }
+        let mut threshold = threshold;
+        self.query.for_each_pruning(threshold, reader, &mut |doc, score| {
+            // A filter past `doc` has no match there; one before it is sought forwards.
+            let passes = filters.iter_mut().all(|filter| {
+                let at = filter.doc();
+                at == doc || (at < doc && filter.seek(doc) == doc)
+            });
+            if passes {
+                threshold = callback(doc, score);
+            }
+            threshold
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, TermQuery};
+    use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
+    use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument, doc};
+
+    use super::*;
+
+    #[test]
+    fn ranks_and_counts_as_the_boolean_query_of_the_query_and_its_filters() {
+        let mut builder = Schema::builder();
+        let text = builder.add_text_field("text", TEXT);
+        let tag = builder.add_text_field("tag", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        // Enough documents for many blocks of postings, with varied frequencies and
+        // lengths so block maxima differ, and a filter that rejects many top scorers.
+        for n in 0..3000u32 {
+            let repeats = 1 + (n * 7919) % 9;
+            let body = format!("{} {}", "oil ".repeat(repeats as usize), "filler ".repeat((n % 13) as usize));
+            let body = if n % 5 == 0 { format!("{body} gas") } else { body };
+            writer
+                .add_document(doc!(text => body, tag => if n % 3 == 0 { "keep" } else { "drop" }))
+                .expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let term = |word: &str| Term::from_field_text(text, word);
+        let union = || -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, Box::new(TermQuery::new(term("oil"), IndexRecordOption::WithFreqs))),
+                (Occur::Should, Box::new(TermQuery::new(term("gas"), IndexRecordOption::WithFreqs))),
+            ]))
+        };
+        let filter = || -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(Term::from_field_text(tag, "keep"), IndexRecordOption::Basic)),
+                0.0,
+            ))
+        };
+        let kept: std::collections::HashSet<DocAddress> =
+            searcher.search(&filter(), &tantivy::collector::DocSetCollector).expect("search");
+        let filtered = Filtered::new(union(), vec![filter()]);
+        let boolean = BooleanQuery::new(vec![(Occur::Must, union()), (Occur::Must, filter())]);
+        for limit in [1, 3, 10, 50] {
+            // Alone, the top-k collector prunes; beside a count it scores every match.
+            let pruned =
+                searcher.search(&filtered, &TopDocs::with_limit(limit).order_by_score()).expect("search");
+            let (exhaustive, count) = searcher
+                .search(&boolean, &(TopDocs::with_limit(limit).order_by_score(), Count))
+                .expect("search");
+            let scores =
+                |hits: &[(Score, DocAddress)]| hits.iter().map(|(score, _)| *score).collect::<Vec<_>>();
+            assert_eq!(scores(&pruned), scores(&exhaustive), "limit {limit}");
+            assert_eq!(count, 1000);
+            for (_, address) in &pruned {
+                assert!(kept.contains(address), "help: {address:?} does not pass the filter (limit {limit})");
+            }
+            assert_eq!(filtered.count(&searcher).expect("count"), count);
+        }
+    }
+}
