@@ -22,8 +22,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Occur, PhraseQuery, Query, Scorer, Weight};
+use tantivy::query::{Bm25Weight, EnableScoring, Explanation, PhraseQuery, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
+
+use crate::filtered::under_filters;
 
 /// A score bonus: the words of a phrase in one field, found within `slop` of their
 /// offsets, BM25-scored and multiplied by `boost`.
@@ -100,16 +102,11 @@ impl WithBonus {
         WithBonus { ratio: Some(ratio), ..self }
     }
 
-    /// The same query, matching only where `filters` (clauses that add nothing to scores)
+    /// The same query, matching only where `filters` (queries that add nothing to scores)
     /// match as well. Inside, the filters leave the ranking of the top hits free to skip
     /// the bonuses.
-    pub(crate) fn filtered(self, filters: Vec<(Occur, Box<dyn Query>)>) -> WithBonus {
-        if filters.is_empty() {
-            return self;
-        }
-        let mut clauses = vec![(Occur::Must, self.required)];
-        clauses.extend(filters);
-        WithBonus { required: Box::new(tantivy::query::BooleanQuery::new(clauses)), ..self }
+    pub(crate) fn filtered(self, filters: Vec<Box<dyn Query>>) -> WithBonus {
+        WithBonus { required: under_filters(self.required, filters), ..self }
     }
 }
 

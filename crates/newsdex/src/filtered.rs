@@ -7,7 +7,8 @@
 //! and drops, as they come, the documents a filter rejects: the documents it is handed
 //! are in increasing order, so each filter is only sought forwards. A dropped document
 //! leaves the threshold where it was, so nothing that should reach the top is skipped.
-//! Filters add nothing to scores, so every other use scores as the boolean query does.
+//! Filters add nothing to scores, so every other use scores as the boolean query does;
+//! it is how newsdex puts any query under filters.
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight, intersect_scorers};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
@@ -25,6 +26,12 @@ impl Filtered {
     pub(crate) fn new(query: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Filtered {
         Filtered { query, filters }
     }
+}
+
+/// `query` under `filters` (queries that add nothing to scores), or `query` itself when
+/// there are none.
+pub(crate) fn under_filters(query: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if filters.is_empty() { query } else { Box::new(Filtered::new(query, filters)) }
 }
 
 impl Clone for Filtered {

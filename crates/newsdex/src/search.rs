@@ -23,7 +23,7 @@ use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, WithBonus};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
-use crate::filtered::Filtered;
+use crate::filtered::under_filters;
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
@@ -777,9 +777,9 @@ fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
 
-/// A filter clause that matches without scoring.
-fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
-    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+/// A filter: a query that matches without scoring.
+fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
 }
 
 fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
@@ -849,7 +849,7 @@ impl NewsIndex {
         })
     }
 
-    fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+    fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {
         let schema = self.schema();
         let mut filters = Vec::new();
         if !request.lang.is_empty() {
@@ -886,11 +886,11 @@ impl NewsIndex {
         &self,
         searcher: &Searcher,
         compiled: Compiled,
-        filters: &[(Occur, Box<dyn Query>)],
+        filters: &[Box<dyn Query>],
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
-        let filter_clauses = || filters.iter().map(|(occur, q)| (*occur, q.box_clone())).collect::<Vec<_>>();
+        let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
         // The top-k collector prunes a flat term union (block-max WAND, filters or not) and
         // a query with the proximity bonus (which it then skips where it cannot matter,
         // filters or not, counting the matches as it visits them all); anything else it
@@ -898,19 +898,12 @@ impl NewsIndex {
         let counter = Arc::new(AtomicU64::new(0));
         let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
             Ok(with_bonus) => {
-                let query = with_bonus.filtered(filter_clauses()).counting(Arc::clone(&counter));
+                let query = with_bonus.filtered(filters()).counting(Arc::clone(&counter));
                 (Box::new(query), Pruning::Counting)
             }
-            Err(query) if filters.is_empty() && compiled.term_union => (query, Pruning::Skipping),
-            Err(query) if compiled.term_union && filters.iter().all(|(occur, _)| *occur == Occur::Must) => (
-                Box::new(Filtered::new(query, filter_clauses().into_iter().map(|(_, q)| q).collect())),
-                Pruning::Skipping,
-            ),
-            Err(query) if filters.is_empty() => (query, Pruning::None),
             Err(query) => {
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
-                clauses.extend(filter_clauses());
-                (Box::new(BooleanQuery::new(clauses)), Pruning::None)
+                let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
+                (under_filters(query, filters()), pruning)
             }
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);

@@ -258,10 +258,15 @@ impl NewsWriter {
 
     /// Adds a valid article under `lang`, replacing nothing.
     fn add(&self, article: &Article, lang: Lang) -> Result<()> {
-        self.writer.add_document(self.schema.document(article, lang)).map_err(|error| {
-            storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
-        })?;
+        self.writer
+            .add_document(self.schema.document(article, lang))
+            .map_err(|error| self.error(error, "write to"))?;
         Ok(())
+    }
+
+    /// `error` from trying to `action` this writer's index, naming its directory.
+    fn error(&self, error: TantivyError, action: &str) -> Error {
+        storage_error(error, action, self.index.path().map(Path::to_path_buf).as_ref())
     }
 
     /// Whether an article with this id may already be in the index, committed or not.
@@ -287,9 +292,7 @@ impl NewsWriter {
 
     /// Makes every change since the last commit durable and visible to searches.
     pub fn commit(&mut self) -> Result<()> {
-        self.writer.commit().map_err(|error| {
-            storage_error(error, "commit to", self.index.path().map(Path::to_path_buf).as_ref())
-        })?;
+        self.writer.commit().map_err(|error| self.error(error, "commit to"))?;
         // The committed ids are in the reloaded searcher from now on.
         self.index.reload()?;
         self.uncommitted_ids.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
@@ -424,9 +427,9 @@ impl NewsWriter {
             }
         }
         if !held.is_empty() {
-            self.writer.delete_query(Box::new(TermSetQuery::new(held))).map_err(|error| {
-                storage_error(error, "write to", self.index.path().map(Path::to_path_buf).as_ref())
-            })?;
+            self.writer
+                .delete_query(Box::new(TermSetQuery::new(held)))
+                .map_err(|error| self.error(error, "write to"))?;
         }
         for (line, article, lang) in articles {
             match self.add(&article, lang) {
