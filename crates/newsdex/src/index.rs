@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::directory::{Directory, MmapDirectory, RamDirectory, WatchCallback, WatchHandle};
+use tantivy::directory::{Directory, MmapDirectory, WatchCallback, WatchHandle};
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -17,6 +17,7 @@ use crate::article::Article;
 use crate::error::{Error, Result};
 use crate::schema::{NewsSchema, TOKENIZER_NAME};
 use crate::search::RankingConfig;
+use crate::storage::MemoryDirectory;
 use crate::writer::{NewsWriter, WriterSettings};
 
 /// The file beside tantivy's that records what built the index. The leading dot keeps
@@ -67,7 +68,7 @@ impl std::fmt::Debug for NewsIndex {
 impl NewsIndex {
     /// Creates an empty index in memory.
     pub fn create_in_ram(analyzer: Analyzer) -> Result<NewsIndex> {
-        NewsIndex::create_in(Box::new(RamDirectory::create()), None, analyzer)
+        NewsIndex::create_in(Box::new(MemoryDirectory::default()), None, analyzer)
     }
 
     /// Creates an empty index in `path`, creating the directory if needed. Fails if `path`
