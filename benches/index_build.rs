@@ -4,10 +4,20 @@
 //! with positions, id/lang/source/category keywords) with one indexing thread and the
 //! same memory budget; the articles are parsed before timing starts. A third build,
 //! `tantivy-only`, indexes into the baseline's schema newsdex's tokens, analysed before
-//! timing starts and replayed by a tokenizer: the tantivy share of a newsdex build, so `ceiling` (baseline time
-//! over that time) is the speed-up newsdex would have if its analysis cost nothing.
-//! `cargo bench --bench index_build` ends with a table of medians in MB/s of title and
-//! body text and newsdex's speed-up over the baseline, also from interleaved rounds.
+//! timing starts and replayed by a tokenizer: the tantivy share of a newsdex build, so
+//! `ceiling` (baseline time over that time) is the speed-up newsdex would have if its
+//! analysis cost nothing.
+//!
+//! The bound of `newsdex bench` comes from the same text: `jieba` is raw jieba-rs
+//! search-mode `tokenize` (HMM on, as tantivy-jieba runs it) over every title and body, J in
+//! MB/s; `tantivy-segmented` indexes jieba's tokens, made before timing starts and
+//! replayed, into the baseline's schema, W; B = 1/(1/J + 1/W) is a one-thread build that
+//! segments and indexes one after the other at no other cost.
+//!
+//! `cargo bench --bench index_build` ends with two tables of medians in MB/s of title and
+//! body text: newsdex's speed-up over the baseline, also from interleaved rounds; and the
+//! bound, with both builds as fractions of B.
+//!
 //! Inputs come from ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the
 //! embedded sample.
 
@@ -21,6 +31,7 @@ use newsdex::{AnalysisMode, Analyzer, Article, Lang, NewsIndex, WriterSettings};
 use tantivy::schema::{FAST, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy_jieba::jieba_rs::TokenizeMode;
 
 /// About this many bytes of text per language.
 const INPUT_BYTES: usize = 3_000_000;
@@ -53,6 +64,28 @@ fn main() {
                 BatchSize::LargeInput,
             );
         });
+        let jieba = tantivy_jieba::jieba_rs::Jieba::new();
+        group.bench_function("jieba", |bencher| {
+            bencher.iter(|| {
+                let tokens: usize = articles
+                    .iter()
+                    .flat_map(|article| [&article.title, &article.body])
+                    .map(|text| jieba.tokenize(text, TokenizeMode::Search, true).len())
+                    .sum();
+                assert!(tokens > 0);
+                tokens
+            });
+        });
+        let segmented = segment(&jieba, articles);
+        group.bench_function("tantivy-segmented", |bencher| {
+            bencher.iter_batched(
+                || segmented.clone(),
+                |segmented| {
+                    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(segmented)), articles)
+                },
+                BatchSize::LargeInput,
+            );
+        });
         group.finish();
     }
     criterion.final_summary();
@@ -63,6 +96,7 @@ fn main() {
         "\n{:<8} {:>8} {:>14} {:>18} {:>9} {:>12} {:>12} {:>8}",
         "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved", "range", "ceiling"
     );
+    let mut bounds = Vec::new();
     for (name, articles) in &inputs {
         let group = format!("index-build-{name}");
         let megabytes = text_bytes(articles) as f64 / 1e6;
@@ -105,6 +139,25 @@ fn main() {
             speedups[speedups.len() / 2],
             format!("{:.2}–{:.2}", speedups[0], speedups[speedups.len() - 1]),
             tantivy_only / baseline
+        );
+        if let (Some(j), Some(w)) = (rate("jieba"), rate("tantivy-segmented")) {
+            bounds.push((*name, j, w, ours, baseline));
+        }
+    }
+    println!(
+        "\n{:<8} {:>8} {:>8} {:>8} {:>16} {:>10}",
+        "lang", "J MB/s", "W MB/s", "B MB/s", "tantivy-jieba/B", "newsdex/B"
+    );
+    for (name, j, w, ours, baseline) in bounds {
+        let bound = 1.0 / (1.0 / j + 1.0 / w);
+        println!(
+            "{:<8} {:>8.2} {:>8.2} {:>8.2} {:>16.2} {:>10.2}",
+            name,
+            j,
+            w,
+            bound,
+            baseline / bound,
+            ours / bound
         );
     }
 }
@@ -181,6 +234,26 @@ fn analyse(analyzer: &Analyzer, articles: &[Article]) -> Analysed {
                 position: token.position,
                 text: token.text,
                 position_length: 1,
+            })
+            .collect();
+        (text.len(), tokens)
+    };
+    articles.iter().flat_map(|article| [tokens(&article.title), tokens(&article.body)]).collect()
+}
+
+/// The tokens tantivy-jieba makes of every title and body (jieba-rs search mode, HMM on,
+/// positions at the token's first character), with the length of its text.
+fn segment(jieba: &tantivy_jieba::jieba_rs::Jieba, articles: &[Article]) -> Analysed {
+    let tokens = |text: &str| {
+        let tokens = jieba
+            .tokenize(text, TokenizeMode::Search, true)
+            .into_iter()
+            .map(|token| Token {
+                offset_from: token.byte_start,
+                offset_to: token.byte_end,
+                position: token.start,
+                text: token.word.to_string(),
+                position_length: token.end - token.start,
             })
             .collect();
         (text.len(), tokens)
