@@ -14,9 +14,11 @@
 //! replayed, into the baseline's schema, W; B = 1/(1/J + 1/W) is a one-thread build that
 //! segments and indexes one after the other at no other cost.
 //!
-//! `cargo bench --bench index_build` ends with two tables of medians in MB/s of title and
-//! body text: newsdex's speed-up over the baseline, also from interleaved rounds; and the
-//! bound, with both builds as fractions of B.
+//! `cargo bench --bench index_build` ends with two tables of criterion medians in MB/s of
+//! title and body text: newsdex's speed-up over the baseline, and the bound with both
+//! builds as fractions of B. Each also gives the median and range over rounds that time
+//! newsdex, the baseline, `jieba` and `tantivy-segmented` one after the other, in a
+//! rotating order, so that load on the machine weighs on all four alike.
 //!
 //! Inputs come from ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the
 //! embedded sample.
@@ -47,6 +49,7 @@ fn main() {
     // Load both dictionaries before timing.
     assert!(!analyzer.analyze("预热", newsdex::AnalysisMode::Index).is_empty());
     let baseline_tokenizer = tantivy_jieba::JiebaTokenizer::new();
+    let jieba = tantivy_jieba::jieba_rs::Jieba::new();
     for (name, articles) in &inputs {
         let mut group = criterion.benchmark_group(format!("index-build-{name}"));
         group.throughput(Throughput::Bytes(text_bytes(articles)));
@@ -64,18 +67,7 @@ fn main() {
                 BatchSize::LargeInput,
             );
         });
-        let jieba = tantivy_jieba::jieba_rs::Jieba::new();
-        group.bench_function("jieba", |bencher| {
-            bencher.iter(|| {
-                let tokens: usize = articles
-                    .iter()
-                    .flat_map(|article| [&article.title, &article.body])
-                    .map(|text| jieba.tokenize(text, TokenizeMode::Search, true).len())
-                    .sum();
-                assert!(tokens > 0);
-                tokens
-            });
-        });
+        group.bench_function("jieba", |bencher| bencher.iter(|| segment_all(&jieba, articles)));
         let segmented = segment(&jieba, articles);
         group.bench_function("tantivy-segmented", |bencher| {
             bencher.iter_batched(
@@ -101,34 +93,42 @@ fn main() {
         let group = format!("index-build-{name}");
         let megabytes = text_bytes(articles) as f64 / 1e6;
         let rate = |bench: &str| support::criterion_median_ns(&group, bench).map(|ns| megabytes / (ns / 1e9));
-        let (Some(ours), Some(baseline), Some(tantivy_only)) =
-            (rate("newsdex"), rate("tantivy-jieba"), rate("tantivy-only"))
-        else {
+        let (Some(ours), Some(baseline), Some(tantivy_only), Some(j), Some(w)) = (
+            rate("newsdex"),
+            rate("tantivy-jieba"),
+            rate("tantivy-only"),
+            rate("jieba"),
+            rate("tantivy-segmented"),
+        ) else {
             continue;
         };
-        let seconds = |build: &dyn Fn()| {
-            let started = std::time::Instant::now();
-            build();
-            started.elapsed().as_secs_f64()
-        };
-        let newsdex = || {
-            build_newsdex(&analyzer, articles);
-        };
-        let tantivy_jieba = || {
-            build_baseline(baseline_tokenizer.clone(), articles);
-        };
-        let mut speedups: Vec<f64> = (0..ROUNDS)
+        // Each round times newsdex, the baseline and the bound's two parts, in an order
+        // that rotates, so every ratio compares builds run moments apart.
+        let segmented = segment(&jieba, articles);
+        let rounds: Vec<[f64; 4]> = (0..ROUNDS)
             .map(|round| {
-                if round % 2 == 0 {
-                    let ours = seconds(&newsdex);
-                    seconds(&tantivy_jieba) / ours
-                } else {
-                    let theirs = seconds(&tantivy_jieba);
-                    theirs / seconds(&newsdex)
+                let mut times = [0.0; 4];
+                for step in 0..4 {
+                    let which = (round + step) % 4;
+                    times[which] = match which {
+                        0 => seconds(|| build_newsdex(&analyzer, articles)),
+                        1 => seconds(|| build_baseline(baseline_tokenizer.clone(), articles)),
+                        2 => seconds(|| segment_all(&jieba, articles)),
+                        _ => {
+                            let tokens = ReplayTokenizer::new(segmented.clone());
+                            seconds(|| build_baseline_schema(BaselineText::Replayed(tokens), articles))
+                        }
+                    };
                 }
+                times
             })
             .collect();
-        speedups.sort_by(f64::total_cmp);
+        let interleaved = |ratio: fn(&[f64; 4]) -> f64| {
+            let mut ratios: Vec<f64> = rounds.iter().map(ratio).collect();
+            ratios.sort_by(f64::total_cmp);
+            (ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
+        };
+        let (speedup, low, high) = interleaved(|t| t[1] / t[0]);
         println!(
             "{:<8} {:>8.2} {:>14.2} {:>18.2} {:>9.2} {:>12.2} {:>12} {:>8.2}",
             name,
@@ -136,30 +136,59 @@ fn main() {
             ours,
             baseline,
             ours / baseline,
-            speedups[speedups.len() / 2],
-            format!("{:.2}–{:.2}", speedups[0], speedups[speedups.len() - 1]),
+            speedup,
+            format!("{low:.2}–{high:.2}"),
             tantivy_only / baseline
         );
-        if let (Some(j), Some(w)) = (rate("jieba"), rate("tantivy-segmented")) {
-            bounds.push((*name, j, w, ours, baseline));
-        }
+        let bound = 1.0 / (1.0 / j + 1.0 / w);
+        // B's time is the sum of its parts' times.
+        let baseline_share = interleaved(|t| (t[2] + t[3]) / t[1]);
+        let newsdex_share = interleaved(|t| (t[2] + t[3]) / t[0]);
+        bounds.push((*name, j, w, bound, baseline / bound, ours / bound, baseline_share, newsdex_share));
     }
     println!(
-        "\n{:<8} {:>8} {:>8} {:>8} {:>16} {:>10}",
-        "lang", "J MB/s", "W MB/s", "B MB/s", "tantivy-jieba/B", "newsdex/B"
+        "\n{:<8} {:>7} {:>7} {:>7} {:>15} {:>10} {:>22} {:>22}",
+        "lang",
+        "J MB/s",
+        "W MB/s",
+        "B MB/s",
+        "tantivy-jieba/B",
+        "newsdex/B",
+        "interleaved t-j/B",
+        "interleaved newsdex/B"
     );
-    for (name, j, w, ours, baseline) in bounds {
-        let bound = 1.0 / (1.0 / j + 1.0 / w);
+    for (name, j, w, bound, baseline, ours, (b, b_low, b_high), (n, n_low, n_high)) in bounds {
         println!(
-            "{:<8} {:>8.2} {:>8.2} {:>8.2} {:>16.2} {:>10.2}",
+            "{:<8} {:>7.2} {:>7.2} {:>7.2} {:>15.2} {:>10.2} {:>22} {:>22}",
             name,
             j,
             w,
             bound,
-            baseline / bound,
-            ours / bound
+            baseline,
+            ours,
+            format!("{b:.2} ({b_low:.2}–{b_high:.2})"),
+            format!("{n:.2} ({n_low:.2}–{n_high:.2})")
         );
     }
+}
+
+/// Seconds `build` takes.
+fn seconds<T>(build: impl FnOnce() -> T) -> f64 {
+    let started = std::time::Instant::now();
+    std::hint::black_box(build());
+    started.elapsed().as_secs_f64()
+}
+
+/// Raw jieba-rs as tantivy-jieba runs it (search mode, HMM on) over every title and body:
+/// the number of tokens.
+fn segment_all(jieba: &tantivy_jieba::jieba_rs::Jieba, articles: &[Article]) -> usize {
+    let tokens = articles
+        .iter()
+        .flat_map(|article| [&article.title, &article.body])
+        .map(|text| jieba.tokenize(text, TokenizeMode::Search, true).len())
+        .sum();
+    assert!(tokens > 0);
+    tokens
 }
 
 /// Articles per language, about `INPUT_BYTES` of text each, plus a mixed set.
