@@ -39,8 +39,8 @@ use tantivy_jieba::jieba_rs::TokenizeMode;
 const INPUT_BYTES: usize = 3_000_000;
 /// The writer budget of both builds.
 const MEMORY_BUDGET: usize = 256 << 20;
-/// Rounds of the interleaved comparison (which of the two builds goes first alternates).
-const ROUNDS: usize = 11;
+/// Rounds of the interleaved comparison (the order of the four timings rotates).
+const ROUNDS: usize = 21;
 
 fn main() {
     let mut criterion = Criterion::default().sample_size(10).configure_from_args();
