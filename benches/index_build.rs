@@ -20,6 +20,9 @@
 //! newsdex, the baseline, `jieba` and `tantivy-segmented` one after the other, in a
 //! rotating order, so that load on the machine weighs on all four alike.
 //!
+//! A last group, `commit-one-article`, times the upsert and commit of a single article
+//! into an index in memory and into one on disk.
+//!
 //! Inputs come from ../shared/corpus when present (`NEWSDEX_CORPUS`), else from the
 //! embedded sample.
 
@@ -80,6 +83,7 @@ fn main() {
         });
         group.finish();
     }
+    bench_commits(&mut criterion, &analyzer, &inputs[0].1[0]);
     criterion.final_summary();
     if std::env::args().any(|arg| arg == "--profile-time") {
         return;
@@ -170,6 +174,31 @@ fn main() {
             format!("{n:.2} ({n_low:.2}–{n_high:.2})")
         );
     }
+}
+
+/// The latency of a commit of one upserted article, into an index in memory and on disk,
+/// growing as the bench runs: what an application that commits each change waits for.
+fn bench_commits(criterion: &mut Criterion, analyzer: &Analyzer, article: &Article) {
+    let mut group = criterion.benchmark_group("commit-one-article");
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let indexes = [
+        ("in-memory", NewsIndex::create_in_ram(analyzer.clone())),
+        ("on-disk", NewsIndex::create(directory.path(), analyzer.clone())),
+    ];
+    for (name, index) in indexes {
+        let index = index.expect("index");
+        let mut writer = index.writer(WriterSettings::new(1, 64 << 20)).expect("writer");
+        let mut upserted = 0u64;
+        group.bench_function(name, |bencher| {
+            bencher.iter(|| {
+                upserted += 1;
+                let article = Article { id: format!("commit-{upserted}"), ..article.clone() };
+                writer.upsert(&article).expect("upsert");
+                writer.commit().expect("commit");
+            });
+        });
+    }
+    group.finish();
 }
 
 /// Seconds `build` takes.
