@@ -53,6 +53,8 @@ fn main() {
     assert!(!analyzer.analyze("预热", newsdex::AnalysisMode::Index).is_empty());
     let baseline_tokenizer = tantivy_jieba::JiebaTokenizer::new();
     let jieba = tantivy_jieba::jieba_rs::Jieba::new();
+    // jieba's tokens of each input, for `tantivy-segmented` and the rounds below.
+    let mut segmentations = Vec::new();
     for (name, articles) in &inputs {
         let mut group = criterion.benchmark_group(format!("index-build-{name}"));
         group.throughput(Throughput::Bytes(text_bytes(articles)));
@@ -60,28 +62,21 @@ fn main() {
         group.bench_function("tantivy-jieba", |bencher| {
             bencher.iter(|| build_baseline(baseline_tokenizer.clone(), articles));
         });
-        let analysed = analyse(&analyzer, articles);
-        group.bench_function("tantivy-only", |bencher| {
-            bencher.iter_batched(
-                || analysed.clone(),
-                |analysed| {
-                    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(analysed)), articles)
-                },
-                BatchSize::LargeInput,
-            );
-        });
+        let replayed = |name: &str, tokens: &Analysed, group: &mut criterion::BenchmarkGroup<_>| {
+            group.bench_function(name, |bencher| {
+                bencher.iter_batched(
+                    || tokens.clone(),
+                    |tokens| build_replayed(tokens, articles),
+                    BatchSize::LargeInput,
+                );
+            });
+        };
+        replayed("tantivy-only", &analyse(&analyzer, articles), &mut group);
         group.bench_function("jieba", |bencher| bencher.iter(|| segment_all(&jieba, articles)));
         let segmented = segment(&jieba, articles);
-        group.bench_function("tantivy-segmented", |bencher| {
-            bencher.iter_batched(
-                || segmented.clone(),
-                |segmented| {
-                    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(segmented)), articles)
-                },
-                BatchSize::LargeInput,
-            );
-        });
+        replayed("tantivy-segmented", &segmented, &mut group);
         group.finish();
+        segmentations.push(segmented);
     }
     bench_commits(&mut criterion, &analyzer, &inputs[0].1[0]);
     criterion.final_summary();
@@ -93,7 +88,7 @@ fn main() {
         "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved", "range", "ceiling"
     );
     let mut bounds = Vec::new();
-    for (name, articles) in &inputs {
+    for ((name, articles), segmented) in inputs.iter().zip(&segmentations) {
         let group = format!("index-build-{name}");
         let megabytes = text_bytes(articles) as f64 / 1e6;
         let rate = |bench: &str| support::criterion_median_ns(&group, bench).map(|ns| megabytes / (ns / 1e9));
@@ -108,7 +103,6 @@ fn main() {
         };
         // Each round times newsdex, the baseline and the bound's two parts, in an order
         // that rotates, so every ratio compares builds run moments apart.
-        let segmented = segment(&jieba, articles);
         let rounds: Vec<[f64; 4]> = (0..ROUNDS)
             .map(|round| {
                 let mut times = [0.0; 4];
@@ -119,8 +113,8 @@ fn main() {
                         1 => seconds(|| build_baseline(baseline_tokenizer.clone(), articles)),
                         2 => seconds(|| segment_all(&jieba, articles)),
                         _ => {
-                            let tokens = ReplayTokenizer::new(segmented.clone());
-                            seconds(|| build_baseline_schema(BaselineText::Replayed(tokens), articles))
+                            let tokens = segmented.clone();
+                            seconds(|| build_replayed(tokens, articles))
                         }
                     };
                 }
@@ -265,11 +259,16 @@ fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article]
     build_baseline_schema(BaselineText::Jieba(Box::new(tokenizer)), articles)
 }
 
+/// The baseline's schema indexing tokens made beforehand.
+fn build_replayed(tokens: Analysed, articles: &[Article]) -> u64 {
+    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(tokens)), articles)
+}
+
 /// What the baseline schema's title and body are tokenized by.
 enum BaselineText {
     /// tantivy-jieba.
     Jieba(Box<tantivy_jieba::JiebaTokenizer>),
-    /// newsdex's tokens, analysed before timing starts.
+    /// Tokens made before timing starts (newsdex's or jieba's).
     Replayed(ReplayTokenizer),
 }
 
@@ -282,8 +281,8 @@ type TokenList = (usize, Vec<Token>);
 
 /// newsdex's index-mode tokens of every title and body, with the length of its text.
 fn analyse(analyzer: &Analyzer, articles: &[Article]) -> Analysed {
-    let tokens = |text: &str| {
-        let tokens = analyzer
+    token_lists(articles, |text| {
+        analyzer
             .analyze(text, AnalysisMode::Index)
             .into_iter()
             .map(|token| Token {
@@ -293,17 +292,15 @@ fn analyse(analyzer: &Analyzer, articles: &[Article]) -> Analysed {
                 text: token.text,
                 position_length: 1,
             })
-            .collect();
-        (text.len(), tokens)
-    };
-    articles.iter().flat_map(|article| [tokens(&article.title), tokens(&article.body)]).collect()
+            .collect()
+    })
 }
 
 /// The tokens tantivy-jieba makes of every title and body (jieba-rs search mode, HMM on,
 /// positions at the token's first character), with the length of its text.
 fn segment(jieba: &tantivy_jieba::jieba_rs::Jieba, articles: &[Article]) -> Analysed {
-    let tokens = |text: &str| {
-        let tokens = jieba
+    token_lists(articles, |text| {
+        jieba
             .tokenize(text, TokenizeMode::Search, true)
             .into_iter()
             .map(|token| Token {
@@ -313,10 +310,17 @@ fn segment(jieba: &tantivy_jieba::jieba_rs::Jieba, articles: &[Article]) -> Anal
                 text: token.word.to_string(),
                 position_length: token.end - token.start,
             })
-            .collect();
-        (text.len(), tokens)
-    };
-    articles.iter().flat_map(|article| [tokens(&article.title), tokens(&article.body)]).collect()
+            .collect()
+    })
+}
+
+/// `tokens` of every title and body, in the order tantivy tokenizes them.
+fn token_lists(articles: &[Article], tokens: impl Fn(&str) -> Vec<Token>) -> Analysed {
+    articles
+        .iter()
+        .flat_map(|article| [&article.title, &article.body])
+        .map(|text| (text.len(), tokens(text)))
+        .collect()
 }
 
 /// A tokenizer handing out the token lists of [`Analysed`] in order.
