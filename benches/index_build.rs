@@ -1,8 +1,9 @@
 //! Index build throughput per language: newsdex beside plain tantivy + tantivy-jieba.
 //!
 //! Both build an in-memory index of the same articles (title and body stored and indexed
-//! with positions, id/lang/source/category keywords) with one indexing thread and the
-//! same memory budget; the articles are parsed before timing starts. A third build,
+//! with positions, id/lang/source/category keywords) with the same number of indexing
+//! threads (one, and again two) and the same memory budget; the articles are parsed before
+//! timing starts. A third build,
 //! `tantivy-only`, indexes into the baseline's schema newsdex's tokens, analysed before
 //! timing starts and replayed by a tokenizer: the tantivy share of a newsdex build, so
 //! `ceiling` (baseline time over that time) is the speed-up newsdex would have if its
@@ -14,11 +15,12 @@
 //! replayed, into the baseline's schema, W; B = 1/(1/J + 1/W) is a one-thread build that
 //! segments and indexes one after the other at no other cost.
 //!
-//! `cargo bench --bench index_build` ends with two tables of criterion medians in MB/s of
-//! title and body text: newsdex's speed-up over the baseline, and the bound with both
-//! builds as fractions of B. Each also gives the median and range over rounds that time
-//! newsdex, the baseline, `jieba` and `tantivy-segmented` one after the other, in a
-//! rotating order, so that load on the machine weighs on all four alike.
+//! `cargo bench --bench index_build` ends with three tables of criterion medians in MB/s of
+//! title and body text: newsdex's speed-up over the baseline with one indexing thread, the
+//! bound with both builds as fractions of B, and the speed-up with two threads beside what
+//! two threads gain over one. Each also gives the median and range over rounds that time
+//! newsdex, the baseline, `jieba`, `tantivy-segmented` and both builds with two threads one
+//! after the other, in a rotating order, so that load on the machine weighs on all alike.
 //!
 //! A last group, `commit-one-article`, times the upsert and commit of a single article
 //! into an index in memory and into one on disk.
@@ -42,8 +44,10 @@ use tantivy_jieba::jieba_rs::TokenizeMode;
 const INPUT_BYTES: usize = 3_000_000;
 /// The writer budget of both builds.
 const MEMORY_BUDGET: usize = 256 << 20;
-/// Rounds of the interleaved comparison (the order of the four timings rotates).
+/// Rounds of the interleaved comparison (the order of the timings rotates).
 const ROUNDS: usize = 21;
+/// What each round times, in this order before rotation.
+const TIMINGS: usize = 6;
 
 fn main() {
     let mut criterion = Criterion::default().sample_size(10).configure_from_args();
@@ -58,10 +62,15 @@ fn main() {
     for (name, articles) in &inputs {
         let mut group = criterion.benchmark_group(format!("index-build-{name}"));
         group.throughput(Throughput::Bytes(text_bytes(articles)));
-        group.bench_function("newsdex", |bencher| bencher.iter(|| build_newsdex(&analyzer, articles)));
-        group.bench_function("tantivy-jieba", |bencher| {
-            bencher.iter(|| build_baseline(baseline_tokenizer.clone(), articles));
-        });
+        for threads in [1, 2] {
+            let suffix = if threads == 1 { String::new() } else { format!("-{threads}-threads") };
+            group.bench_function(format!("newsdex{suffix}"), |bencher| {
+                bencher.iter(|| build_newsdex(&analyzer, articles, threads));
+            });
+            group.bench_function(format!("tantivy-jieba{suffix}"), |bencher| {
+                bencher.iter(|| build_baseline(baseline_tokenizer.clone(), articles, threads));
+            });
+        }
         let replayed = |name: &str, tokens: &Analysed, group: &mut criterion::BenchmarkGroup<_>| {
             group.bench_function(name, |bencher| {
                 bencher.iter_batched(
@@ -88,40 +97,55 @@ fn main() {
         "lang", "MB", "newsdex MB/s", "tantivy-jieba MB/s", "speed-up", "interleaved", "range", "ceiling"
     );
     let mut bounds = Vec::new();
+    let mut two_threads = Vec::new();
     for ((name, articles), segmented) in inputs.iter().zip(&segmentations) {
         let group = format!("index-build-{name}");
         let megabytes = text_bytes(articles) as f64 / 1e6;
         let rate = |bench: &str| support::criterion_median_ns(&group, bench).map(|ns| megabytes / (ns / 1e9));
-        let (Some(ours), Some(baseline), Some(tantivy_only), Some(j), Some(w)) = (
+        let (
+            Some(ours),
+            Some(baseline),
+            Some(tantivy_only),
+            Some(j),
+            Some(w),
+            Some(ours_two),
+            Some(baseline_two),
+        ) = (
             rate("newsdex"),
             rate("tantivy-jieba"),
             rate("tantivy-only"),
             rate("jieba"),
             rate("tantivy-segmented"),
-        ) else {
+            rate("newsdex-2-threads"),
+            rate("tantivy-jieba-2-threads"),
+        )
+        else {
             continue;
         };
-        // Each round times newsdex, the baseline and the bound's two parts, in an order
-        // that rotates, so every ratio compares builds run moments apart.
-        let rounds: Vec<[f64; 4]> = (0..ROUNDS)
+        // Each round times newsdex, the baseline, the bound's two parts and both builds
+        // with two threads, in an order that rotates, so every ratio compares builds run
+        // moments apart.
+        let rounds: Vec<[f64; TIMINGS]> = (0..ROUNDS)
             .map(|round| {
-                let mut times = [0.0; 4];
-                for step in 0..4 {
-                    let which = (round + step) % 4;
+                let mut times = [0.0; TIMINGS];
+                for step in 0..TIMINGS {
+                    let which = (round + step) % TIMINGS;
                     times[which] = match which {
-                        0 => seconds(|| build_newsdex(&analyzer, articles)),
-                        1 => seconds(|| build_baseline(baseline_tokenizer.clone(), articles)),
+                        0 => seconds(|| build_newsdex(&analyzer, articles, 1)),
+                        1 => seconds(|| build_baseline(baseline_tokenizer.clone(), articles, 1)),
                         2 => seconds(|| segment_all(&jieba, articles)),
-                        _ => {
+                        3 => {
                             let tokens = segmented.clone();
                             seconds(|| build_replayed(tokens, articles))
                         }
+                        4 => seconds(|| build_newsdex(&analyzer, articles, 2)),
+                        _ => seconds(|| build_baseline(baseline_tokenizer.clone(), articles, 2)),
                     };
                 }
                 times
             })
             .collect();
-        let interleaved = |ratio: fn(&[f64; 4]) -> f64| {
+        let interleaved = |ratio: fn(&[f64; TIMINGS]) -> f64| {
             let mut ratios: Vec<f64> = rounds.iter().map(ratio).collect();
             ratios.sort_by(f64::total_cmp);
             (ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
@@ -143,6 +167,14 @@ fn main() {
         let baseline_share = interleaved(|t| (t[2] + t[3]) / t[1]);
         let newsdex_share = interleaved(|t| (t[2] + t[3]) / t[0]);
         bounds.push((*name, j, w, bound, baseline / bound, ours / bound, baseline_share, newsdex_share));
+        two_threads.push((
+            *name,
+            ours_two,
+            baseline_two,
+            interleaved(|t| t[5] / t[4]),
+            interleaved(|t| t[0] / t[4]),
+            interleaved(|t| t[1] / t[5]),
+        ));
     }
     println!(
         "\n{:<8} {:>7} {:>7} {:>7} {:>15} {:>10} {:>22} {:>22}",
@@ -166,6 +198,30 @@ fn main() {
             ours,
             format!("{b:.2} ({b_low:.2}–{b_high:.2})"),
             format!("{n:.2} ({n_low:.2}–{n_high:.2})")
+        );
+    }
+    println!(
+        "\n{:<8} {:>22} {:>28} {:>9} {:>12} {:>12} {:>22} {:>22}",
+        "lang",
+        "newsdex 2 threads MB/s",
+        "tantivy-jieba 2 threads MB/s",
+        "speed-up",
+        "interleaved",
+        "range",
+        "newsdex 2/1 threads",
+        "tantivy-jieba 2/1"
+    );
+    for (name, ours, baseline, (speedup, low, high), (n, n_low, n_high), (b, b_low, b_high)) in two_threads {
+        println!(
+            "{:<8} {:>22.2} {:>28.2} {:>9.2} {:>12.2} {:>12} {:>22} {:>22}",
+            name,
+            ours,
+            baseline,
+            ours / baseline,
+            speedup,
+            format!("{low:.2}–{high:.2}"),
+            format!("{n:.2} ({n_low:.2}–{n_high:.2})"),
+            format!("{b:.2} ({b_low:.2}–{b_high:.2})")
         );
     }
 }
@@ -243,9 +299,9 @@ fn text_bytes(articles: &[Article]) -> u64 {
     articles.iter().map(|a| (a.title.len() + a.body.len()) as u64).sum()
 }
 
-fn build_newsdex(analyzer: &Analyzer, articles: &[Article]) -> u64 {
+fn build_newsdex(analyzer: &Analyzer, articles: &[Article], threads: usize) -> u64 {
     let index = NewsIndex::create_in_ram(analyzer.clone()).expect("index");
-    let mut writer = index.writer(WriterSettings::new(1, MEMORY_BUDGET)).expect("writer");
+    let mut writer = index.writer(WriterSettings::new(threads, MEMORY_BUDGET)).expect("writer");
     for article in articles {
         writer.upsert(article).expect("upsert");
     }
@@ -255,13 +311,14 @@ fn build_newsdex(analyzer: &Analyzer, articles: &[Article]) -> u64 {
     count
 }
 
-fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article]) -> u64 {
-    build_baseline_schema(BaselineText::Jieba(Box::new(tokenizer)), articles)
+fn build_baseline(tokenizer: tantivy_jieba::JiebaTokenizer, articles: &[Article], threads: usize) -> u64 {
+    build_baseline_schema(BaselineText::Jieba(Box::new(tokenizer)), articles, threads)
 }
 
-/// The baseline's schema indexing tokens made beforehand.
+/// The baseline's schema indexing tokens made beforehand, with one thread (the tokens are
+/// replayed in the order one thread tokenizes the texts).
 fn build_replayed(tokens: Analysed, articles: &[Article]) -> u64 {
-    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(tokens)), articles)
+    build_baseline_schema(BaselineText::Replayed(ReplayTokenizer::new(tokens)), articles, 1)
 }
 
 /// What the baseline schema's title and body are tokenized by.
@@ -365,7 +422,7 @@ impl TokenStream for ReplayStream {
     }
 }
 
-fn build_baseline_schema(input: BaselineText, articles: &[Article]) -> u64 {
+fn build_baseline_schema(input: BaselineText, articles: &[Article], threads: usize) -> u64 {
     let mut builder = Schema::builder();
     let keyword = STRING | STORED | FAST;
     let id = builder.add_text_field("id", STRING | STORED);
@@ -384,7 +441,7 @@ fn build_baseline_schema(input: BaselineText, articles: &[Article]) -> u64 {
         BaselineText::Jieba(tokenizer) => index.tokenizers().register("text", *tokenizer),
         BaselineText::Replayed(tokenizer) => index.tokenizers().register("text", tokenizer),
     }
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, MEMORY_BUDGET).expect("writer");
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, MEMORY_BUDGET).expect("writer");
     for article in articles {
         let mut document = TantivyDocument::new();
         document.add_text(id, &article.id);
