@@ -18,11 +18,25 @@
 //! [`WithBonus::at_most_times_required`]), which is far tighter. Two frequent words
 //! together (`中国 经济`, 220,000 matches in a million articles) spend most of their time
 //! in the phrase's positions otherwise.
+//!
+//! Where the query's score is known to be at most the summed scores of some field terms
+//! (its words in the title and body, see [`WithBonus::at_most_terms`]), the ranking also
+//! passes over matches unvisited, as MaxScore does for unions: once the hits kept so far
+//! are good enough, an article holding none of a few "essential" terms (the words in the
+//! title, say) cannot beat the last of them even with the most every other term and the
+//! bonuses could add, so only the articles holding an essential term are visited — the
+//! rare terms lead the conjunction. Likewise an article missing one "required" term (with
+//! everything else at its most) cannot beat them: then only articles holding all the
+//! required terms are visited. The bar a segment's ranking reaches carries over to the
+//! segments ranked after it. Matches passed over are not counted; the caller learns that
+//! from [`MatchCount`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use tantivy::postings::SegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, PhraseQuery, Query, Scorer, Weight};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
 
 use crate::filtered::under_filters;
@@ -65,6 +79,21 @@ impl Bonus {
     }
 }
 
+/// The matches the top-k ranking of a [`WithBonus`] visited: their number is the total
+/// unless it passed over some.
+#[derive(Debug, Default)]
+pub(crate) struct MatchCount {
+    visited: AtomicU64,
+    passed_over: AtomicBool,
+}
+
+impl MatchCount {
+    /// The number of live matches, when the ranking visited them all.
+    pub(crate) fn exact(&self) -> Option<u64> {
+        (!self.passed_over.load(Ordering::Relaxed)).then(|| self.visited.load(Ordering::Relaxed))
+    }
+}
+
 /// `required`'s matches, each scored by its score plus the scores of the bonuses that match
 /// there.
 #[derive(Debug)]
@@ -73,19 +102,33 @@ pub(crate) struct WithBonus {
     bonuses: Vec<Bonus>,
     /// At any match, the bonuses together add at most this multiple of `required`'s score.
     ratio: Option<Score>,
+    /// At any document, `required`'s score is at most the sum of these terms' scores,
+    /// each with its boost.
+    bounding_terms: Option<Vec<(Term, Score)>>,
     /// Counts the live matches the top-k ranking visits.
-    counter: Option<Arc<AtomicU64>>,
+    counter: Option<Arc<MatchCount>>,
 }
 
 impl WithBonus {
     pub(crate) fn new(required: Box<dyn Query>, bonuses: Vec<Bonus>) -> WithBonus {
-        WithBonus { required, bonuses, ratio: None, counter: None }
+        WithBonus { required, bonuses, ratio: None, bounding_terms: None, counter: None }
     }
 
-    /// Adds to `counter` the live matches of every segment the top-k ranking visits: it
-    /// visits every match, so the total comes without a second, counting pass.
-    pub(crate) fn counting(self, counter: Arc<AtomicU64>) -> WithBonus {
+    /// Adds to `counter` the live matches of every segment the top-k ranking visits. It
+    /// visits every match unless the query is bounded by terms (see
+    /// [`WithBonus::at_most_terms`]), so the total usually comes without a second,
+    /// counting pass.
+    pub(crate) fn counting(self, counter: Arc<MatchCount>) -> WithBonus {
         WithBonus { counter: Some(counter), ..self }
+    }
+
+    /// Tells the top-k ranking that at any document, `required` scores at most the sum of
+    /// what these terms score there (BM25, each multiplied by its boost); the caller
+    /// vouches for it. It holds for a boolean query of words, each a union of its field
+    /// terms with those boosts, every clause adding to the score. The ranking then passes
+    /// over the matches that do not hold enough of these terms to beat the hits kept.
+    pub(crate) fn at_most_terms(self, terms: Vec<(Term, Score)>) -> WithBonus {
+        WithBonus { bounding_terms: Some(terms), ..self }
     }
 
     /// Tells the top-k ranking that at any document `required` matches, the bonuses
@@ -116,6 +159,7 @@ impl Clone for WithBonus {
             required: self.required.box_clone(),
             bonuses: self.bonuses.clone(),
             ratio: self.ratio,
+            bounding_terms: self.bounding_terms.clone(),
             counter: self.counter.clone(),
         }
     }
@@ -135,16 +179,34 @@ impl Query for WithBonus {
             .collect::<tantivy::Result<_>>()?;
         // With a ratio the ceiling would cost the bonuses' statistics a second time for a
         // bound the ratio's beats on nearly every match.
-        let mut ceiling = if self.ratio.is_some() { None } else { Some(0.0) };
-        for bonus in &self.bonuses {
-            let Some(sum) = ceiling else { break };
-            ceiling = bonus.ceiling(enable_scoring)?.map(|most| sum + most);
-        }
+        let ceilings: Vec<Option<Score>> = if self.ratio.is_some() {
+            vec![None; self.bonuses.len()]
+        } else {
+            self.bonuses.iter().map(|bonus| bonus.ceiling(enable_scoring)).collect::<tantivy::Result<_>>()?
+        };
+        let ceiling = ceilings.iter().try_fold(0.0, |sum, most| most.map(|most| sum + most));
+        let bounding_terms = match (&self.bounding_terms, enable_scoring) {
+            (Some(terms), EnableScoring::Enabled { statistics_provider, .. }) => Some(
+                terms
+                    .iter()
+                    .map(|(term, boost)| {
+                        let weight = Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
+                        Ok((term.clone(), weight.boost_by(*boost).max_score() * 1.001 + f32::EPSILON))
+                    })
+                    .collect::<tantivy::Result<_>>()?,
+            ),
+            _ => None,
+        };
+        let bonus_words = self.bonuses.iter().map(|bonus| bonus.terms.clone()).collect();
         Ok(Box::new(WithBonusWeight {
             required,
             bonuses,
             ceiling,
+            ceilings,
             ratio: self.ratio,
+            bounding_terms,
+            bonus_words,
+            floor: AtomicU32::new(0),
             counter: self.counter.clone(),
         }))
     }
@@ -162,12 +224,30 @@ struct WithBonusWeight {
     bonuses: Vec<Arc<dyn Weight>>,
     /// The most all bonuses together can add to a score.
     ceiling: Option<Score>,
+    /// The most each bonus can add, when known.
+    ceilings: Vec<Option<Score>>,
     /// The most they can add, as a multiple of the required score.
     ratio: Option<Score>,
-    counter: Option<Arc<AtomicU64>>,
+    /// Terms whose summed scores bound the required score, each with the most it can
+    /// score (boost included).
+    bounding_terms: Option<Vec<(Term, Score)>>,
+    /// Each bonus's words: it adds nothing to an article missing one of them.
+    bonus_words: Vec<Vec<Term>>,
+    /// The highest threshold the ranking of any segment reached so far (the bits of a
+    /// positive score, or zero): the top hits of all segments together score at least
+    /// as much, so no segment needs to visit what cannot beat it. Segments are ranked
+    /// one after another in order (tantivy's default executor), and ties go to the
+    /// earlier segment, so a later article tied with the bar could not enter either.
+    floor: AtomicU32,
+    counter: Option<Arc<MatchCount>>,
 }
 
 impl WithBonusWeight {
+    /// Each bonus's words and ceiling.
+    fn bonus_limits(&self) -> impl Iterator<Item = (&[Term], Option<Score>)> {
+        self.bonus_words.iter().map(Vec::as_slice).zip(self.ceilings.iter().copied())
+    }
+
     fn with_bonus_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<WithBonusScorer> {
         let required = self.required.scorer(reader, boost)?;
         let probes = self.bonuses.iter().map(|bonus| Probe::Unmade(Arc::clone(bonus))).collect();
@@ -185,7 +265,8 @@ impl Weight for WithBonusWeight {
     }
 
     /// For the top-k collector: a match whose score without bonuses plus their ceiling
-    /// does not beat `threshold` could not be collected, so its bonuses are not asked.
+    /// does not beat `threshold` could not be collected, so its bonuses are not asked;
+    /// with bounding terms, a match holding no essential term is not visited at all.
     fn for_each_pruning(
         &self,
         mut threshold: Score,
@@ -193,16 +274,41 @@ impl Weight for WithBonusWeight {
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
         let mut scorer = self.with_bonus_scorer(reader, 1.0)?;
+        let floor = Score::from_bits(self.floor.load(Ordering::Relaxed));
+        if floor > 0.0 {
+            threshold = threshold.max(floor);
+        }
         let ceiling = self.ceiling.unwrap_or(Score::INFINITY);
+        // Rounded up a little: the real sum may round differently.
+        let most_bonus = |required: Score| {
+            self.ratio.map_or(ceiling, |ratio| ceiling.min(ratio * required * 1.001 + f32::EPSILON))
+        };
+        let mut essential = match &self.bounding_terms {
+            Some(terms) => Some(EssentialTerms::new(terms, self.bonus_limits(), self.ratio, reader)?),
+            None => None,
+        };
+        if let Some(essential) = essential.as_mut() {
+            essential.choose(threshold);
+        }
+        let mut passed_over = false;
         let alive = reader.alive_bitset();
         let mut matches = 0u64;
         let mut doc = scorer.required.doc();
         while doc != TERMINATED {
+            if let Some(essential) = essential.as_mut() {
+                let candidate = essential.next_from(doc);
+                if candidate != doc {
+                    passed_over = true;
+                    if candidate == TERMINATED {
+                        break;
+                    }
+                    doc = scorer.required.seek(candidate);
+                    continue;
+                }
+            }
             matches += u64::from(alive.is_none_or(|alive| alive.is_alive(doc)));
             let required = scorer.required.score();
-            // Rounded up a little: the real sum may round differently.
-            let most =
-                self.ratio.map_or(ceiling, |ratio| ceiling.min(ratio * required * 1.001 + f32::EPSILON));
+            let most = most_bonus(required);
             if required + most > threshold {
                 let score = scorer.add_bonuses(doc, required);
                 debug_assert!(
@@ -211,13 +317,38 @@ impl Weight for WithBonusWeight {
                     score - required
                 );
                 if score > threshold {
-                    threshold = callback(doc, score);
+                    let raised = callback(doc, score);
+                    if raised > threshold {
+                        if raised > 0.0 {
+                            // Positive scores order as their bits do.
+                            self.floor.fetch_max(raised.to_bits(), Ordering::Relaxed);
+                        }
+                        if let Some(essential) = essential.as_mut() {
+                            essential.choose(raised);
+                        }
+                        threshold = raised;
+                    }
                 }
             }
-            doc = scorer.required.advance();
+            doc = match essential.as_mut() {
+                // Straight to the next document that could beat the threshold, past any
+                // match before it.
+                Some(essential) if !essential.every_match && doc + 1 < TERMINATED => {
+                    let candidate = essential.next_from(doc + 1);
+                    if candidate == TERMINATED {
+                        passed_over = true;
+                        break;
+                    }
+                    scorer.required.seek(candidate)
+                }
+                _ => scorer.required.advance(),
+            };
         }
         if let Some(counter) = &self.counter {
-            counter.fetch_add(matches, Ordering::Relaxed);
+            counter.visited.fetch_add(matches, Ordering::Relaxed);
+            if passed_over {
+                counter.passed_over.store(true, Ordering::Relaxed);
+            }
         }
         Ok(())
     }
@@ -236,6 +367,152 @@ impl Weight for WithBonusWeight {
             }
         }
         Ok(explanation)
+    }
+}
+
+/// The bounding terms of one segment, split by the ranking's threshold into the
+/// essential ones and the rest: an article holding no essential term scores at most the
+/// threshold, counting the most every other term and every bonus could add there.
+struct EssentialTerms {
+    /// Each term's postings (none when the segment lacks it) and the most it can score.
+    terms: Vec<(Option<SegmentPostings>, Score)>,
+    /// For each bonus, the indices of its words among `terms` (`None` for a word that is
+    /// not one of them) and its ceiling, when known.
+    bonuses: Vec<(Vec<Option<usize>>, Option<Score>)>,
+    /// A bonus adds at most this multiple of what its words score.
+    ratio: Option<Score>,
+    /// Term indices, the highest scoring first.
+    by_score: Vec<usize>,
+    /// Which terms are essential; when all are, every match is visited.
+    essential: Vec<bool>,
+    /// Which terms an article must hold to beat the threshold.
+    required: Vec<bool>,
+    every_match: bool,
+}
+
+impl EssentialTerms {
+    fn new<'a>(
+        terms: &[(Term, Score)],
+        bonuses: impl Iterator<Item = (&'a [Term], Option<Score>)>,
+        ratio: Option<Score>,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<EssentialTerms> {
+        let mut postings = Vec::with_capacity(terms.len());
+        for (term, most) in terms {
+            let inverted_index = reader.inverted_index(term.field())?;
+            postings.push((inverted_index.read_postings(term, IndexRecordOption::Basic)?, *most));
+        }
+        let bonuses = bonuses
+            .map(|(words, ceiling)| {
+                let indices =
+                    words.iter().map(|word| terms.iter().position(|(term, _)| term == word)).collect();
+                (indices, ceiling)
+            })
+            .collect();
+        let mut by_score: Vec<usize> = (0..terms.len()).collect();
+        by_score.sort_by(|&a, &b| terms[b].1.total_cmp(&terms[a].1));
+        Ok(EssentialTerms {
+            terms: postings,
+            bonuses,
+            ratio,
+            by_score,
+            essential: vec![true; terms.len()],
+            required: vec![false; terms.len()],
+            every_match: true,
+        })
+    }
+
+    /// The most an article can score when it holds none of the terms `absent` names.
+    fn bound_without(&self, absent: impl Fn(usize) -> bool) -> Score {
+        let held = |index: usize| !absent(index) && self.terms[index].0.is_some();
+        let mut most: Score =
+            (0..self.terms.len()).filter(|&index| held(index)).map(|index| self.terms[index].1).sum();
+        for (words, ceiling) in &self.bonuses {
+            // A bonus needs all its words; one the article cannot hold rules it out.
+            let mut words_most = 0.0;
+            let mut possible = true;
+            for word in words {
+                match word {
+                    Some(index) if held(*index) => words_most += self.terms[*index].1,
+                    Some(_) => possible = false,
+                    None => words_most = Score::INFINITY,
+                }
+            }
+            if possible {
+                let own = ceiling.unwrap_or(Score::INFINITY);
+                most += self.ratio.map_or(own, |ratio| own.min(ratio * words_most * 1.001 + f32::EPSILON));
+            }
+        }
+        most
+    }
+
+    /// Splits the terms for `threshold`: those an article must hold to beat it (missing
+    /// one alone, with every other term and bonus at its most, would not), and the fewest
+    /// of the highest-scoring terms it must hold one of.
+    fn choose(&mut self, threshold: Score) {
+        for index in 0..self.terms.len() {
+            self.required[index] = self.bound_without(|other| other == index) <= threshold;
+        }
+        self.essential.fill(false);
+        self.every_match = true;
+        for position in 0..self.by_score.len() {
+            if self.bound_without(|index| self.essential[index]) <= threshold {
+                self.every_match = false;
+                break;
+            }
+            self.essential[self.by_score[position]] = true;
+        }
+        if self.required.contains(&true) {
+            self.every_match = false;
+        }
+    }
+
+    /// The first document from `doc` on that could beat the threshold: holding every
+    /// required term, or else an essential one (`doc` itself while every match is
+    /// visited). `doc` never decreases between calls.
+    fn next_from(&mut self, doc: DocId) -> DocId {
+        if self.every_match {
+            return doc;
+        }
+        if self.required.contains(&true) {
+            let mut target = doc;
+            loop {
+                let mut agreed = true;
+                for (index, (postings, _)) in self.terms.iter_mut().enumerate() {
+                    if !self.required[index] {
+                        continue;
+                    }
+                    let Some(postings) = postings else { return TERMINATED };
+                    if postings.doc() < target {
+                        postings.seek(target);
+                    }
+                    let found = postings.doc();
+                    if found == TERMINATED {
+                        return TERMINATED;
+                    }
+                    if found > target {
+                        target = found;
+                        agreed = false;
+                    }
+                }
+                if agreed {
+                    return target;
+                }
+            }
+        }
+        let mut next = TERMINATED;
+        for (index, (postings, _)) in self.terms.iter_mut().enumerate() {
+            if !self.essential[index] {
+                continue;
+            }
+            if let Some(postings) = postings {
+                if postings.doc() < doc {
+                    postings.seek(doc);
+                }
+                next = next.min(postings.doc());
+            }
+        }
+        next
     }
 }
 

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -20,7 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
-use crate::bonus::{Bonus, WithBonus};
+use crate::bonus::{Bonus, MatchCount, WithBonus};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::under_filters;
@@ -147,10 +146,10 @@ pub struct SearchRequest {
     pub recency: Option<Recency>,
     /// Snippet fragments and highlight tags.
     pub snippet: SnippetOptions,
-    /// Count every match. Otherwise a query ranked without visiting every match (one or
-    /// more words, any of which may match, with no filter, facets, recency or date sort)
-    /// stops counting after [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every
-    /// other query counts exactly anyway.
+    /// Count every match. Otherwise a query ranked without visiting every match (plain
+    /// words, filters allowed, with no facets, recency or date sort) stops counting after
+    /// [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every other query counts
+    /// exactly anyway.
     pub exact_total: bool,
 }
 
@@ -639,7 +638,10 @@ impl QueryCompiler<'_> {
                     )
                 })
                 .collect();
-            let with_bonus = WithBonus::new(query, bonuses);
+            let mut with_bonus = WithBonus::new(query, bonuses);
+            if let Some(terms) = self.bounding_terms(analyzed) {
+                with_bonus = with_bonus.at_most_terms(terms);
+            }
             if words.len() == 2 {
                 // Each word is scored in every field with the field's boost, and the
                 // phrase in that field has the boost times `proximity_boost`. (With more
@@ -650,6 +652,36 @@ impl QueryCompiler<'_> {
             return Box::new(with_bonus);
         }
         query
+    }
+
+    /// The field terms, each with its field's boost, whose scores sum to at least the
+    /// score of the clauses' query at any article, when its clauses are words alone:
+    /// every clause adds its alternatives' scores, each word adds its fields' scores, and
+    /// excluded clauses add nothing. Phrases, words with parts and a match-all clause
+    /// have no such bound.
+    fn bounding_terms(&self, analyzed: &AnalyzedQuery) -> Option<Vec<(Term, f32)>> {
+        if analyzed.match_all {
+            return None;
+        }
+        let mut terms = Vec::new();
+        for clause in analyzed.clauses.iter().filter(|clause| !clause.excluded) {
+            for atom in &clause.alternatives {
+                let words = match &atom.kind {
+                    AtomKind::Word(word) => std::slice::from_ref(word),
+                    AtomKind::Words(words) => words.as_slice(),
+                    AtomKind::Phrase { .. } => return None,
+                };
+                for word in words {
+                    if !word.parts.is_empty() {
+                        return None;
+                    }
+                    for (field, boost) in self.fields(atom.field) {
+                        terms.push((Term::from_field_text(field, &word.text), boost));
+                    }
+                }
+            }
+        }
+        Some(terms)
     }
 
     /// The query as one flat union of field terms, when it means exactly that: a single
@@ -893,9 +925,10 @@ impl NewsIndex {
         let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
         // The top-k collector prunes a flat term union (block-max WAND, filters or not) and
         // a query with the proximity bonus (which it then skips where it cannot matter,
-        // filters or not, counting the matches as it visits them all); anything else it
-        // would score throughout, so ranking and counting share one pass.
-        let counter = Arc::new(AtomicU64::new(0));
+        // and, for plain words, passing over matches that cannot make the top, filters or
+        // not, counting the matches it visits); anything else it would score throughout,
+        // so ranking and counting share one pass.
+        let counter = Arc::new(MatchCount::default());
         let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
             Ok(with_bonus) => {
                 let query = with_bonus.filtered(filters()).counting(Arc::clone(&counter));
@@ -939,8 +972,9 @@ impl NewsIndex {
                 // Short of a full page, the collector never had a threshold to prune with,
                 // so every match was collected: the count is known without a second pass.
                 let page = request.limit.max(1);
-                let total = if pruning == Pruning::Counting {
-                    (counter.load(Ordering::Relaxed), true)
+                let counted = if pruning == Pruning::Counting { counter.exact() } else { None };
+                let total = if let Some(total) = counted {
+                    (total, true)
                 } else if top.len() < page && (request.offset == 0 || !top.is_empty()) {
                     ((request.offset + top.len()) as u64, true)
                 } else if request.exact_total {
@@ -1046,8 +1080,9 @@ enum Pruning {
     None,
     /// It skips blocks of matches that cannot make the top; counting is a second pass.
     Skipping,
-    /// It visits every match but skips the proximity bonus where it cannot matter, and
-    /// counts the matches on the way.
+    /// It skips the proximity bonus where it cannot matter and, for plain words, passes
+    /// over the matches that cannot make the top; it counts the matches it visits, the
+    /// total when it passed over none.
     Counting,
 }
 
@@ -1266,6 +1301,115 @@ mod tests {
         }
         assert!(rewarded > 5, "help: the bonus must reward articles with the words together ({rewarded})");
     }
+    /// The sample in segments of `per_segment` articles each.
+    fn sample_index_in_segments(per_segment: usize) -> NewsIndex {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index-data/articles.jsonl");
+        let file = std::fs::File::open(path).expect("the sample corpus");
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        for (line, record) in JsonlReader::new(std::io::BufReader::new(file)).enumerate() {
+            writer.upsert(&record.expect("readable").article.expect("valid")).expect("upsert");
+            if (line + 1) % per_segment == 0 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        index
+    }
+
+    #[test]
+    fn words_ranked_past_matches_that_cannot_reach_the_top_keep_the_top_hits() {
+        // Several words: once the hits kept so far are good enough, only the articles
+        // holding the terms an article needs to beat them are visited, and the bar each
+        // segment reaches carries over to the next.
+        let index = sample_index_in_segments(30);
+        assert!(index.num_segments() >= 4, "help: the sample should make several segments");
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let mut passed_over = 0;
+        for text in [
+            "中国 经济",
+            "经济 增长",
+            "芯片 出口",
+            "美国 中国 贸易",
+            "经济 增长 -美国",
+            "central bank",
+            "interest rates",
+            "trade deficit",
+            "oil prices",
+            "经济 OR economy 增长",
+            "title:经济 市场",
+        ] {
+            for (limit, offset) in [(1, 0), (2, 0), (3, 0), (2, 2), (1, 4)] {
+                let request = SearchRequest { limit, offset, ..SearchRequest::new(text) };
+                let pruned = index.search(&request).expect("search");
+                let exhaustive =
+                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                let hits = |response: &SearchResponse| {
+                    response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
+                };
+                assert_eq!(hits(&pruned), hits(&exhaustive), "{text:?}, limit {limit}, offset {offset}");
+                assert_eq!((pruned.total, pruned.total_exact), (exhaustive.total, true), "{text:?}");
+                // Counting up to one past the page tells whether the ranking skipped
+                // matches: a count it made itself would be exact.
+                let analyzed =
+                    analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+                let compiled = compiler.compile(&analyzed, Matching::All);
+                let capped = index
+                    .collect(&searcher, compiled, &[], &request, (limit + offset) as u64)
+                    .expect("collects");
+                passed_over += usize::from(!capped.total_exact);
+            }
+        }
+        assert!(passed_over > 10, "help: the ranking should pass over matches ({passed_over})");
+    }
+
+    #[test]
+    fn the_bar_one_segment_sets_never_hides_a_better_match_in_the_next() {
+        // The ranking of the segment searched first reaches a bar that the next segment
+        // starts from; the best article of all scores a little above it, in either segment.
+        let article = |id: String, body: String| Article {
+            id,
+            lang: Some(Lang::En),
+            title: "Markets at midday".to_string(),
+            body,
+            ..Article::default()
+        };
+        for best_in in 0..2 {
+            let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+            let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+            for segment in 0..2 {
+                // Larger segments are searched first: the best article's is the smaller.
+                for i in 0..if segment == best_in { 4 } else { 8 } {
+                    let waiting = " while traders waited".repeat(i % 3);
+                    let body =
+                        format!("The central bank kept its rate steady{waiting}, and the bank said little.");
+                    writer.upsert(&article(format!("steady-{segment}-{i}"), body)).expect("upsert");
+                }
+                if segment == best_in {
+                    let body = "The central bank raised its rate, and central bank officials said the bank \
+                                would watch prices."
+                        .to_string();
+                    writer.upsert(&article("raised".to_string(), body)).expect("upsert");
+                }
+                writer.commit().expect("commit");
+            }
+            assert_eq!(index.num_segments(), 2);
+            for limit in [1, 2, 3] {
+                let request = SearchRequest { limit, ..SearchRequest::new("central bank") };
+                let pruned = index.search(&request).expect("search");
+                let exhaustive =
+                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                let hits = |response: &SearchResponse| {
+                    response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
+                };
+                assert_eq!(pruned.hits[0].id, "raised", "limit {limit}, best in segment {best_in}");
+                assert_eq!(hits(&pruned), hits(&exhaustive), "limit {limit}, best in segment {best_in}");
+                assert_eq!(pruned.total, 13);
+            }
+        }
+    }
+
     #[test]
     fn pruned_rankings_keep_the_top_hits_and_the_total() {
         // Facets make the search rank and count in one exhaustive pass. Without them a
