@@ -1,5 +1,5 @@
-//! Query latency on a large index: term, phrase, mixed-language, filtered, faceted and
-//! snippet-producing queries.
+//! Query latency on a large index: term, several-word, phrase, mixed-language, filtered,
+//! faceted and snippet-producing queries.
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -99,6 +99,12 @@ fn query_kinds() -> Vec<QueryKind> {
         QueryKind {
             name: "term+snippets",
             requests: plain(&["经济", "疫情", "market", "學生", "创新", "oil"]),
+        },
+        QueryKind {
+            // Frequent words of one language together: every word must match, and the
+            // ranking passes over the matches that cannot reach the top.
+            name: "words+snippets",
+            requests: plain(&["中国 经济", "经济 增长", "美国 中国", "central bank", "interest rates"]),
         },
         QueryKind {
             name: "phrase+snippets",
