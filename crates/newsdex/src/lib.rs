@@ -84,6 +84,7 @@ mod fingerprint;
 mod index;
 mod ingest;
 mod language;
+mod max_score;
 mod merge_policy;
 mod query;
 mod quickwit;

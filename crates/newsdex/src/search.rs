@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::under_filters;
 use crate::index::NewsIndex;
+use crate::max_score::MaxScoreUnion;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
@@ -147,9 +148,9 @@ pub struct SearchRequest {
     /// Snippet fragments and highlight tags.
     pub snippet: SnippetOptions,
     /// Count every match. Otherwise a query ranked without visiting every match (plain
-    /// words, filters allowed, with no facets, recency or date sort) stops counting after
-    /// [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every other query counts
-    /// exactly anyway.
+    /// words or one phrase, filters allowed, with no facets, recency or date sort) stops
+    /// counting after [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every other
+    /// query counts exactly anyway.
     pub exact_total: bool,
 }
 
@@ -574,6 +575,8 @@ struct Compiled {
     query: Box<dyn Query>,
     /// The query is one flat union of terms: tantivy's top-k collector prunes it.
     term_union: bool,
+    /// The query is one phrase in several fields, ranked by MaxScore (`MaxScoreUnion`).
+    phrase_union: bool,
 }
 
 /// Compiles analysed queries into tantivy queries for one index.
@@ -595,10 +598,28 @@ impl QueryCompiler<'_> {
     }
 
     fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Compiled {
-        match self.term_union(analyzed, matching) {
-            Some(union) => Compiled { query: union, term_union: true },
-            None => Compiled { query: self.nested(analyzed, matching), term_union: false },
+        if let Some(phrase) = self.phrase_union(analyzed) {
+            return Compiled { query: phrase, term_union: false, phrase_union: true };
         }
+        match self.term_union(analyzed, matching) {
+            Some(union) => Compiled { query: union, term_union: true, phrase_union: false },
+            None => {
+                Compiled { query: self.nested(analyzed, matching), term_union: false, phrase_union: false }
+            }
+        }
+    }
+
+    /// A query of one quoted phrase searched in both fields, as the union of the field
+    /// phrases (what the nested form scores too).
+    fn phrase_union(&self, analyzed: &AnalyzedQuery) -> Option<Box<dyn Query>> {
+        let [clause] = analyzed.clauses.as_slice() else { return None };
+        let [atom] = clause.alternatives.as_slice() else { return None };
+        let AtomKind::Phrase { words, slop } = &atom.kind else { return None };
+        let fields = self.fields(atom.field);
+        if clause.excluded || analyzed.match_all || !analyzed.proximity_words.is_empty() || fields.len() < 2 {
+            return None;
+        }
+        Some(self.phrase_query(&fields, words, *slop, 1.0))
     }
 
     /// Clause by clause: each clause a union of its alternatives, each word a union of
@@ -759,6 +780,8 @@ impl QueryCompiler<'_> {
         Box::new(SeekableUnion::new(per_field))
     }
 
+    /// The phrase in each field: a union ranked by MaxScore when there are several (a
+    /// phrase scores at most its words' BM25 weight times its boost).
     fn phrase_query(
         &self,
         fields: &[(Field, f32)],
@@ -766,6 +789,21 @@ impl QueryCompiler<'_> {
         slop: u32,
         boost: f32,
     ) -> Box<dyn Query> {
+        if fields.len() > 1 {
+            return Box::new(MaxScoreUnion::new(
+                fields
+                    .iter()
+                    .map(|&(field, field_boost)| {
+                        let terms = phrase_terms(field, words).into_iter().map(|(_, term)| term).collect();
+                        (
+                            self.field_phrase(field, words, slop, field_boost * boost),
+                            terms,
+                            field_boost * boost,
+                        )
+                    })
+                    .collect(),
+            ));
+        }
         let per_field = fields
             .iter()
             .map(|&(field, field_boost)| {
@@ -935,7 +973,11 @@ impl NewsIndex {
                 (Box::new(query), Pruning::Counting)
             }
             Err(query) => {
-                let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
+                let pruning = if compiled.term_union || compiled.phrase_union {
+                    Pruning::Skipping
+                } else {
+                    Pruning::None
+                };
                 (under_filters(query, filters()), pruning)
             }
         };
@@ -1339,6 +1381,10 @@ mod tests {
             "oil prices",
             "经济 OR economy 增长",
             "title:经济 市场",
+            "\"中国 经济\"",
+            "\"central bank\"",
+            "\"interest rates\"",
+            "\"美国 中国\"~2",
         ] {
             for (limit, offset) in [(1, 0), (2, 0), (3, 0), (2, 2), (1, 4)] {
                 let request = SearchRequest { limit, offset, ..SearchRequest::new(text) };
@@ -1434,6 +1480,9 @@ mod tests {
             "美国 中国 贸易",
             "central bank rates",
             "长江大桥 通车",
+            "\"中国 经济\"",
+            "\"central bank\"",
+            "\"trade deficit\"",
         ] {
             for limit in [1, 2, 3, 5] {
                 for category in [None, Some("economy")] {

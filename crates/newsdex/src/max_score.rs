@@ -1,0 +1,177 @@
+//! A union of a few queries, each with a known most score, ranked by MaxScore.
+//!
+//! A quoted phrase matches in the title or the body: `"中国 经济"` is the union of two
+//! phrase queries, and tantivy's union visits every match of both, the body phrase's
+//! position checks over the whole intersection of its frequent words included. Each
+//! phrase scores at most its BM25 weight (its words' summed idf × (1 + k1) × its boost),
+//! so once the last hit kept scores above the weights of the weaker parts together, an
+//! article only they match cannot enter the top: the ranking walks the other parts alone
+//! and asks the weaker ones only about the articles those propose. The bar a segment's
+//! ranking reaches carries over to the segments ranked after it. Every other use (counting,
+//! explaining) goes through the plain boolean union, and scores are its sums.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tantivy::query::{Bm25Weight, BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+/// Documents matching any of its parts, scored by the sum of the scores of those that
+/// match. Each part scores at most the BM25 weight of its terms times its boost.
+#[derive(Debug)]
+pub(crate) struct MaxScoreUnion {
+    parts: Vec<(Box<dyn Query>, Vec<Term>, Score)>,
+}
+
+impl MaxScoreUnion {
+    /// The union of `parts`: each a query, the terms whose BM25 weight times the boost
+    /// bounds its score (the caller vouches for it: true of a phrase of those terms with
+    /// that boost), and the boost.
+    pub(crate) fn new(parts: Vec<(Box<dyn Query>, Vec<Term>, Score)>) -> MaxScoreUnion {
+        MaxScoreUnion { parts }
+    }
+}
+
+impl Clone for MaxScoreUnion {
+    fn clone(&self) -> MaxScoreUnion {
+        MaxScoreUnion {
+            parts: self
+                .parts
+                .iter()
+                .map(|(query, terms, boost)| (query.box_clone(), terms.clone(), *boost))
+                .collect(),
+        }
+    }
+}
+
+impl Query for MaxScoreUnion {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let union = BooleanQuery::new(
+            self.parts.iter().map(|(query, _, _)| (Occur::Should, query.box_clone())).collect(),
+        )
+        .weight(enable_scoring)?;
+        let EnableScoring::Enabled { statistics_provider, .. } = enable_scoring else {
+            return Ok(union);
+        };
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for (query, terms, boost) in &self.parts {
+            let weight = query.weight(enable_scoring)?;
+            // Rounded up a little, so summing in another order cannot put a real score
+            // above it.
+            let most = Bm25Weight::for_terms(statistics_provider, terms)?.boost_by(*boost).max_score()
+                * 1.001
+                + f32::EPSILON;
+            parts.push((weight, most));
+        }
+        Ok(Box::new(MaxScoreUnionWeight { union, parts, floor: AtomicU32::new(0) }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for (query, _, _) in &self.parts {
+            query.query_terms(visitor);
+        }
+    }
+}
+
+struct MaxScoreUnionWeight {
+    /// The plain union, for every use but ranking the top hits.
+    union: Box<dyn Weight>,
+    /// Each part's weight and the most it can score.
+    parts: Vec<(Box<dyn Weight>, Score)>,
+    /// The highest threshold the ranking of any segment reached so far (the bits of a
+    /// positive score, or zero). Segments are ranked one after another in order, and
+    /// ties go to the earlier segment, so a later article tied with it could not enter.
+    floor: AtomicU32,
+}
+
+impl Weight for MaxScoreUnionWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.union.scorer(reader, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.union.explain(reader, doc)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.union.count(reader)
+    }
+
+    /// For the top-k collector: the parts are split, weakest first, into those whose
+    /// most scores together do not beat `threshold` and the essential rest; only the
+    /// essential parts' matches are visited, and the others asked about them alone.
+    fn for_each_pruning(
+        &self,
+        mut threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let floor = Score::from_bits(self.floor.load(Ordering::Relaxed));
+        if floor > 0.0 {
+            threshold = threshold.max(floor);
+        }
+        // (position among the parts, scorer, most), weakest first.
+        let mut parts: Vec<(usize, Box<dyn Scorer>, Score)> = Vec::with_capacity(self.parts.len());
+        for (position, (weight, most)) in self.parts.iter().enumerate() {
+            let scorer = weight.scorer(reader, 1.0)?;
+            if scorer.doc() != TERMINATED {
+                parts.push((position, scorer, *most));
+            }
+        }
+        parts.sort_by(|a, b| a.2.total_cmp(&b.2));
+        // `below[i]`: the most the parts before `i` score together.
+        let below: Vec<Score> = std::iter::once(0.0)
+            .chain(parts.iter().scan(0.0, |sum, part| {
+                *sum += part.2;
+                Some(*sum)
+            }))
+            .collect();
+        let essential_from =
+            |threshold: Score| below.iter().rposition(|&most| most <= threshold).unwrap_or(0);
+        let mut first_essential = essential_from(threshold);
+        let mut scores: Vec<Option<Score>> = vec![None; self.parts.len()];
+        while first_essential < parts.len() {
+            let doc = parts[first_essential..].iter().map(|part| part.1.doc()).min().unwrap_or(TERMINATED);
+            if doc == TERMINATED {
+                break;
+            }
+            scores.fill(None);
+            let mut score = 0.0;
+            for (position, scorer, _) in &mut parts[first_essential..] {
+                if scorer.doc() == doc {
+                    let part_score = scorer.score();
+                    scores[*position] = Some(part_score);
+                    score += part_score;
+                }
+            }
+            if score + below[first_essential] > threshold {
+                for (position, scorer, _) in &mut parts[..first_essential] {
+                    if scorer.doc() < doc {
+                        scorer.seek(doc);
+                    }
+                    if scorer.doc() == doc {
+                        scores[*position] = Some(scorer.score());
+                    }
+                }
+                // Summed in the parts' own order, as the union sums them.
+                let score: Score = scores.iter().flatten().sum();
+                if score > threshold {
+                    let raised = callback(doc, score);
+                    if raised > threshold {
+                        if raised > 0.0 {
+                            // Positive scores order as their bits do.
+                            self.floor.fetch_max(raised.to_bits(), Ordering::Relaxed);
+                        }
+                        threshold = raised;
+                    }
+                }
+            }
+            for (_, scorer, _) in &mut parts[first_essential..] {
+                if scorer.doc() == doc {
+                    scorer.advance();
+                }
+            }
+            first_essential = first_essential.max(essential_from(threshold));
+        }
+        Ok(())
+    }
+}
