@@ -283,12 +283,17 @@ impl Weight for WithBonusWeight {
         let most_bonus = |required: Score| {
             self.ratio.map_or(ceiling, |ratio| ceiling.min(ratio * required * 1.001 + f32::EPSILON))
         };
-        let mut essential = match &self.bounding_terms {
-            Some(terms) => Some(EssentialTerms::new(terms, self.bonus_limits(), self.ratio, reader)?),
-            None => None,
-        };
-        if let Some(essential) = essential.as_mut() {
+        // Made once there is a threshold to choose by: a query with fewer matches than
+        // the page never needs it.
+        let mut essential: Option<EssentialTerms> = None;
+        let made = |threshold: Score| -> tantivy::Result<Option<EssentialTerms>> {
+            let Some(terms) = &self.bounding_terms else { return Ok(None) };
+            let mut essential = EssentialTerms::new(terms, self.bonus_limits(), self.ratio, reader)?;
             essential.choose(threshold);
+            Ok(Some(essential))
+        };
+        if threshold > Score::MIN {
+            essential = made(threshold)?;
         }
         let mut passed_over = false;
         let alive = reader.alive_bitset();
@@ -323,8 +328,9 @@ impl Weight for WithBonusWeight {
                             // Positive scores order as their bits do.
                             self.floor.fetch_max(raised.to_bits(), Ordering::Relaxed);
                         }
-                        if let Some(essential) = essential.as_mut() {
-                            essential.choose(raised);
+                        match essential.as_mut() {
+                            Some(essential) => essential.choose(raised),
+                            None => essential = made(raised)?,
                         }
                         threshold = raised;
                     }

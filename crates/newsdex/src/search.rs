@@ -147,10 +147,10 @@ pub struct SearchRequest {
     pub recency: Option<Recency>,
     /// Snippet fragments and highlight tags.
     pub snippet: SnippetOptions,
-    /// Count every match. Otherwise a query ranked without visiting every match (plain
-    /// words or one phrase, filters allowed, with no facets, recency or date sort) stops
-    /// counting after [`TOTAL_COUNT_LIMIT`] and says so in `total_exact`; every other
-    /// query counts exactly anyway.
+    /// Count every match. Otherwise a query ranked without visiting every match (words
+    /// any of which may match, two words both required or one phrase; filters allowed;
+    /// no facets, recency or date sort) stops counting after [`TOTAL_COUNT_LIMIT`] and
+    /// says so in `total_exact`; every other query counts exactly anyway.
     pub exact_total: bool,
 }
 
@@ -659,16 +659,18 @@ impl QueryCompiler<'_> {
                     )
                 })
                 .collect();
-            let mut with_bonus = WithBonus::new(query, bonuses);
-            if let Some(terms) = self.bounding_terms(analyzed) {
-                with_bonus = with_bonus.at_most_terms(terms);
-            }
+            let with_bonus = WithBonus::new(query, bonuses);
             if words.len() == 2 {
                 // Each word is scored in every field with the field's boost, and the
                 // phrase in that field has the boost times `proximity_boost`. (With more
                 // words tantivy's sloppy phrase count is bounded only by the last word's
-                // frequency, so the bound is left to the phrase's BM25 weight.)
-                return Box::new(with_bonus.at_most_times_required(self.ranking.proximity_boost));
+                // frequency, so the bound is left to the phrase's BM25 weight — too loose
+                // for passing over matches to pay for the counting pass it then needs.)
+                let with_bonus = with_bonus.at_most_times_required(self.ranking.proximity_boost);
+                return match self.bounding_terms(analyzed) {
+                    Some(terms) => Box::new(with_bonus.at_most_terms(terms)),
+                    None => Box::new(with_bonus),
+                };
             }
             return Box::new(with_bonus);
         }
