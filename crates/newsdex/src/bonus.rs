@@ -32,7 +32,7 @@
 //! from [`MatchCount`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tantivy::postings::SegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, PhraseQuery, Query, Scorer, Weight};
@@ -40,6 +40,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
 
 use crate::filtered::under_filters;
+use crate::max_score::SegmentBar;
 
 /// A score bonus: the words of a phrase in one field, found within `slop` of their
 /// offsets, BM25-scored and multiplied by `boost`.
@@ -184,7 +185,6 @@ impl Query for WithBonus {
         } else {
             self.bonuses.iter().map(|bonus| bonus.ceiling(enable_scoring)).collect::<tantivy::Result<_>>()?
         };
-        let ceiling = ceilings.iter().try_fold(0.0, |sum, most| most.map(|most| sum + most));
         let bounding_terms = match (&self.bounding_terms, enable_scoring) {
             (Some(terms), EnableScoring::Enabled { statistics_provider, .. }) => Some(
                 terms
@@ -201,12 +201,11 @@ impl Query for WithBonus {
         Ok(Box::new(WithBonusWeight {
             required,
             bonuses,
-            ceiling,
             ceilings,
             ratio: self.ratio,
             bounding_terms,
             bonus_words,
-            floor: AtomicU32::new(0),
+            bar: SegmentBar::default(),
             counter: self.counter.clone(),
         }))
     }
@@ -222,8 +221,6 @@ impl Query for WithBonus {
 struct WithBonusWeight {
     required: Box<dyn Weight>,
     bonuses: Vec<Arc<dyn Weight>>,
-    /// The most all bonuses together can add to a score.
-    ceiling: Option<Score>,
     /// The most each bonus can add, when known.
     ceilings: Vec<Option<Score>>,
     /// The most they can add, as a multiple of the required score.
@@ -233,12 +230,7 @@ struct WithBonusWeight {
     bounding_terms: Option<Vec<(Term, Score)>>,
     /// Each bonus's words: it adds nothing to an article missing one of them.
     bonus_words: Vec<Vec<Term>>,
-    /// The highest threshold the ranking of any segment reached so far (the bits of a
-    /// positive score, or zero): the top hits of all segments together score at least
-    /// as much, so no segment needs to visit what cannot beat it. Segments are ranked
-    /// one after another in order (tantivy's default executor), and ties go to the
-    /// earlier segment, so a later article tied with the bar could not enter either.
-    floor: AtomicU32,
+    bar: SegmentBar,
     counter: Option<Arc<MatchCount>>,
 }
 
@@ -274,11 +266,13 @@ impl Weight for WithBonusWeight {
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
         let mut scorer = self.with_bonus_scorer(reader, 1.0)?;
-        let floor = Score::from_bits(self.floor.load(Ordering::Relaxed));
-        if floor > 0.0 {
-            threshold = threshold.max(floor);
-        }
-        let ceiling = self.ceiling.unwrap_or(Score::INFINITY);
+        threshold = self.bar.lift(threshold);
+        // The most all bonuses together can add to a score.
+        let ceiling = self
+            .ceilings
+            .iter()
+            .try_fold(0.0, |sum, most| most.map(|most| sum + most))
+            .unwrap_or(Score::INFINITY);
         // Rounded up a little: the real sum may round differently.
         let most_bonus = |required: Score| {
             self.ratio.map_or(ceiling, |ratio| ceiling.min(ratio * required * 1.001 + f32::EPSILON))
@@ -324,10 +318,7 @@ impl Weight for WithBonusWeight {
                 if score > threshold {
                     let raised = callback(doc, score);
                     if raised > threshold {
-                        if raised > 0.0 {
-                            // Positive scores order as their bits do.
-                            self.floor.fetch_max(raised.to_bits(), Ordering::Relaxed);
-                        }
+                        self.bar.reached(raised);
                         match essential.as_mut() {
                             Some(essential) => essential.choose(raised),
                             None => essential = made(raised)?,

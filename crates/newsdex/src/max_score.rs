@@ -62,7 +62,7 @@ impl Query for MaxScoreUnion {
                 + f32::EPSILON;
             parts.push((weight, most));
         }
-        Ok(Box::new(MaxScoreUnionWeight { union, parts, floor: AtomicU32::new(0) }))
+        Ok(Box::new(MaxScoreUnionWeight { union, parts, bar: SegmentBar::default() }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -77,10 +77,34 @@ struct MaxScoreUnionWeight {
     union: Box<dyn Weight>,
     /// Each part's weight and the most it can score.
     parts: Vec<(Box<dyn Weight>, Score)>,
-    /// The highest threshold the ranking of any segment reached so far (the bits of a
-    /// positive score, or zero). Segments are ranked one after another in order, and
-    /// ties go to the earlier segment, so a later article tied with it could not enter.
-    floor: AtomicU32,
+    bar: SegmentBar,
+}
+
+/// The highest threshold the top-k ranking of any segment of one search reached so far.
+/// tantivy starts every segment's ranking from nothing, but the top hits of all segments
+/// together score at least that much, so no later segment needs to visit what cannot
+/// beat it. Segments are ranked one after another in order (tantivy's default executor)
+/// and ties go to the earlier segment, so a later article tied with the bar could not
+/// enter either.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentBar(
+    /// The bits of a positive score, or zero: positive scores order as their bits do.
+    AtomicU32,
+);
+
+impl SegmentBar {
+    /// The threshold a segment's ranking starts from: `threshold` or the bar, if higher.
+    pub(crate) fn lift(&self, threshold: Score) -> Score {
+        let bar = Score::from_bits(self.0.load(Ordering::Relaxed));
+        if bar > 0.0 { threshold.max(bar) } else { threshold }
+    }
+
+    /// Raises the bar to a threshold a segment's ranking reached.
+    pub(crate) fn reached(&self, threshold: Score) {
+        if threshold > 0.0 {
+            self.0.fetch_max(threshold.to_bits(), Ordering::Relaxed);
+        }
+    }
 }
 
 impl Weight for MaxScoreUnionWeight {
@@ -105,10 +129,7 @@ impl Weight for MaxScoreUnionWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        let floor = Score::from_bits(self.floor.load(Ordering::Relaxed));
-        if floor > 0.0 {
-            threshold = threshold.max(floor);
-        }
+        threshold = self.bar.lift(threshold);
         // (position among the parts, scorer, most), weakest first.
         let mut parts: Vec<(usize, Box<dyn Scorer>, Score)> = Vec::with_capacity(self.parts.len());
         for (position, (weight, most)) in self.parts.iter().enumerate() {
@@ -157,10 +178,7 @@ impl Weight for MaxScoreUnionWeight {
                 if score > threshold {
                     let raised = callback(doc, score);
                     if raised > threshold {
-                        if raised > 0.0 {
-                            // Positive scores order as their bits do.
-                            self.floor.fetch_max(raised.to_bits(), Ordering::Relaxed);
-                        }
+                        self.bar.reached(raised);
                         threshold = raised;
                     }
                 }

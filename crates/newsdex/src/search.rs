@@ -1345,6 +1345,11 @@ mod tests {
         }
         assert!(rewarded > 5, "help: the bonus must reward articles with the words together ({rewarded})");
     }
+    /// A page's hits: ids and scores, in order.
+    fn ranked(response: &SearchResponse) -> Vec<(String, Score)> {
+        response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect()
+    }
+
     /// The sample in segments of `per_segment` articles each.
     fn sample_index_in_segments(per_segment: usize) -> NewsIndex {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index-data/articles.jsonl");
@@ -1393,10 +1398,7 @@ mod tests {
                 let pruned = index.search(&request).expect("search");
                 let exhaustive =
                     index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                let hits = |response: &SearchResponse| {
-                    response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
-                };
-                assert_eq!(hits(&pruned), hits(&exhaustive), "{text:?}, limit {limit}, offset {offset}");
+                assert_eq!(ranked(&pruned), ranked(&exhaustive), "{text:?}, limit {limit}, offset {offset}");
                 assert_eq!((pruned.total, pruned.total_exact), (exhaustive.total, true), "{text:?}");
                 // Counting up to one past the page tells whether the ranking skipped
                 // matches: a count it made itself would be exact.
@@ -1448,11 +1450,8 @@ mod tests {
                 let pruned = index.search(&request).expect("search");
                 let exhaustive =
                     index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                let hits = |response: &SearchResponse| {
-                    response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
-                };
                 assert_eq!(pruned.hits[0].id, "raised", "limit {limit}, best in segment {best_in}");
-                assert_eq!(hits(&pruned), hits(&exhaustive), "limit {limit}, best in segment {best_in}");
+                assert_eq!(ranked(&pruned), ranked(&exhaustive), "limit {limit}, best in segment {best_in}");
                 assert_eq!(pruned.total, 13);
             }
         }
@@ -1496,10 +1495,7 @@ mod tests {
                     let pruned = index.search(&request).expect("search");
                     let exhaustive =
                         index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                    let hits = |response: &SearchResponse| {
-                        response.hits.iter().map(|hit| (hit.id.clone(), hit.score)).collect::<Vec<_>>()
-                    };
-                    assert_eq!(hits(&pruned), hits(&exhaustive), "{text:?}, limit {limit}, {category:?}");
+                    assert_eq!(ranked(&pruned), ranked(&exhaustive), "{text:?}, limit {limit}, {category:?}");
                     assert_eq!(
                         (pruned.total, pruned.total_exact),
                         (exhaustive.total, true),
