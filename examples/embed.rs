@@ -32,17 +32,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "2024-03-09",
             ),
         ];
-        for (id, lang, title, body, date) in articles {
-            writer.upsert(&Article {
-                id: id.into(),
-                lang: Some(lang),
-                title: title.into(),
-                body: body.into(),
-                date: Some(date.parse::<ArticleDate>()?),
-                source: Some("example".into()),
-                ..Article::default()
-            })?;
-        }
+        let articles = articles
+            .into_iter()
+            .map(|(id, lang, title, body, date)| {
+                Ok(Article {
+                    id: id.into(),
+                    lang: Some(lang),
+                    title: title.into(),
+                    body: body.into(),
+                    date: Some(date.parse::<ArticleDate>()?),
+                    source: Some("example".into()),
+                    ..Article::default()
+                })
+            })
+            .collect::<Result<Vec<_>, newsdex::Error>>()?;
+        // Checks every article, then writes them all; `upsert` writes one.
+        writer.upsert_all(&articles)?;
         writer.commit()?;
         writer.finish()?;
     }

@@ -250,18 +250,26 @@ fn commit_group(writer: &mut NewsWriter, group: Vec<Submission>, commit: u64) ->
         }
         let (mut upserted, mut deleted) = (0u64, 0u64);
         if failure.is_none() {
-            for operation in &submission.operations {
-                match operation {
-                    WriteOp::Upsert(article) => match writer.upsert(article) {
-                        Ok(_) => upserted += 1,
-                        Err(error) => {
-                            failure = Some(error);
-                            break;
-                        }
-                    },
-                    WriteOp::Delete(id) => {
-                        writer.delete(id);
-                        deleted += 1;
+            // Each run of upserts goes to the writer in one call, which hands the indexing
+            // threads a few articles at a time.
+            for run in submission
+                .operations
+                .chunk_by(|a, b| matches!((a, b), (WriteOp::Upsert(_), WriteOp::Upsert(_))))
+            {
+                if let [WriteOp::Delete(id)] = run {
+                    writer.delete(id);
+                    deleted += 1;
+                    continue;
+                }
+                let articles = run.iter().filter_map(|operation| match operation {
+                    WriteOp::Upsert(article) => Some(article),
+                    WriteOp::Delete(_) => None,
+                });
+                match writer.upsert_all(articles) {
+                    Ok(langs) => upserted += langs.len() as u64,
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
                     }
                 }
             }
@@ -334,6 +342,23 @@ mod tests {
         assert_eq!(index.get("a").expect("get").map(|a| a.title), Some("back".to_string()));
         assert_eq!(index.get("b").expect("get").map(|a| a.title), Some("replaced".to_string()));
         assert_eq!(index.num_articles(), 2);
+        // A delete between upserts of its id removes the copy before it, not the one after.
+        let receipt = queue
+            .submit(vec![
+                WriteOp::Upsert(article("c", "first")),
+                WriteOp::Upsert(article("d", "kept")),
+                WriteOp::Delete("c".into()),
+                WriteOp::Delete("a".into()),
+                WriteOp::Upsert(article("c", "second")),
+                WriteOp::Upsert(article("e", "new")),
+                WriteOp::Delete("e".into()),
+            ])
+            .expect("committed");
+        assert_eq!((receipt.upserted, receipt.deleted), (4, 3));
+        assert_eq!(index.get("c").expect("get").map(|a| a.title), Some("second".to_string()));
+        assert_eq!(index.get("a").expect("get"), None);
+        assert_eq!(index.get("e").expect("get"), None);
+        assert_eq!(index.num_articles(), 3, "help: b, c and d");
         queue.close().expect("clean close");
     }
 
