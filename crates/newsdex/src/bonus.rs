@@ -309,7 +309,11 @@ impl Weight for WithBonusWeight {
             let required = scorer.required.score();
             let most = most_bonus(required);
             if required + most > threshold {
-                let score = scorer.add_bonuses(doc, required);
+                let score = if ceiling.is_finite() {
+                    scorer.add_bonuses_while_they_can_beat(doc, required, threshold, ceiling, &self.ceilings)
+                } else {
+                    scorer.add_bonuses(doc, required)
+                };
                 debug_assert!(
                     score - required <= most,
                     "bonuses of {} over their bound {most} at document {doc}",
@@ -612,6 +616,35 @@ impl WithBonusScorer {
             if let Some(bonus) = probe.score_at(doc, &self.reader, self.boost) {
                 score += bonus;
             }
+        }
+        score
+    }
+}
+
+impl WithBonusScorer {
+    /// As [`WithBonusScorer::add_bonuses`], but stops asking once the bonuses not yet
+    /// asked could not lift the score above `threshold` even at their `ceilings` (every
+    /// bonus's, summing to `ceiling`); the score returned then is below the real one, and
+    /// both are at most `threshold`. The title's phrase comes first: short to check, and
+    /// without it the body's rarely reaches the hits kept.
+    fn add_bonuses_while_they_can_beat(
+        &mut self,
+        doc: DocId,
+        required: Score,
+        threshold: Score,
+        ceiling: Score,
+        ceilings: &[Option<Score>],
+    ) -> Score {
+        let mut unasked = ceiling;
+        let mut score = required;
+        for (probe, most) in self.probes.iter_mut().zip(ceilings.iter().flatten()) {
+            if score + unasked <= threshold {
+                break;
+            }
+            if let Some(bonus) = probe.score_at(doc, &self.reader, self.boost) {
+                score += bonus;
+            }
+            unasked -= most;
         }
         score
     }
