@@ -107,6 +107,18 @@ fn query_kinds() -> Vec<QueryKind> {
             requests: plain(&["中国 经济", "经济 增长", "美国 中国", "central bank", "interest rates"]),
         },
         QueryKind {
+            // Three words, as an unspaced Chinese query often segments: the proximity
+            // bonus's bound is the phrase's weight, so every match is visited.
+            name: "three words+snippets",
+            requests: plain(&[
+                "中国经济增长",
+                "美国总统选举",
+                "全球经济增长",
+                "central bank rates",
+                "interest rates rise",
+            ]),
+        },
+        QueryKind {
             name: "phrase+snippets",
             requests: plain(&["\"人工智能\"", "\"trade deficit\"", "\"中国 经济\""]),
         },
