@@ -108,7 +108,7 @@ fn query_kinds() -> Vec<QueryKind> {
         },
         QueryKind {
             // Three words, as an unspaced Chinese query often segments: the proximity
-            // bonus's bound is the phrase's weight, so every match is visited.
+            // bonus's bound is the phrase's weight, looser than for two words.
             name: "three words+snippets",
             requests: plain(&[
                 "中国经济增长",

@@ -29,7 +29,9 @@
 //! everything else at its most) cannot beat them: then only articles holding all the
 //! required terms are visited. The bar a segment's ranking reaches carries over to the
 //! segments ranked after it. Matches passed over are not counted; the caller learns that
-//! from [`MatchCount`].
+//! from [`MatchCount`]. Leapfrogging seeks the candidate terms' postings besides the
+//! query's, so a segment only does it when they hold far fewer documents than the query
+//! would visit.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -280,13 +282,17 @@ impl Weight for WithBonusWeight {
         // Made once there is a threshold to choose by: a query with fewer matches than
         // the page never needs it.
         let mut essential: Option<EssentialTerms> = None;
+        let driver_cost = scorer.required.cost();
         let made = |threshold: Score| -> tantivy::Result<Option<EssentialTerms>> {
             let Some(terms) = &self.bounding_terms else { return Ok(None) };
-            let mut essential = EssentialTerms::new(terms, self.bonus_limits(), self.ratio, reader)?;
+            let mut essential =
+                EssentialTerms::new(terms, self.bonus_limits(), self.ratio, driver_cost, reader)?;
             essential.choose(threshold);
             Ok(Some(essential))
         };
-        if threshold > Score::MIN {
+        // Few documents to visit: leapfrogging could not save what reading its terms costs.
+        let leapfrogs = driver_cost >= MIN_LEAPFROG_COST || always_leapfrog();
+        if threshold > Score::MIN && leapfrogs {
             essential = made(threshold)?;
         }
         let mut passed_over = false;
@@ -325,7 +331,8 @@ impl Weight for WithBonusWeight {
                         self.bar.reached(raised);
                         match essential.as_mut() {
                             Some(essential) => essential.choose(raised),
-                            None => essential = made(raised)?,
+                            None if leapfrogs => essential = made(raised)?,
+                            None => {}
                         }
                         threshold = raised;
                     }
@@ -371,6 +378,41 @@ impl Weight for WithBonusWeight {
     }
 }
 
+/// How many times fewer documents than the query's own visit leapfrogging must look at
+/// to be chosen.
+const LEAPFROG_GAIN: u64 = 2;
+
+/// Below this many documents in the postings leading the query's conjunction, a segment's
+/// ranking visits every match without reading the terms leapfrogging needs.
+const MIN_LEAPFROG_COST: u64 = 1024;
+
+#[cfg(test)]
+thread_local! {
+    static ALWAYS_LEAPFROG: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether rankings on this thread leapfrog whenever the threshold allows, however many
+/// documents that looks at: tests use it so the small sample exercises leapfrogging.
+fn always_leapfrog() -> bool {
+    #[cfg(test)]
+    {
+        ALWAYS_LEAPFROG.with(std::cell::Cell::get)
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
+}
+
+/// Runs `rank` with leapfrogging chosen whenever the threshold allows (on this thread).
+#[cfg(test)]
+pub(crate) fn leapfrogging_always<T>(rank: impl FnOnce() -> T) -> T {
+    ALWAYS_LEAPFROG.with(|always| always.set(true));
+    let ranked = rank();
+    ALWAYS_LEAPFROG.with(|always| always.set(false));
+    ranked
+}
+
 /// The bounding terms of one segment, split by the ranking's threshold into the
 /// essential ones and the rest: an article holding no essential term scores at most the
 /// threshold, counting the most every other term and every bonus could add there.
@@ -389,6 +431,9 @@ struct EssentialTerms {
     /// Which terms an article must hold to beat the threshold.
     required: Vec<bool>,
     every_match: bool,
+    /// About how many documents visiting every match looks at: the postings of the
+    /// query's rarest word, which leads its conjunction.
+    driver_cost: u64,
 }
 
 impl EssentialTerms {
@@ -396,6 +441,7 @@ impl EssentialTerms {
         terms: &[(Term, Score)],
         bonuses: impl Iterator<Item = (&'a [Term], Option<Score>)>,
         ratio: Option<Score>,
+        driver_cost: u64,
         reader: &SegmentReader,
     ) -> tantivy::Result<EssentialTerms> {
         let mut postings = Vec::with_capacity(terms.len());
@@ -420,6 +466,7 @@ impl EssentialTerms {
             essential: vec![true; terms.len()],
             required: vec![false; terms.len()],
             every_match: true,
+            driver_cost,
         })
     }
 
@@ -465,6 +512,23 @@ impl EssentialTerms {
         }
         if self.required.contains(&true) {
             self.every_match = false;
+        }
+        if !self.every_match && self.candidates() * LEAPFROG_GAIN > self.driver_cost && !always_leapfrog() {
+            // Leapfrogging seeks the candidates' postings besides the query's own: worth
+            // it only when they hold far fewer documents than the query would visit.
+            self.every_match = true;
+        }
+    }
+
+    /// About how many documents leapfrogging looks at: the rarest required term's, or else
+    /// the essential terms' together.
+    fn candidates(&self) -> u64 {
+        let doc_freq = |index: usize| self.terms[index].0.as_ref().map_or(0, |p| u64::from(p.doc_freq()));
+        let indices = 0..self.terms.len();
+        if self.required.contains(&true) {
+            indices.filter(|&index| self.required[index]).map(doc_freq).min().unwrap_or(0)
+        } else {
+            indices.filter(|&index| self.essential[index]).map(doc_freq).sum()
         }
     }
 

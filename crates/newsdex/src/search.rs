@@ -659,20 +659,18 @@ impl QueryCompiler<'_> {
                     )
                 })
                 .collect();
-            let with_bonus = WithBonus::new(query, bonuses);
+            let mut with_bonus = WithBonus::new(query, bonuses);
             if words.len() == 2 {
                 // Each word is scored in every field with the field's boost, and the
                 // phrase in that field has the boost times `proximity_boost`. (With more
                 // words tantivy's sloppy phrase count is bounded only by the last word's
-                // frequency, so the bound is left to the phrase's BM25 weight — too loose
-                // for passing over matches to pay for the counting pass it then needs.)
-                let with_bonus = with_bonus.at_most_times_required(self.ranking.proximity_boost);
-                return match self.bounding_terms(analyzed) {
-                    Some(terms) => Box::new(with_bonus.at_most_terms(terms)),
-                    None => Box::new(with_bonus),
-                };
+                // frequency, so the bound is left to the phrase's BM25 weight.)
+                with_bonus = with_bonus.at_most_times_required(self.ranking.proximity_boost);
             }
-            return Box::new(with_bonus);
+            return match self.bounding_terms(analyzed) {
+                Some(terms) => Box::new(with_bonus.at_most_terms(terms)),
+                None => Box::new(with_bonus),
+            };
         }
         query
     }
@@ -1376,41 +1374,51 @@ mod tests {
         let searcher = index.reader().searcher();
         let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
         let mut passed_over = 0;
-        for text in [
-            "中国 经济",
-            "经济 增长",
-            "芯片 出口",
-            "美国 中国 贸易",
-            "经济 增长 -美国",
-            "central bank",
-            "interest rates",
-            "trade deficit",
-            "oil prices",
-            "经济 OR economy 增长",
-            "title:经济 市场",
-            "\"中国 经济\"",
-            "\"central bank\"",
-            "\"interest rates\"",
-            "\"美国 中国\"~2",
-        ] {
-            for (limit, offset) in [(1, 0), (2, 0), (3, 0), (2, 2), (1, 4)] {
-                let request = SearchRequest { limit, offset, ..SearchRequest::new(text) };
-                let pruned = index.search(&request).expect("search");
-                let exhaustive =
-                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                assert_eq!(ranked(&pruned), ranked(&exhaustive), "{text:?}, limit {limit}, offset {offset}");
-                assert_eq!((pruned.total, pruned.total_exact), (exhaustive.total, true), "{text:?}");
-                // Counting up to one past the page tells whether the ranking skipped
-                // matches: a count it made itself would be exact.
-                let analyzed =
-                    analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
-                let compiled = compiler.compile(&analyzed, Matching::All);
-                let capped = index
-                    .collect(&searcher, compiled, &[], &request, (limit + offset) as u64)
-                    .expect("collects");
-                passed_over += usize::from(!capped.total_exact);
+        // The sample is small: leapfrogging is chosen whenever the threshold allows, not
+        // only when it looks at far fewer documents than the query's own.
+        crate::bonus::leapfrogging_always(|| {
+            for text in [
+                "中国 经济",
+                "经济 增长",
+                "芯片 出口",
+                "美国 中国 贸易",
+                "中国 经济 增长",
+                "central bank rates",
+                "经济 增长 -美国",
+                "central bank",
+                "interest rates",
+                "trade deficit",
+                "oil prices",
+                "经济 OR economy 增长",
+                "title:经济 市场",
+                "\"中国 经济\"",
+                "\"central bank\"",
+                "\"interest rates\"",
+                "\"美国 中国\"~2",
+            ] {
+                for (limit, offset) in [(1, 0), (2, 0), (3, 0), (2, 2), (1, 4)] {
+                    let request = SearchRequest { limit, offset, ..SearchRequest::new(text) };
+                    let pruned = index.search(&request).expect("search");
+                    let exhaustive =
+                        index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                    assert_eq!(
+                        ranked(&pruned),
+                        ranked(&exhaustive),
+                        "{text:?}, limit {limit}, offset {offset}"
+                    );
+                    assert_eq!((pruned.total, pruned.total_exact), (exhaustive.total, true), "{text:?}");
+                    // Counting up to one past the page tells whether the ranking skipped
+                    // matches: a count it made itself would be exact.
+                    let analyzed =
+                        analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+                    let compiled = compiler.compile(&analyzed, Matching::All);
+                    let capped = index
+                        .collect(&searcher, compiled, &[], &request, (limit + offset) as u64)
+                        .expect("collects");
+                    passed_over += usize::from(!capped.total_exact);
+                }
             }
-        }
+        });
         assert!(passed_over > 10, "help: the ranking should pass over matches ({passed_over})");
     }
 
@@ -1455,6 +1463,49 @@ mod tests {
                 assert_eq!(pruned.total, 13);
             }
         }
+    }
+
+    #[test]
+    fn three_words_close_together_are_never_passed_over() {
+        // Articles with the three words apart in their titles and together once in long
+        // bodies set the bar; the last article holds them together three times in a short
+        // body and nowhere in its title: the body's proximity bonus (bounded by the
+        // phrase's weight) lifts it above them. Ranking past the matches that hold no
+        // title term must still visit it (a bound half as large would not).
+        let article = |id: String, title: &str, body: String| Article {
+            id,
+            lang: Some(Lang::En),
+            title: title.to_string(),
+            body,
+            ..Article::default()
+        };
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        for i in 0..12 {
+            let apart = " while traders waited for news".repeat(1 + i % 2);
+            let body = format!("The central bank rates decision came{apart}.")
+                + &format!(" The bank met{apart}.").repeat(3);
+            let title = "Rates rise while the bank waits, and rates fall while central planners wait";
+            writer.upsert(&article(format!("apart-{i}"), title, body)).expect("upsert");
+        }
+        for i in 0..20 {
+            let body = "Oil prices rose as exporters cut output.".to_string();
+            writer.upsert(&article(format!("other-{i}"), "Oil prices", body)).expect("upsert");
+        }
+        let body = "Central bank rates rose. Central bank rates held. Central bank rates fell.".to_string();
+        writer.upsert(&article("together".to_string(), "Markets at midday", body)).expect("upsert");
+        writer.commit().expect("commit");
+        crate::bonus::leapfrogging_always(|| {
+            for limit in [1, 2, 3] {
+                let request = SearchRequest { limit, ..SearchRequest::new("central bank rates") };
+                let pruned = index.search(&request).expect("search");
+                let exhaustive =
+                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                assert_eq!(exhaustive.hits[0].id, "together", "help: the test needs the bonus to decide");
+                assert_eq!(ranked(&pruned), ranked(&exhaustive), "limit {limit}");
+                assert_eq!(pruned.total, 13);
+            }
+        });
     }
 
     #[test]
