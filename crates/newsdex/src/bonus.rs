@@ -683,9 +683,7 @@ impl WithBonusScorer {
         }
         score
     }
-}
 
-impl WithBonusScorer {
     /// As [`WithBonusScorer::add_bonuses`], but stops asking once the bonuses not yet
     /// asked could not lift the score above `threshold` even at their `ceilings` (every
     /// bonus's, summing to `ceiling`); the score returned then is below the real one, and
