@@ -96,6 +96,7 @@ mod seekable_union;
 mod snippet;
 mod stats;
 mod storage;
+mod value_filter;
 mod writer;
 
 pub use crate::analysis::{

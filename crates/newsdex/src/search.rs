@@ -29,6 +29,7 @@ use crate::query::{Atom, ParsedQuery, QueryField, parse};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
 use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
+use crate::value_filter::ValueFilter;
 
 /// Most hits one page may hold.
 pub const MAX_LIMIT: usize = 100;
@@ -852,19 +853,6 @@ fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, 0.0))
 }
 
-fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
-    single_or_any(
-        values
-            .iter()
-            .map(|value| {
-                let term: Box<dyn Query> =
-                    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic));
-                (Occur::Should, term)
-            })
-            .collect(),
-    )
-}
-
 fn to_tantivy_date(date: &ArticleDate) -> DateTime {
     DateTime::from_timestamp_secs(date.unix_timestamp())
 }
@@ -921,16 +909,16 @@ impl NewsIndex {
 
     fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {
         let schema = self.schema();
-        let mut filters = Vec::new();
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if !request.lang.is_empty() {
             let langs: Vec<String> = request.lang.iter().map(|l| l.as_str().to_string()).collect();
-            filters.push(filter(any_of(schema.lang, &langs)));
+            filters.push(Box::new(ValueFilter::new(schema.lang, &langs)));
         }
         if !request.source.is_empty() {
-            filters.push(filter(any_of(schema.source, &request.source)));
+            filters.push(Box::new(ValueFilter::new(schema.source, &request.source)));
         }
         if !request.category.is_empty() {
-            filters.push(filter(any_of(schema.category, &request.category)));
+            filters.push(Box::new(ValueFilter::new(schema.category, &request.category)));
         }
         if request.from.is_some() || request.to.is_some() {
             let lower = request.from.map_or(Bound::Unbounded, |from| {
