@@ -257,4 +257,47 @@ mod tests {
         assert!(scorer(&["en", "zh-Hans"]), "help: common values should read the column");
         assert!(!scorer(&["zh-Hant"]), "help: a rare value should keep its postings");
     }
+
+    #[test]
+    fn reads_the_news_columns_as_their_postings() {
+        // The sample, with the index's own keyword fields: each value's filter finds the
+        // articles its postings hold, reading the column wherever the value is common.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index-data/articles.jsonl");
+        let articles: Vec<crate::Article> = crate::ingest::JsonlReader::new(std::io::BufReader::new(
+            std::fs::File::open(path).expect("the sample corpus"),
+        ))
+        .map(|record| record.expect("readable").article.expect("valid"))
+        .collect();
+        let index = crate::NewsIndex::create_in_ram(crate::Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        writer.upsert_all(&articles).expect("upsert_all");
+        writer.commit().expect("commit");
+        let searcher = index.reader().searcher();
+        let schema = index.schema();
+        let mut read_columns = 0;
+        for (field, values) in [
+            (
+                schema.lang,
+                articles.iter().map(|a| a.lang.map(|l| l.as_str().to_string())).collect::<Vec<_>>(),
+            ),
+            (schema.source, articles.iter().map(|a| a.source.clone()).collect()),
+            (schema.category, articles.iter().map(|a| a.category.clone()).collect()),
+        ] {
+            let distinct: BTreeSet<String> = values.iter().flatten().cloned().collect();
+            for value in distinct {
+                let expected = values.iter().filter(|v| v.as_deref() == Some(value.as_str())).count();
+                let filter = ValueFilter::new(field, std::slice::from_ref(&value));
+                assert_eq!(searcher.search(&filter, &Count).expect("count"), expected, "{value}");
+                let postings = filter
+                    .postings_query()
+                    .weight(EnableScoring::disabled_from_searcher(&searcher))
+                    .expect("weight");
+                let own = ValueFilterWeight { field, values: vec![value.clone()], postings };
+                for reader in searcher.segment_readers() {
+                    read_columns += usize::from(own.column_scorer(reader).expect("column").is_some());
+                }
+            }
+        }
+        assert!(read_columns >= 3, "help: the sample's languages should read the column ({read_columns})");
+    }
 }
