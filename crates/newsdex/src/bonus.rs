@@ -93,7 +93,27 @@ pub(crate) struct MatchCount {
 impl MatchCount {
     /// The number of live matches, when the ranking visited them all.
     pub(crate) fn exact(&self) -> Option<u64> {
-        (!self.passed_over.load(Ordering::Relaxed)).then(|| self.visited.load(Ordering::Relaxed))
+        (!self.passed_over.load(Ordering::Relaxed)).then(|| self.visited())
+    }
+
+    /// `limit`, when the ranking passed over matches after visiting at least that many:
+    /// a lower bound of the total without counting again.
+    pub(crate) fn at_least(&self, limit: u64) -> Option<u64> {
+        (self.passed_over.load(Ordering::Relaxed) && self.visited() >= limit).then_some(limit)
+    }
+
+    /// The live matches visited so far.
+    pub(crate) fn visited(&self) -> u64 {
+        self.visited.load(Ordering::Relaxed)
+    }
+
+    /// Adds a segment's ranking: the live matches it visited and whether it passed over
+    /// any.
+    pub(crate) fn add(&self, visited: u64, passed_over: bool) {
+        self.visited.fetch_add(visited, Ordering::Relaxed);
+        if passed_over {
+            self.passed_over.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -353,10 +373,7 @@ impl Weight for WithBonusWeight {
             };
         }
         if let Some(counter) = &self.counter {
-            counter.visited.fetch_add(matches, Ordering::Relaxed);
-            if passed_over {
-                counter.passed_over.store(true, Ordering::Relaxed);
-            }
+            counter.add(matches, passed_over);
         }
         Ok(())
     }

@@ -9,17 +9,28 @@
 //! and asks the weaker ones only about the articles those propose. The bar a segment's
 //! ranking reaches carries over to the segments ranked after it. Every other use (counting,
 //! explaining) goes through the plain boolean union, and scores are its sums.
+//!
+//! Counting the matches as it ranks ([`MaxScoreUnion::counting`]), the ranking visits
+//! every match until it has counted as many as the total is counted up to, and only then
+//! passes over any: a phrase with fewer matches is ranked and counted exactly in one pass,
+//! and one with more already has its capped total.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use tantivy::query::{Bm25Weight, BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+use crate::bonus::MatchCount;
 
 /// Documents matching any of its parts, scored by the sum of the scores of those that
 /// match. Each part scores at most the BM25 weight of its terms times its boost.
 #[derive(Debug)]
 pub(crate) struct MaxScoreUnion {
     parts: Vec<(Box<dyn Query>, Vec<Term>, Score)>,
+    /// Counts the live matches the top-k ranking visits, passing over none before it
+    /// has counted this many.
+    counter: Option<(Arc<MatchCount>, u64)>,
 }
 
 impl MaxScoreUnion {
@@ -27,7 +38,14 @@ impl MaxScoreUnion {
     /// bounds its score (the caller vouches for it: true of a phrase of those terms with
     /// that boost), and the boost.
     pub(crate) fn new(parts: Vec<(Box<dyn Query>, Vec<Term>, Score)>) -> MaxScoreUnion {
-        MaxScoreUnion { parts }
+        MaxScoreUnion { parts, counter: None }
+    }
+
+    /// Adds to `counter` the live matches of every segment the top-k ranking visits; it
+    /// visits every match until `counter` holds `limit` of them. Only for a query whose
+    /// matches are all counted (not one under filters, which drop some afterwards).
+    pub(crate) fn counting(self, counter: Arc<MatchCount>, limit: u64) -> MaxScoreUnion {
+        MaxScoreUnion { counter: Some((counter, limit)), ..self }
     }
 }
 
@@ -39,6 +57,7 @@ impl Clone for MaxScoreUnion {
                 .iter()
                 .map(|(query, terms, boost)| (query.box_clone(), terms.clone(), *boost))
                 .collect(),
+            counter: self.counter.clone(),
         }
     }
 }
@@ -62,7 +81,12 @@ impl Query for MaxScoreUnion {
                 + f32::EPSILON;
             parts.push((weight, most));
         }
-        Ok(Box::new(MaxScoreUnionWeight { union, parts, bar: SegmentBar::default() }))
+        Ok(Box::new(MaxScoreUnionWeight {
+            union,
+            parts,
+            bar: SegmentBar::default(),
+            counter: self.counter.clone(),
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -78,6 +102,7 @@ struct MaxScoreUnionWeight {
     /// Each part's weight and the most it can score.
     parts: Vec<(Box<dyn Weight>, Score)>,
     bar: SegmentBar,
+    counter: Option<(Arc<MatchCount>, u64)>,
 }
 
 /// The highest threshold the top-k ranking of any segment of one search reached so far.
@@ -122,7 +147,8 @@ impl Weight for MaxScoreUnionWeight {
 
     /// For the top-k collector: the parts are split, weakest first, into those whose
     /// most scores together do not beat `threshold` and the essential rest; only the
-    /// essential parts' matches are visited, and the others asked about them alone.
+    /// essential parts' matches are visited, and the others asked about them alone (once
+    /// the counter, if any, holds its limit).
     fn for_each_pruning(
         &self,
         mut threshold: Score,
@@ -148,13 +174,23 @@ impl Weight for MaxScoreUnionWeight {
             .collect();
         let essential_from =
             |threshold: Score| below.iter().rposition(|&most| most <= threshold).unwrap_or(0);
-        let mut first_essential = essential_from(threshold);
+        let alive = reader.alive_bitset();
+        let counted_before = self.counter.as_ref().map(|(counter, _)| counter.visited());
+        let mut visited = 0u64;
+        // Whether the ranking may pass over matches: not before the total is counted to
+        // its limit.
+        let may_pass_over = |visited: u64| {
+            self.counter.as_ref().is_none_or(|(_, limit)| counted_before.unwrap_or(0) + visited >= *limit)
+        };
+        let mut first_essential = if may_pass_over(0) { essential_from(threshold) } else { 0 };
+        let mut passed_over = first_essential > 0;
         let mut scores: Vec<Option<Score>> = vec![None; self.parts.len()];
         while first_essential < parts.len() {
             let doc = parts[first_essential..].iter().map(|part| part.1.doc()).min().unwrap_or(TERMINATED);
             if doc == TERMINATED {
                 break;
             }
+            visited += u64::from(alive.is_none_or(|alive| alive.is_alive(doc)));
             scores.fill(None);
             let mut score = 0.0;
             for (position, scorer, _) in &mut parts[first_essential..] {
@@ -188,7 +224,13 @@ impl Weight for MaxScoreUnionWeight {
                     scorer.advance();
                 }
             }
-            first_essential = first_essential.max(essential_from(threshold));
+            if may_pass_over(visited) {
+                first_essential = first_essential.max(essential_from(threshold));
+                passed_over |= first_essential > 0;
+            }
+        }
+        if let Some((counter, _)) = &self.counter {
+            counter.add(visited, passed_over);
         }
         Ok(())
     }

@@ -574,10 +574,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
 /// A compiled query.
 struct Compiled {
     query: Box<dyn Query>,
-    /// The query is one flat union of terms: tantivy's top-k collector prunes it.
+    /// The query is one flat union of terms: tantivy's top-k collector prunes it. (A
+    /// phrase in several fields is a `MaxScoreUnion`, which it prunes too.)
     term_union: bool,
-    /// The query is one phrase in several fields, ranked by MaxScore (`MaxScoreUnion`).
-    phrase_union: bool,
 }
 
 /// Compiles analysed queries into tantivy queries for one index.
@@ -600,13 +599,11 @@ impl QueryCompiler<'_> {
 
     fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Compiled {
         if let Some(phrase) = self.phrase_union(analyzed) {
-            return Compiled { query: phrase, term_union: false, phrase_union: true };
+            return Compiled { query: phrase, term_union: false };
         }
         match self.term_union(analyzed, matching) {
-            Some(union) => Compiled { query: union, term_union: true, phrase_union: false },
-            None => {
-                Compiled { query: self.nested(analyzed, matching), term_union: false, phrase_union: false }
-            }
+            Some(union) => Compiled { query: union, term_union: true },
+            None => Compiled { query: self.nested(analyzed, matching), term_union: false },
         }
     }
 
@@ -948,6 +945,7 @@ impl NewsIndex {
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
+        let unfiltered = filters.is_empty();
         let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
         // The top-k collector prunes a flat term union (block-max WAND, filters or not) and
         // a query with the proximity bonus (which it then skips where it cannot matter,
@@ -960,14 +958,17 @@ impl NewsIndex {
                 let query = with_bonus.filtered(filters()).counting(Arc::clone(&counter));
                 (Box::new(query), Pruning::Counting)
             }
-            Err(query) => {
-                let pruning = if compiled.term_union || compiled.phrase_union {
-                    Pruning::Skipping
-                } else {
-                    Pruning::None
-                };
-                (under_filters(query, filters()), pruning)
-            }
+            Err(query) => match query.downcast::<MaxScoreUnion>() {
+                // Under filters the union would count matches they drop afterwards.
+                Ok(union) if unfiltered => {
+                    (Box::new(union.counting(Arc::clone(&counter), count_limit)), Pruning::Counting)
+                }
+                Ok(union) => (under_filters(union, filters()), Pruning::Skipping),
+                Err(query) => {
+                    let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
+                    (under_filters(query, filters()), pruning)
+                }
+            },
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let facets_collector = request.facets.then(|| self.facet_collector());
@@ -1002,9 +1003,19 @@ impl NewsIndex {
                 // Short of a full page, the collector never had a threshold to prune with,
                 // so every match was collected: the count is known without a second pass.
                 let page = request.limit.max(1);
-                let counted = if pruning == Pruning::Counting { counter.exact() } else { None };
+                // A ranking that counted as it went has the total, or reached the cap
+                // before passing over matches.
+                let counted = match pruning {
+                    Pruning::Counting => counter.exact().map(|total| (total, true)).or_else(|| {
+                        counter
+                            .at_least(count_limit)
+                            .filter(|_| !request.exact_total)
+                            .map(|total| (total, false))
+                    }),
+                    _ => None,
+                };
                 let total = if let Some(total) = counted {
-                    (total, true)
+                    total
                 } else if top.len() < page && (request.offset == 0 || !top.is_empty()) {
                     ((request.offset + top.len()) as u64, true)
                 } else if request.exact_total {
@@ -1111,8 +1122,10 @@ enum Pruning {
     /// It skips blocks of matches that cannot make the top; counting is a second pass.
     Skipping,
     /// It skips the proximity bonus where it cannot matter and, for plain words, passes
-    /// over the matches that cannot make the top; it counts the matches it visits, the
-    /// total when it passed over none.
+    /// over the matches that cannot make the top; or, for a phrase in both fields, passes
+    /// over the weaker field's matches once it has counted the capped total. It counts the
+    /// matches it visits: the total when it passed over none, else at least the cap when
+    /// it visited that many.
     Counting,
 }
 
@@ -1404,6 +1417,27 @@ mod tests {
                         .collect(&searcher, compiled, &[], &request, (limit + offset) as u64)
                         .expect("collects");
                     passed_over += usize::from(!capped.total_exact);
+                    // Capped that low, a phrase's ranking passes over matches too. (The
+                    // search above may have matched any word: these match every one.)
+                    let cap = (limit + offset) as u64;
+                    let everything = SearchRequest { facets: true, ..request.clone() };
+                    let exhaustive = index
+                        .collect(&searcher, compiler.compile(&analyzed, Matching::All), &[], &everything, cap)
+                        .expect("collects");
+                    if capped.total_exact {
+                        assert_eq!(capped.total, exhaustive.total, "{text:?}, capped at {cap}");
+                    } else {
+                        assert_eq!(capped.total, cap, "{text:?}");
+                        assert!(
+                            exhaustive.total >= cap,
+                            "{text:?}: {} under the cap {cap}",
+                            exhaustive.total
+                        );
+                    }
+                    assert_eq!(
+                        capped.top, exhaustive.top,
+                        "{text:?}, limit {limit}, offset {offset}, capped"
+                    );
                 }
             }
         });
