@@ -1475,15 +1475,27 @@ mod tests {
                 writer.commit().expect("commit");
             }
             assert_eq!(index.num_segments(), 2);
-            for limit in [1, 2, 3] {
-                let request = SearchRequest { limit, ..SearchRequest::new("central bank") };
-                let pruned = index.search(&request).expect("search");
-                let exhaustive =
-                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                assert_eq!(pruned.hits[0].id, "raised", "limit {limit}, best in segment {best_in}");
-                assert_eq!(ranked(&pruned), ranked(&exhaustive), "limit {limit}, best in segment {best_in}");
-                assert_eq!(pruned.total, 13);
-            }
+            ranks_as_exhaustively(
+                &index,
+                "central bank",
+                "raised",
+                13,
+                &format!("best in segment {best_in}"),
+            );
+        }
+    }
+
+    /// `query` ranked at a few page sizes as the exhaustive pass (facets make the search
+    /// rank every match) ranks it, `best` first, with `total` matches.
+    fn ranks_as_exhaustively(index: &NewsIndex, query: &str, best: &str, total: u64, context: &str) {
+        for limit in [1, 2, 3] {
+            let request = SearchRequest { limit, ..SearchRequest::new(query) };
+            let pruned = index.search(&request).expect("search");
+            let exhaustive =
+                index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+            assert_eq!(exhaustive.hits[0].id, best, "limit {limit}, {context}: the test needs it on top");
+            assert_eq!(ranked(&pruned), ranked(&exhaustive), "limit {limit}, {context}");
+            assert_eq!(pruned.total, total, "{context}");
         }
     }
 
@@ -1518,15 +1530,7 @@ mod tests {
         writer.upsert(&article("together".to_string(), "Markets at midday", body)).expect("upsert");
         writer.commit().expect("commit");
         crate::bonus::leapfrogging_always(|| {
-            for limit in [1, 2, 3] {
-                let request = SearchRequest { limit, ..SearchRequest::new("central bank rates") };
-                let pruned = index.search(&request).expect("search");
-                let exhaustive =
-                    index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
-                assert_eq!(exhaustive.hits[0].id, "together", "help: the test needs the bonus to decide");
-                assert_eq!(ranked(&pruned), ranked(&exhaustive), "limit {limit}");
-                assert_eq!(pruned.total, 13);
-            }
+            ranks_as_exhaustively(&index, "central bank rates", "together", 13, "the bonus decides");
         });
     }
 
