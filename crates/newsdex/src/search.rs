@@ -1,8 +1,8 @@
 //! Searching: requests, ranking, filters, facets, and hits with snippets.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -11,8 +11,8 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, Scorer,
-    TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
+    RangeQuery, Scorer, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
@@ -972,12 +972,17 @@ impl NewsIndex {
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let facets_collector = request.facets.then(|| self.facet_collector());
+        let statistics = SearchStatistics::new(searcher);
         let exact = |(top, total, facets): (_, usize, _)| (top, (total as u64, true), facets);
         let (top, total, facet_results): Collected = match (request.sort, request.recency) {
             (SortOrder::Date, _) => {
                 let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
-                let (top, total, facets) = searcher.search(&query, &(collector, Count, facets_collector))?;
-                (self.rescore_date_hits(searcher, &query, top)?, (total as u64, true), facets)
+                let (top, total, facets) = searcher.search_with_statistics_provider(
+                    &query,
+                    &(collector, Count, facets_collector),
+                    &statistics,
+                )?;
+                (self.rescore_date_hits(searcher, &statistics, &query, top)?, (total as u64, true), facets)
             }
             (SortOrder::Relevance, Some(recency)) => {
                 let reference = recency
@@ -995,11 +1000,19 @@ impl NewsIndex {
                         score * recency_factor(reference - published, &recency)
                     }
                 });
-                exact(searcher.search(&query, &(collector, Count, facets_collector))?)
+                exact(searcher.search_with_statistics_provider(
+                    &query,
+                    &(collector, Count, facets_collector),
+                    &statistics,
+                )?)
             }
             (SortOrder::Relevance, None) if pruning != Pruning::None && facets_collector.is_none() => {
                 // Alone, the top-k collector prunes (see above); counting needs no scores.
-                let top = searcher.search(&query, &top_docs.order_by_score())?;
+                let top = searcher.search_with_statistics_provider(
+                    &query,
+                    &top_docs.order_by_score(),
+                    &statistics,
+                )?;
                 // Short of a full page, the collector never had a threshold to prune with,
                 // so every match was collected: the count is known without a second pass.
                 let page = request.limit.max(1);
@@ -1025,9 +1038,11 @@ impl NewsIndex {
                 };
                 (top, total, None)
             }
-            (SortOrder::Relevance, None) => {
-                exact(searcher.search(&query, &(top_docs.order_by_score(), Count, facets_collector))?)
-            }
+            (SortOrder::Relevance, None) => exact(searcher.search_with_statistics_provider(
+                &query,
+                &(top_docs.order_by_score(), Count, facets_collector),
+                &statistics,
+            )?),
         };
         let top = if request.limit == 0 { Vec::new() } else { top };
         Ok(Outcome {
@@ -1048,10 +1063,12 @@ impl NewsIndex {
     fn rescore_date_hits(
         &self,
         searcher: &Searcher,
+        statistics: &SearchStatistics<'_>,
         query: &dyn Query,
         top: Vec<(Option<DateTime>, DocAddress)>,
     ) -> Result<Vec<(Score, DocAddress)>> {
-        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))?;
+        let weight = query
+            .weight(tantivy::query::EnableScoring::enabled_from_statistics_provider(statistics, searcher))?;
         let mut by_address: Vec<(DocAddress, Score)> =
             top.iter().map(|&(_, address)| (address, 0.0)).collect();
         by_address.sort_unstable_by_key(|&(address, _)| address);
@@ -1136,6 +1153,57 @@ struct Outcome {
     total: u64,
     total_exact: bool,
     facets: Option<Facets>,
+}
+
+/// The BM25 statistics of one search, each read from the index once. A query's term
+/// queries, its phrase bonuses and the bounds its ranking prunes by all ask about the same
+/// few terms, and every answer looks the term up in each segment's dictionary.
+struct SearchStatistics<'a> {
+    searcher: &'a Searcher,
+    doc_freqs: Mutex<HashMap<Term, u64>>,
+    num_tokens: Mutex<HashMap<Field, u64>>,
+    num_docs: std::sync::OnceLock<u64>,
+}
+
+impl<'a> SearchStatistics<'a> {
+    fn new(searcher: &'a Searcher) -> SearchStatistics<'a> {
+        SearchStatistics {
+            searcher,
+            doc_freqs: Mutex::new(HashMap::new()),
+            num_tokens: Mutex::new(HashMap::new()),
+            num_docs: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Bm25StatisticsProvider for SearchStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        let mut cached = self.num_tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&tokens) = cached.get(&field) {
+            return Ok(tokens);
+        }
+        let tokens = self.searcher.total_num_tokens(field)?;
+        cached.insert(field, tokens);
+        Ok(tokens)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        if let Some(&docs) = self.num_docs.get() {
+            return Ok(docs);
+        }
+        let docs = Bm25StatisticsProvider::total_num_docs(self.searcher)?;
+        Ok(*self.num_docs.get_or_init(|| docs))
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let mut cached = self.doc_freqs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&doc_freq) = cached.get(term) {
+            return Ok(doc_freq);
+        }
+        let doc_freq = self.searcher.doc_freq(term)?;
+        cached.insert(term.clone(), doc_freq);
+        Ok(doc_freq)
+    }
 }
 
 /// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
@@ -1532,6 +1600,34 @@ mod tests {
         crate::bonus::leapfrogging_always(|| {
             ranks_as_exhaustively(&index, "central bank rates", "together", 13, "the bonus decides");
         });
+    }
+
+    #[test]
+    fn search_statistics_answer_as_the_searcher_does_asked_once_or_again() {
+        let index = sample_index_in_segments(40);
+        let searcher = index.reader().searcher();
+        let statistics = SearchStatistics::new(&searcher);
+        let schema = index.schema();
+        for _ in 0..2 {
+            for field in [schema.title, schema.body] {
+                assert_eq!(
+                    statistics.total_num_tokens(field).expect("tokens"),
+                    Bm25StatisticsProvider::total_num_tokens(&searcher, field).expect("tokens")
+                );
+                for word in ["经济", "market", "不存在的词"] {
+                    let term = Term::from_field_text(field, word);
+                    assert_eq!(
+                        statistics.doc_freq(&term).expect("doc freq"),
+                        searcher.doc_freq(&term).expect("doc freq")
+                    );
+                }
+            }
+            assert_eq!(
+                statistics.total_num_docs().expect("docs"),
+                Bm25StatisticsProvider::total_num_docs(&searcher).expect("docs")
+            );
+        }
+        assert!(statistics.doc_freq(&Term::from_field_text(schema.body, "经济")).expect("doc freq") > 0);
     }
 
     #[test]
