@@ -51,22 +51,24 @@ fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D
 impl Article {
     /// Checks what the type cannot: a usable id and some text.
     pub fn validate(&self) -> Result<()> {
+        self.problem().map_or(Ok(()), |problem| Err(Error::InvalidArticle(problem)))
+    }
+
+    /// What [`Article::validate`] finds wrong, if anything, without the error's prefix.
+    pub(crate) fn problem(&self) -> Option<String> {
         if self.id.trim().is_empty() {
-            return Err(Error::InvalidArticle("\"id\" is empty".to_string()));
+            return Some("\"id\" is empty".to_string());
         }
         if self.id.len() > MAX_ID_BYTES {
-            return Err(Error::InvalidArticle(format!(
-                "\"id\" is {} bytes long; the limit is {MAX_ID_BYTES}",
-                self.id.len()
-            )));
+            return Some(format!("\"id\" is {} bytes long; the limit is {MAX_ID_BYTES}", self.id.len()));
         }
         if self.id.chars().any(char::is_control) {
-            return Err(Error::InvalidArticle("\"id\" contains control characters".to_string()));
+            return Some("\"id\" contains control characters".to_string());
         }
         if self.title.trim().is_empty() && self.body.trim().is_empty() {
-            return Err(Error::InvalidArticle("\"title\" and \"body\" are both empty".to_string()));
+            return Some("\"title\" and \"body\" are both empty".to_string());
         }
-        Ok(())
+        None
     }
 }
 

@@ -5,7 +5,6 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::article::Article;
-use crate::error::Error;
 use crate::ingest::{JsonlReader, LineError, describe_json_error_at, id_of_malformed};
 
 /// How a body of articles is laid out.
@@ -103,13 +102,9 @@ fn read_json(body: &[u8]) -> ArticleBatch {
             if is_array { format!("array item {}: {message}", number + 1) } else { message }
         };
         match serde_json::from_str::<Article>(item_text) {
-            Ok(article) => match article.validate() {
-                Ok(()) => batch.articles.push(article),
-                Err(invalid) => {
-                    let message = match invalid {
-                        Error::InvalidArticle(message) => message,
-                        other => other.to_string(),
-                    };
+            Ok(article) => match article.problem() {
+                None => batch.articles.push(article),
+                Some(message) => {
                     batch.errors.push(LineError { line, id: Some(article.id), message: label(message) });
                 }
             },

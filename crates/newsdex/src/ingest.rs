@@ -49,7 +49,7 @@ impl fmt::Display for LineError {
 pub struct Record {
     /// 1-based line number.
     pub line: u64,
-    /// The article, or the problem with the line.
+    /// The article (valid: [`Article::validate`] accepts it), or the problem with the line.
     pub article: Result<Article, LineError>,
 }
 
@@ -139,11 +139,7 @@ impl<R: BufRead> JsonlReader<R> {
                 return Some(Err(LineError { line, id, message }));
             }
         };
-        if let Err(invalid) = article.validate() {
-            let message = match invalid {
-                Error::InvalidArticle(message) => message,
-                other => other.to_string(),
-            };
+        if let Some(message) = article.problem() {
             return Some(Err(LineError { line, id: Some(article.id), message }));
         }
         Some(Ok(article))

@@ -261,13 +261,12 @@ impl NewsWriter {
     pub fn upsert_all<'a>(&self, articles: impl IntoIterator<Item = &'a Article>) -> Result<Vec<Lang>> {
         let articles: Vec<&Article> = articles.into_iter().collect();
         for (place, article) in articles.iter().enumerate() {
-            article.validate().map_err(|error| {
-                let message = match error {
-                    Error::InvalidArticle(message) => message,
-                    other => other.to_string(),
-                };
-                Error::InvalidArticle(format!("articles[{place}] (id {:?}): {message}", article.id))
-            })?;
+            if let Some(problem) = article.problem() {
+                return Err(Error::InvalidArticle(format!(
+                    "articles[{place}] (id {:?}): {problem}",
+                    article.id
+                )));
+            }
         }
         let mut langs = Vec::with_capacity(articles.len());
         for group in articles.chunks(ARTICLES_PER_MESSAGE) {
@@ -379,18 +378,8 @@ impl NewsWriter {
         while let Some(record) = reader.next() {
             let record = record?;
             lines = record.line;
-            let valid = record.article.and_then(|article| match article.validate() {
-                Ok(()) => Ok(article),
-                Err(error) => Err(LineError {
-                    line: record.line,
-                    id: Some(article.id),
-                    message: match error {
-                        Error::InvalidArticle(message) => message,
-                        other => other.to_string(),
-                    },
-                }),
-            });
-            match valid {
+            // The reader has validated the article.
+            match record.article {
                 Ok(article) => {
                     if runs.holds(&article) {
                         self.write_runs(&mut runs, &mut seen_ids, &mut report, options)?;
