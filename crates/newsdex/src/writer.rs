@@ -245,9 +245,9 @@ impl NewsWriter {
     /// was indexed under (detected when the article has none).
     pub fn upsert(&self, article: &Article) -> Result<Lang> {
         article.validate()?;
-        let lang = language_of(article);
-        self.write(article, lang)?;
-        Ok(lang)
+        let mut langs = Vec::with_capacity(1);
+        self.write(&[article], &mut langs)?;
+        Ok(langs[0])
     }
 
     /// Adds every article, replacing any with the same id; an article later in `articles`
@@ -270,37 +270,27 @@ impl NewsWriter {
         }
         let mut langs = Vec::with_capacity(articles.len());
         for group in articles.chunks(ARTICLES_PER_MESSAGE) {
-            // Deletes and adds of one group keep their order (tantivy numbers them in
-            // sequence), so a repeated id deletes the copy written before it.
-            let mut operations = Vec::with_capacity(group.len() * 2);
-            for article in group {
-                let lang = language_of(article);
-                let id = Term::from_field_text(self.schema.id, &article.id);
-                if self.may_hold(&article.id, &id)? {
-                    operations.push(UserOperation::Delete(id));
-                }
-                operations.push(UserOperation::Add(self.schema.document(article, lang)));
-                langs.push(lang);
-            }
-            self.writer.run(operations).map_err(|error| self.error(error, "write to"))?;
+            self.write(group, &mut langs)?;
         }
         Ok(langs)
     }
 
-    /// Adds a valid article under `lang`, replacing any article with the same id.
-    fn write(&self, article: &Article, lang: Lang) -> Result<()> {
-        let id = Term::from_field_text(self.schema.id, &article.id);
-        if self.may_hold(&article.id, &id)? {
-            self.writer.delete_term(id);
+    /// Hands tantivy valid articles in one message, each replacing any article with its
+    /// id, and adds the language each is indexed under to `langs`. Deletes and adds keep
+    /// their order (tantivy numbers them in sequence), so a repeated id deletes the copy
+    /// written before it.
+    fn write(&self, articles: &[&Article], langs: &mut Vec<Lang>) -> Result<()> {
+        let mut operations = Vec::with_capacity(articles.len() * 2);
+        for article in articles {
+            let lang = language_of(article);
+            let id = Term::from_field_text(self.schema.id, &article.id);
+            if self.may_hold(&article.id, &id)? {
+                operations.push(UserOperation::Delete(id));
+            }
+            operations.push(UserOperation::Add(self.schema.document(article, lang)));
+            langs.push(lang);
         }
-        self.add(article, lang)
-    }
-
-    /// Adds a valid article under `lang`, replacing nothing.
-    fn add(&self, article: &Article, lang: Lang) -> Result<()> {
-        self.writer
-            .add_document(self.schema.document(article, lang))
-            .map_err(|error| self.error(error, "write to"))?;
+        self.writer.run(operations).map_err(|error| self.error(error, "write to"))?;
         Ok(())
     }
 
