@@ -335,11 +335,7 @@ impl Weight for WithBonusWeight {
             let required = scorer.required.score();
             let most = most_bonus(required);
             if required + most > threshold {
-                let score = if ceiling.is_finite() {
-                    scorer.add_bonuses_while_they_can_beat(doc, required, threshold, ceiling, &self.ceilings)
-                } else {
-                    scorer.add_bonuses(doc, required)
-                };
+                let score = scorer.add_bonuses(doc, required, threshold, &self.ceilings);
                 debug_assert!(
                     score - required <= most,
                     "bonuses of {} over their bound {most} at document {doc}",
@@ -690,40 +686,28 @@ impl DocSet for WithBonusScorer {
 }
 
 impl WithBonusScorer {
-    /// `required`, the score of the query at `doc`, plus the bonuses that match there.
-    fn add_bonuses(&mut self, doc: DocId, required: Score) -> Score {
-        let mut score = required;
-        for probe in &mut self.probes {
-            if let Some(bonus) = probe.score_at(doc, &self.reader, self.boost) {
-                score += bonus;
-            }
-        }
-        score
-    }
-
-    /// As [`WithBonusScorer::add_bonuses`], but stops asking once the bonuses not yet
-    /// asked could not lift the score above `threshold` even at their `ceilings` (every
-    /// bonus's, summing to `ceiling`); the score returned then is below the real one, and
-    /// both are at most `threshold`. The title's phrase comes first: short to check, and
-    /// without it the body's rarely reaches the hits kept.
-    fn add_bonuses_while_they_can_beat(
+    /// `required`, the score of the query at `doc`, plus the bonuses that match there,
+    /// asked in order. Asking stops once the bonuses not yet asked could not lift the
+    /// score above `threshold` even at their `ceilings` (when all of theirs are known);
+    /// the score returned then is below the real one, and both are at most `threshold`.
+    /// The title's phrase comes first: short to check, and without it the body's rarely
+    /// reaches the hits kept. With `Score::NEG_INFINITY` every bonus is asked.
+    fn add_bonuses(
         &mut self,
         doc: DocId,
         required: Score,
         threshold: Score,
-        ceiling: Score,
         ceilings: &[Option<Score>],
     ) -> Score {
-        let mut unasked = ceiling;
         let mut score = required;
-        for (probe, most) in self.probes.iter_mut().zip(ceilings.iter().flatten()) {
-            if score + unasked <= threshold {
+        for (index, probe) in self.probes.iter_mut().enumerate() {
+            let unasked: Option<Score> = ceilings.get(index..).and_then(|rest| rest.iter().copied().sum());
+            if unasked.is_some_and(|most| score + most <= threshold) {
                 break;
             }
             if let Some(bonus) = probe.score_at(doc, &self.reader, self.boost) {
                 score += bonus;
             }
-            unasked -= most;
         }
         score
     }
@@ -733,6 +717,6 @@ impl Scorer for WithBonusScorer {
     fn score(&mut self) -> Score {
         let doc = self.required.doc();
         let required = self.required.score();
-        self.add_bonuses(doc, required)
+        self.add_bonuses(doc, required, Score::NEG_INFINITY, &[])
     }
 }

@@ -175,13 +175,12 @@ impl Weight for MaxScoreUnionWeight {
         let essential_from =
             |threshold: Score| below.iter().rposition(|&most| most <= threshold).unwrap_or(0);
         let alive = reader.alive_bitset();
-        let counted_before = self.counter.as_ref().map(|(counter, _)| counter.visited());
+        // The ranking may pass over matches once it has visited this many more: the total
+        // is then counted to its limit.
+        let to_count =
+            self.counter.as_ref().map_or(0, |(counter, limit)| limit.saturating_sub(counter.visited()));
         let mut visited = 0u64;
-        // Whether the ranking may pass over matches: not before the total is counted to
-        // its limit.
-        let may_pass_over = |visited: u64| {
-            self.counter.as_ref().is_none_or(|(_, limit)| counted_before.unwrap_or(0) + visited >= *limit)
-        };
+        let may_pass_over = |visited: u64| visited >= to_count;
         let mut first_essential = if may_pass_over(0) { essential_from(threshold) } else { 0 };
         let mut passed_over = first_essential > 0;
         let mut scores: Vec<Option<Score>> = vec![None; self.parts.len()];
