@@ -26,14 +26,12 @@ const DENSE_ONE_IN: u64 = 8;
 #[derive(Debug, Clone)]
 pub(crate) struct ValueFilter {
     field: Field,
-    values: Vec<String>,
     terms: Vec<Term>,
 }
 
 impl ValueFilter {
     pub(crate) fn new(field: Field, values: &[String]) -> ValueFilter {
-        let terms = values.iter().map(|value| Term::from_field_text(field, value)).collect();
-        ValueFilter { field, values: values.to_vec(), terms }
+        ValueFilter { field, terms: values.iter().map(|value| Term::from_field_text(field, value)).collect() }
     }
 
     /// The same filter as a union of the values' term queries.
@@ -48,12 +46,16 @@ impl ValueFilter {
             .collect();
         Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0))
     }
+
+    fn filter_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<ValueFilterWeight> {
+        let postings = self.postings_query().weight(enable_scoring)?;
+        Ok(ValueFilterWeight { field: self.field, terms: self.terms.clone(), postings })
+    }
 }
 
 impl Query for ValueFilter {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let postings = self.postings_query().weight(enable_scoring)?;
-        Ok(Box::new(ValueFilterWeight { field: self.field, values: self.values.clone(), postings }))
+        Ok(Box::new(self.filter_weight(enable_scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -65,7 +67,7 @@ impl Query for ValueFilter {
 
 struct ValueFilterWeight {
     field: Field,
-    values: Vec<String>,
+    terms: Vec<Term>,
     /// The union of the values' postings, for segments where they are rare.
     postings: Box<dyn Weight>,
 }
@@ -75,8 +77,8 @@ impl ValueFilterWeight {
     fn column_scorer(&self, reader: &SegmentReader) -> tantivy::Result<Option<ColumnScorer>> {
         let inverted_index = reader.inverted_index(self.field)?;
         let mut doc_freq = 0u64;
-        for value in &self.values {
-            doc_freq += u64::from(inverted_index.doc_freq(&Term::from_field_text(self.field, value))?);
+        for term in &self.terms {
+            doc_freq += u64::from(inverted_index.doc_freq(term)?);
         }
         if doc_freq * DENSE_ONE_IN < u64::from(reader.max_doc()) {
             return Ok(None);
@@ -85,9 +87,9 @@ impl ValueFilterWeight {
         let Some(column) = reader.fast_fields().str(name)? else {
             return Ok(None);
         };
-        let mut ords = Vec::with_capacity(self.values.len());
-        for value in &self.values {
-            if let Some(ord) = column.dictionary().term_ord(value)? {
+        let mut ords = Vec::with_capacity(self.terms.len());
+        for term in &self.terms {
+            if let Some(ord) = column.dictionary().term_ord(term.serialized_value_bytes())? {
                 ords.push(ord);
             }
         }
@@ -247,11 +249,9 @@ mod tests {
         let reader = &searcher.segment_readers()[0];
         let scorer = |values: &[&str]| {
             let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-            let postings = ValueFilter::new(lang, &values)
-                .postings_query()
-                .weight(EnableScoring::disabled_from_searcher(&searcher))
+            let filter = ValueFilter::new(lang, &values)
+                .filter_weight(EnableScoring::disabled_from_searcher(&searcher))
                 .expect("weight");
-            let filter = ValueFilterWeight { field: lang, values, postings };
             filter.column_scorer(reader).expect("column").is_some()
         };
         assert!(scorer(&["en", "zh-Hans"]), "help: common values should read the column");
@@ -288,11 +288,8 @@ mod tests {
                 let expected = values.iter().filter(|v| v.as_deref() == Some(value.as_str())).count();
                 let filter = ValueFilter::new(field, std::slice::from_ref(&value));
                 assert_eq!(searcher.search(&filter, &Count).expect("count"), expected, "{value}");
-                let postings = filter
-                    .postings_query()
-                    .weight(EnableScoring::disabled_from_searcher(&searcher))
-                    .expect("weight");
-                let own = ValueFilterWeight { field, values: vec![value.clone()], postings };
+                let own =
+                    filter.filter_weight(EnableScoring::disabled_from_searcher(&searcher)).expect("weight");
                 for reader in searcher.segment_readers() {
                     read_columns += usize::from(own.column_scorer(reader).expect("column").is_some());
                 }
