@@ -982,7 +982,7 @@ impl NewsIndex {
                     &(collector, Count, facets_collector),
                     &statistics,
                 )?;
-                (self.rescore_date_hits(searcher, &statistics, &query, top)?, (total as u64, true), facets)
+                (self.rescore_date_hits(&statistics, &query, top)?, (total as u64, true), facets)
             }
             (SortOrder::Relevance, Some(recency)) => {
                 let reference = recency
@@ -1062,11 +1062,11 @@ impl NewsIndex {
     /// panic with debug assertions on.)
     fn rescore_date_hits(
         &self,
-        searcher: &Searcher,
         statistics: &SearchStatistics<'_>,
         query: &dyn Query,
         top: Vec<(Option<DateTime>, DocAddress)>,
     ) -> Result<Vec<(Score, DocAddress)>> {
+        let searcher = statistics.searcher;
         let weight = query
             .weight(tantivy::query::EnableScoring::enabled_from_statistics_provider(statistics, searcher))?;
         let mut by_address: Vec<(DocAddress, Score)> =
@@ -1178,13 +1178,7 @@ impl<'a> SearchStatistics<'a> {
 
 impl Bm25StatisticsProvider for SearchStatistics<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        let mut cached = self.num_tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&tokens) = cached.get(&field) {
-            return Ok(tokens);
-        }
-        let tokens = self.searcher.total_num_tokens(field)?;
-        cached.insert(field, tokens);
-        Ok(tokens)
+        remembered(&self.num_tokens, &field, || self.searcher.total_num_tokens(field))
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
@@ -1196,14 +1190,23 @@ impl Bm25StatisticsProvider for SearchStatistics<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let mut cached = self.doc_freqs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&doc_freq) = cached.get(term) {
-            return Ok(doc_freq);
-        }
-        let doc_freq = self.searcher.doc_freq(term)?;
-        cached.insert(term.clone(), doc_freq);
-        Ok(doc_freq)
+        remembered(&self.doc_freqs, term, || self.searcher.doc_freq(term))
     }
+}
+
+/// The answer for `key` in `answers`, read the first time it is asked.
+fn remembered<K: Clone + Eq + std::hash::Hash>(
+    answers: &Mutex<HashMap<K, u64>>,
+    key: &K,
+    read: impl FnOnce() -> tantivy::Result<u64>,
+) -> tantivy::Result<u64> {
+    let mut answers = answers.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(&answer) = answers.get(key) {
+        return Ok(answer);
+    }
+    let answer = read()?;
+    answers.insert(key.clone(), answer);
+    Ok(answer)
 }
 
 /// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
