@@ -13,7 +13,9 @@
 //! Counting the matches as it ranks ([`MaxScoreUnion::counting`]), the ranking visits
 //! every match until it has counted as many as the total is counted up to, and only then
 //! passes over any: a phrase with fewer matches is ranked and counted exactly in one pass,
-//! and one with more already has its capped total.
+//! and one with more already has its capped total. Under filters each part is filtered
+//! itself ([`MaxScoreUnion::filtered`]), so the matches it visits and counts are the ones
+//! the filters keep.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +24,7 @@ use tantivy::query::{Bm25Weight, BooleanQuery, EnableScoring, Explanation, Occur
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::bonus::MatchCount;
+use crate::filtered::under_filters;
 
 /// Documents matching any of its parts, scored by the sum of the scores of those that
 /// match. Each part scores at most the BM25 weight of its terms times its boost.
@@ -41,9 +44,27 @@ impl MaxScoreUnion {
         MaxScoreUnion { parts, counter: None }
     }
 
+    /// The same union, matching only where `filters` (queries that add nothing to scores)
+    /// match as well: each part is put under them, so its most score still bounds it and
+    /// the ranking visits (and counts) only what the filters keep.
+    pub(crate) fn filtered(self, filters: Vec<Box<dyn Query>>) -> MaxScoreUnion {
+        if filters.is_empty() {
+            return self;
+        }
+        let parts = self
+            .parts
+            .into_iter()
+            .map(|(query, terms, boost)| {
+                let filters = filters.iter().map(|filter| filter.box_clone()).collect();
+                (under_filters(query, filters), terms, boost)
+            })
+            .collect();
+        MaxScoreUnion { parts, ..self }
+    }
+
     /// Adds to `counter` the live matches of every segment the top-k ranking visits; it
     /// visits every match until `counter` holds `limit` of them. Only for a query whose
-    /// matches are all counted (not one under filters, which drop some afterwards).
+    /// matches are all counted (filters go inside it: [`MaxScoreUnion::filtered`]).
     pub(crate) fn counting(self, counter: Arc<MatchCount>, limit: u64) -> MaxScoreUnion {
         MaxScoreUnion { counter: Some((counter, limit)), ..self }
     }

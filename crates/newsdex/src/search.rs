@@ -945,13 +945,13 @@ impl NewsIndex {
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
-        let unfiltered = filters.is_empty();
         let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
-        // The top-k collector prunes a flat term union (block-max WAND, filters or not) and
-        // a query with the proximity bonus (which it then skips where it cannot matter,
-        // and, for plain words, passing over matches that cannot make the top, filters or
-        // not, counting the matches it visits); anything else it would score throughout,
-        // so ranking and counting share one pass.
+        // The top-k collector prunes a flat term union (block-max WAND, filters or not), a
+        // query with the proximity bonus (which it then skips where it cannot matter,
+        // and, for plain words, passing over matches that cannot make the top) and a
+        // quoted phrase in both fields (MaxScore), these two counting the matches they
+        // visit, filters or not; anything else it would score throughout, so ranking and
+        // counting share one pass.
         let counter = Arc::new(MatchCount::default());
         let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
             Ok(with_bonus) => {
@@ -959,11 +959,10 @@ impl NewsIndex {
                 (Box::new(query), Pruning::Counting)
             }
             Err(query) => match query.downcast::<MaxScoreUnion>() {
-                // Under filters the union would count matches they drop afterwards.
-                Ok(union) if unfiltered => {
-                    (Box::new(union.counting(Arc::clone(&counter), count_limit)), Pruning::Counting)
+                Ok(union) => {
+                    let union = union.filtered(filters()).counting(Arc::clone(&counter), count_limit);
+                    (Box::new(union), Pruning::Counting)
                 }
-                Ok(union) => (under_filters(union, filters()), Pruning::Skipping),
                 Err(query) => {
                     let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
                     (under_filters(query, filters()), pruning)
@@ -1682,5 +1681,56 @@ mod tests {
             }
         }
         assert!(compared > 50, "help: most queries should match more articles than they show ({compared})");
+    }
+
+    #[test]
+    fn a_phrase_under_filters_counts_what_the_filters_keep_as_it_ranks() {
+        // The filters go inside the phrase of each field, so the ranking counts only the
+        // matches they keep, up to the cap, and passes over matches only after that.
+        let index = sample_index_in_segments(30);
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let mut narrowed = 0;
+        let mut capped_counts = 0;
+        for text in ["\"of the\"", "\"in the\"", "\"同比 增长\"", "\"central bank\""] {
+            let analyzed = analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+            let collect = |request: &SearchRequest, cap: u64| {
+                let compiled = compiler.compile(&analyzed, Matching::All);
+                index.collect(&searcher, compiled, &index.filters(request), request, cap).expect("collects")
+            };
+            let unfiltered =
+                collect(&SearchRequest { facets: true, ..SearchRequest::new(text) }, TOTAL_COUNT_LIMIT);
+            for filtered in [
+                SearchRequest { lang: vec![Lang::ZhHans], ..SearchRequest::new(text) },
+                SearchRequest { category: vec!["economy".to_string()], ..SearchRequest::new(text) },
+                SearchRequest { from: Some("2021-01-01".parse().expect("date")), ..SearchRequest::new(text) },
+            ] {
+                for limit in [1, 2, 3] {
+                    let request = SearchRequest { limit, ..filtered.clone() };
+                    // Facets make the ranking visit and count every match.
+                    let everything =
+                        collect(&SearchRequest { facets: true, ..request.clone() }, TOTAL_COUNT_LIMIT);
+                    narrowed += usize::from(0 < everything.total && everything.total < unfiltered.total);
+                    for cap in [1, 2, 4, everything.total, everything.total + 1] {
+                        let capped = collect(&request, cap);
+                        assert_eq!(capped.top, everything.top, "{text:?}, limit {limit}, cap {cap}");
+                        if capped.total_exact {
+                            assert_eq!(capped.total, everything.total, "{text:?}, cap {cap}");
+                        } else {
+                            // A lower bound: the cap itself once the ranking counted that many.
+                            assert_eq!(capped.total, cap, "{text:?}");
+                            assert!(
+                                cap <= everything.total,
+                                "{text:?}: capped at {cap} of {}",
+                                everything.total
+                            );
+                            capped_counts += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(narrowed > 10, "help: the filters should drop some of the phrases' matches ({narrowed})");
+        assert!(capped_counts > 10, "help: some counts should stop at the cap ({capped_counts})");
     }
 }
