@@ -9,9 +9,20 @@
 //! leaves the threshold where it was, so nothing that should reach the top is skipped.
 //! Filters add nothing to scores, so every other use scores as the boolean query does;
 //! it is how newsdex puts any query under filters.
+//!
+//! In a segment where a filter holds far fewer documents than the query matches
+//! ([`FILTER_LEADS_GAIN`]), the filter leads instead: the ranking visits the documents it
+//! holds and asks the query about each, and so visits (and may count) every match.
+
+use std::sync::Arc;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight, intersect_scorers};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+use crate::bonus::MatchCount;
+
+/// How many times fewer documents than the query a filter must hold to lead the ranking.
+const FILTER_LEADS_GAIN: u64 = 8;
 
 /// `query`'s matches that every filter matches, scored by `query` alone.
 #[derive(Debug)]
@@ -19,12 +30,20 @@ pub(crate) struct Filtered {
     query: Box<dyn Query>,
     /// Queries whose scores are zero.
     filters: Vec<Box<dyn Query>>,
+    /// Counts the live matches the top-k ranking visits.
+    counter: Option<Arc<MatchCount>>,
 }
 
 impl Filtered {
     /// `query` under `filters`, which must add nothing to scores (constant zero).
     pub(crate) fn new(query: Box<dyn Query>, filters: Vec<Box<dyn Query>>) -> Filtered {
-        Filtered { query, filters }
+        Filtered { query, filters, counter: None }
+    }
+
+    /// Adds to `counter` the live matches of every segment whose top-k ranking a filter
+    /// leads; any other segment's ranking passes over matches.
+    pub(crate) fn counting(self, counter: Arc<MatchCount>) -> Filtered {
+        Filtered { counter: Some(counter), ..self }
     }
 }
 
@@ -39,6 +58,7 @@ impl Clone for Filtered {
         Filtered {
             query: self.query.box_clone(),
             filters: self.filters.iter().map(|filter| filter.box_clone()).collect(),
+            counter: self.counter.clone(),
         }
     }
 }
@@ -51,7 +71,9 @@ impl Query for Filtered {
             .iter()
             .map(|filter| filter.weight(enable_scoring))
             .collect::<tantivy::Result<_>>()?;
-        Ok(Box::new(FilteredWeight { query, filters }))
+        let mut terms = Vec::new();
+        self.query.query_terms(&mut |term, _| terms.push(term.clone()));
+        Ok(Box::new(FilteredWeight { query, terms, filters, counter: self.counter.clone() }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -64,12 +86,25 @@ impl Query for Filtered {
 
 struct FilteredWeight {
     query: Box<dyn Weight>,
+    /// The query's terms.
+    terms: Vec<Term>,
     filters: Vec<Box<dyn Weight>>,
+    counter: Option<Arc<MatchCount>>,
 }
 
 impl FilteredWeight {
     fn filter_scorers(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Box<dyn Scorer>>> {
         self.filters.iter().map(|filter| filter.scorer(reader, 1.0)).collect()
+    }
+
+    /// The most documents the query can match in the segment: the documents holding any
+    /// of its terms, counted once per term.
+    fn most_matches(&self, reader: &SegmentReader) -> tantivy::Result<u64> {
+        let mut sum = 0;
+        for term in &self.terms {
+            sum += u64::from(reader.inverted_index(term.field())?.doc_freq(term)?);
+        }
+        Ok(sum)
     }
 }
 
@@ -102,6 +137,35 @@ impl Weight for FilteredWeight {
             return Ok(());
         }
         let mut threshold = threshold;
+        // A filter far rarer than the query leads: visiting its documents and asking the
+        // query about each beats skipping through the query's matches to drop most of them.
+        // (The query's scorer cannot tell: a union buffers its first few thousand matches
+        // when made, and a small segment's are all gone from its count.)
+        let rarest = filters.iter().map(|filter| filter.cost()).min().unwrap_or(u64::MAX);
+        let leads = |matches: u64| rarest.saturating_mul(FILTER_LEADS_GAIN) <= matches;
+        if leads(u64::from(reader.max_doc())) && leads(self.most_matches(reader)?) {
+            let mut scorers = vec![self.query.scorer(reader, 1.0)?];
+            scorers.extend(filters);
+            let mut scorer = intersect_scorers(scorers, reader.num_docs());
+            let alive = reader.alive_bitset();
+            let mut visited = 0u64;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                visited += u64::from(alive.is_none_or(|alive| alive.is_alive(doc)));
+                let score = scorer.score();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+                doc = scorer.advance();
+            }
+            if let Some(counter) = &self.counter {
+                counter.add(visited, false);
+            }
+            return Ok(());
+        }
+        if let Some(counter) = &self.counter {
+            counter.add(0, true);
+        }
         self.query.for_each_pruning(threshold, reader, &mut |doc, score| {
             // A filter past `doc` has no match there; one before it is sought forwards.
             let passes = filters.iter_mut().all(|filter| {
@@ -130,18 +194,28 @@ mod tests {
         let mut builder = Schema::builder();
         let text = builder.add_text_field("text", TEXT);
         let tag = builder.add_text_field("tag", STRING);
+        let number = builder.add_text_field("number", STRING);
         let index = Index::create_in_ram(builder.build());
         let mut writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(1, 20_000_000).expect("writer");
         // Enough documents for many blocks of postings, with varied frequencies and
-        // lengths so block maxima differ, and a filter that rejects many top scorers.
+        // lengths so block maxima differ; a filter that rejects many top scorers and one
+        // so rare that it leads the ranking.
         for n in 0..3000u32 {
             let repeats = 1 + (n * 7919) % 9;
             let body = format!("{} {}", "oil ".repeat(repeats as usize), "filler ".repeat((n % 13) as usize));
             let body = if n % 5 == 0 { format!("{body} gas") } else { body };
-            writer
-                .add_document(doc!(text => body, tag => if n % 3 == 0 { "keep" } else { "drop" }))
-                .expect("add");
+            let value = match n {
+                _ if n % 3 == 0 => "keep",
+                _ if n % 40 == 1 => "rare",
+                _ => "drop",
+            };
+            writer.add_document(doc!(text => body, tag => value, number => n.to_string())).expect("add");
+        }
+        writer.commit().expect("commit");
+        // Deleted documents are neither ranked nor counted.
+        for deleted in [1, 41, 81, 300] {
+            writer.delete_term(Term::from_field_text(number, &deleted.to_string()));
         }
         writer.commit().expect("commit");
         let searcher = index.reader().expect("reader").searcher();
@@ -152,31 +226,41 @@ mod tests {
                 (Occur::Should, Box::new(TermQuery::new(term("gas"), IndexRecordOption::WithFreqs))),
             ]))
         };
-        let filter = || -> Box<dyn Query> {
-            Box::new(ConstScoreQuery::new(
-                Box::new(TermQuery::new(Term::from_field_text(tag, "keep"), IndexRecordOption::Basic)),
-                0.0,
-            ))
-        };
-        let kept: std::collections::HashSet<DocAddress> =
-            searcher.search(&filter(), &tantivy::collector::DocSetCollector).expect("search");
-        let filtered = Filtered::new(union(), vec![filter()]);
-        let boolean = BooleanQuery::new(vec![(Occur::Must, union()), (Occur::Must, filter())]);
-        for limit in [1, 3, 10, 50] {
-            // Alone, the top-k collector prunes; beside a count it scores every match.
-            let pruned =
-                searcher.search(&filtered, &TopDocs::with_limit(limit).order_by_score()).expect("search");
-            let (exhaustive, count) = searcher
-                .search(&boolean, &(TopDocs::with_limit(limit).order_by_score(), Count))
-                .expect("search");
-            let scores =
-                |hits: &[(Score, DocAddress)]| hits.iter().map(|(score, _)| *score).collect::<Vec<_>>();
-            assert_eq!(scores(&pruned), scores(&exhaustive), "limit {limit}");
-            assert_eq!(count, 1000);
-            for (_, address) in &pruned {
-                assert!(kept.contains(address), "help: {address:?} does not pass the filter (limit {limit})");
+        for (value, expected_count, leads) in [("keep", 998, false), ("rare", 48, true)] {
+            let filter = || -> Box<dyn Query> {
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(Term::from_field_text(tag, value), IndexRecordOption::Basic)),
+                    0.0,
+                ))
+            };
+            let kept: std::collections::HashSet<DocAddress> =
+                searcher.search(&filter(), &tantivy::collector::DocSetCollector).expect("search");
+            let boolean = BooleanQuery::new(vec![(Occur::Must, union()), (Occur::Must, filter())]);
+            for limit in [1, 3, 10, 50] {
+                let counter = Arc::new(MatchCount::default());
+                let filtered = Filtered::new(union(), vec![filter()]).counting(Arc::clone(&counter));
+                // Alone, the top-k collector prunes; beside a count it scores every match.
+                let pruned =
+                    searcher.search(&filtered, &TopDocs::with_limit(limit).order_by_score()).expect("search");
+                let (exhaustive, count) = searcher
+                    .search(&boolean, &(TopDocs::with_limit(limit).order_by_score(), Count))
+                    .expect("search");
+                let scores =
+                    |hits: &[(Score, DocAddress)]| hits.iter().map(|(score, _)| *score).collect::<Vec<_>>();
+                assert_eq!(scores(&pruned), scores(&exhaustive), "{value}, limit {limit}");
+                assert_eq!(count, expected_count, "{value}");
+                for (_, address) in &pruned {
+                    assert!(
+                        kept.contains(address),
+                        "help: {address:?} does not pass the filter (limit {limit})"
+                    );
+                }
+                assert_eq!(filtered.count(&searcher).expect("count"), count);
+                // Led by the filter, the ranking visits and counts every live match; ranking
+                // the query's own way, it passes over matches.
+                let counted = counter.exact();
+                assert_eq!(counted, leads.then_some(count as u64), "{value}, limit {limit}");
             }
-            assert_eq!(filtered.count(&searcher).expect("count"), count);
         }
     }
 }

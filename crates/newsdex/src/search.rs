@@ -22,7 +22,7 @@ use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
-use crate::filtered::under_filters;
+use crate::filtered::{Filtered, under_filters};
 use crate::index::NewsIndex;
 use crate::max_score::MaxScoreUnion;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
@@ -945,6 +945,7 @@ impl NewsIndex {
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
+        let unfiltered = filters.is_empty();
         let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
         // The top-k collector prunes a flat term union (block-max WAND, filters or not), a
         // query with the proximity bonus (which it then skips where it cannot matter,
@@ -962,6 +963,11 @@ impl NewsIndex {
                 Ok(union) => {
                     let union = union.filtered(filters()).counting(Arc::clone(&counter), count_limit);
                     (Box::new(union), Pruning::Counting)
+                }
+                // Under filters, a segment a rare filter leads counts the matches it visits.
+                Err(query) if compiled.term_union && !unfiltered => {
+                    let query = Filtered::new(query, filters()).counting(Arc::clone(&counter));
+                    (Box::new(query), Pruning::Counting)
                 }
                 Err(query) => {
                     let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
@@ -1681,6 +1687,53 @@ mod tests {
             }
         }
         assert!(compared > 50, "help: most queries should match more articles than they show ({compared})");
+    }
+
+    #[test]
+    fn a_rare_filter_leads_a_word_and_counts_its_matches_as_it_ranks() {
+        // One source holds a twentieth of the articles: it leads the ranking of a word
+        // every article holds, which then visits and counts every match it keeps.
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        for i in 0..400 {
+            let source = if i % 20 == 7 { "Rare Wire" } else { "Daily Wire" };
+            let article = Article {
+                id: format!("a-{i}"),
+                lang: Some(Lang::En),
+                title: format!("Report {i}"),
+                body: format!("The market moved.{}", " Traders waited for news.".repeat(i % 7)),
+                source: Some(source.to_string()),
+                ..Article::default()
+            };
+            writer.upsert(&article).expect("upsert");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let analyzed = analyze_query(&parse("market").expect("parses"), index.analyzer()).expect("analyses");
+        let collect = |request: &SearchRequest, cap: u64| {
+            let compiled = compiler.compile(&analyzed, Matching::All);
+            assert!(compiled.term_union);
+            index.collect(&searcher, compiled, &index.filters(request), request, cap).expect("collects")
+        };
+        for limit in [1, 3, 10] {
+            let request = SearchRequest {
+                limit,
+                source: vec!["Rare Wire".to_string()],
+                ..SearchRequest::new("market")
+            };
+            let everything = collect(&SearchRequest { facets: true, ..request.clone() }, TOTAL_COUNT_LIMIT);
+            assert_eq!((everything.total, everything.total_exact), (20, true));
+            let counted = collect(&request, TOTAL_COUNT_LIMIT);
+            assert_eq!(counted.top, everything.top, "limit {limit}");
+            assert_eq!((counted.total, counted.total_exact), (20, true), "limit {limit}");
+            // Led by the filter, the ranking visited every match: no cap applies.
+            let capped = collect(&request, 5);
+            assert_eq!(capped.top, everything.top, "limit {limit}, capped");
+            assert_eq!((capped.total, capped.total_exact), (20, true), "limit {limit}, capped");
+            let exact = collect(&SearchRequest { exact_total: true, ..request.clone() }, 5);
+            assert_eq!((exact.total, exact.total_exact), (20, true), "limit {limit}, exact");
+        }
     }
 
     #[test]
