@@ -76,6 +76,7 @@ mod backend;
 mod batch;
 mod bonus;
 mod commit_queue;
+mod date_filter;
 mod error;
 mod evaluation;
 mod exclusion;

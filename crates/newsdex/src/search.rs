@@ -11,8 +11,7 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
-    RangeQuery, Scorer, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, Scorer, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
@@ -20,6 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
+use crate::date_filter::DateFilter;
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
@@ -845,11 +845,6 @@ fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
 
-/// A filter: a query that matches without scoring.
-fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(query, 0.0))
-}
-
 fn to_tantivy_date(date: &ArticleDate) -> DateTime {
     DateTime::from_timestamp_secs(date.unix_timestamp())
 }
@@ -918,21 +913,16 @@ impl NewsIndex {
             filters.push(Box::new(ValueFilter::new(schema.category, &request.category)));
         }
         if request.from.is_some() || request.to.is_some() {
-            let lower = request.from.map_or(Bound::Unbounded, |from| {
-                Bound::Included(Term::from_field_date(schema.date, to_tantivy_date(&from)))
-            });
+            let lower = request.from.map_or(Bound::Unbounded, |from| Bound::Included(to_tantivy_date(&from)));
             let upper = request.to.map_or(Bound::Unbounded, |to| {
                 if to.is_date_only() {
                     let next_day = to.instant() + time::Duration::days(1);
-                    Bound::Excluded(Term::from_field_date(
-                        schema.date,
-                        DateTime::from_timestamp_secs(next_day.unix_timestamp()),
-                    ))
+                    Bound::Excluded(DateTime::from_timestamp_secs(next_day.unix_timestamp()))
                 } else {
-                    Bound::Included(Term::from_field_date(schema.date, to_tantivy_date(&to)))
+                    Bound::Included(to_tantivy_date(&to))
                 }
             });
-            filters.push(filter(Box::new(RangeQuery::new(lower, upper))));
+            filters.push(Box::new(DateFilter::new(schema.date, lower, upper)));
         }
         filters
     }

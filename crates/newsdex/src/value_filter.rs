@@ -18,8 +18,9 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
 
 /// In a segment where the values hold at least one document in this many, the filter
-/// reads the column.
-const DENSE_ONE_IN: u64 = 8;
+/// reads the column (and so does the date filter, for a range covering that much of the
+/// segment's dates).
+pub(crate) const DENSE_ONE_IN: u64 = 8;
 
 /// Articles whose `field` (a raw keyword field with a fast column) holds one of `values`,
 /// all scored 0.
