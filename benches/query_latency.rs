@@ -1,7 +1,7 @@
 //! Query latency on a large index: term, several-word, phrase, mixed-language, filtered,
-//! faceted and snippet-producing queries. `one category` filters each query to the
-//! category holding most of its matches: in an index generated from the real corpus one
-//! of dozens, a filter far rarer than the query.
+//! faceted and snippet-producing queries. `one category` and `one month` filter each
+//! query to the category, or the month, holding most of its matches: in an index
+//! generated from the real corpus one of dozens, a filter far rarer than the query.
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -77,9 +77,23 @@ fn main() {
         let queries: Vec<String> = kind
             .requests
             .iter()
-            .map(|r| match r.category.as_slice() {
-                [] => r.query.clone(),
-                categories => format!("{} [{}]", r.query, categories.join(", ")),
+            .map(|r| {
+                let mut filters: Vec<String> = Vec::new();
+                if !r.lang.is_empty() {
+                    filters.push(r.lang.iter().map(|lang| lang.as_str()).collect::<Vec<_>>().join(", "));
+                }
+                if !r.category.is_empty() {
+                    filters.push(r.category.join(", "));
+                }
+                if r.from.is_some() || r.to.is_some() {
+                    let end = |date: Option<ArticleDate>| date.map_or(String::new(), |date| date.to_string());
+                    filters.push(format!("{}..{}", end(r.from), end(r.to)));
+                }
+                if filters.is_empty() {
+                    r.query.clone()
+                } else {
+                    format!("{} [{}]", r.query, filters.join("; "))
+                }
             })
             .collect();
         println!(
@@ -155,6 +169,16 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 .collect(),
         },
         QueryKind {
+            name: "one month+snippets",
+            requests: plain(&["经济", "美国 OR 中国", "中国 经济", "market"])
+                .into_iter()
+                .map(|r| {
+                    let (from, to) = top_month(index, &r.query);
+                    SearchRequest { from: Some(from), to: Some(to), ..r }
+                })
+                .collect(),
+        },
+        QueryKind {
             name: "faceted+snippets",
             requests: plain(&["经济", "market", "政府"])
                 .into_iter()
@@ -171,6 +195,20 @@ fn top_category(index: &NewsIndex, query: &str) -> String {
     let facets = response.facets.expect("facets were asked for");
     let top = facets.category.into_iter().max_by_key(|facet| facet.count);
     top.unwrap_or_else(|| panic!("help: {query:?} should match articles with a category")).value
+}
+
+/// The first and last days of the month holding most of `query`'s matches.
+fn top_month(index: &NewsIndex, query: &str) -> (ArticleDate, ArticleDate) {
+    let request = SearchRequest { limit: 0, facets: true, ..SearchRequest::new(query) };
+    let response = index.search(&request).expect("search");
+    let facets = response.facets.expect("facets were asked for");
+    let top = facets.month.into_iter().max_by_key(|facet| facet.count);
+    let month = top.unwrap_or_else(|| panic!("help: {query:?} should match dated articles")).value;
+    let last = ["31", "30", "29", "28"]
+        .iter()
+        .find_map(|day| format!("{month}-{day}").parse().ok())
+        .expect("a month has 28 days or more");
+    (date(&format!("{month}-01")), last)
 }
 
 fn date(text: &str) -> ArticleDate {
