@@ -39,7 +39,8 @@ pub struct SearchArgs {
     /// Count matches per language, source, category and month.
     #[arg(long)]
     facets: bool,
-    /// Count every match (otherwise a plain word search stops counting at 10,000).
+    /// Count every match (otherwise a search that need not visit every match stops
+    /// counting at 10,000).
     #[arg(long)]
     exact_total: bool,
     /// Blend relevance with age: the age in days at which an article's score halves

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, Scorer, TermQuery,
 };
@@ -149,9 +149,10 @@ pub struct SearchRequest {
     /// Snippet fragments and highlight tags.
     pub snippet: SnippetOptions,
     /// Count every match. Otherwise a query ranked without visiting every match (words
-    /// any of which may match, two words both required or one phrase; filters allowed;
-    /// no facets, recency or date sort) stops counting after [`TOTAL_COUNT_LIMIT`] and
-    /// says so in `total_exact`; every other query counts exactly anyway.
+    /// any of which may match, several words all required or one phrase; filters
+    /// allowed; no facets or recency), and a date-sorted search without facets, stop
+    /// counting after [`TOTAL_COUNT_LIMIT`] and say so in `total_exact`; every other query
+    /// counts exactly anyway.
     pub exact_total: bool,
 }
 
@@ -943,6 +944,10 @@ impl NewsIndex {
         // quoted phrase in both fields (MaxScore), these two counting the matches they
         // visit, filters or not; anything else it would score throughout, so ranking and
         // counting share one pass.
+        // A quoted phrase in both fields is a union that seeks poorly (it checks positions
+        // across a window of documents at every seek): looking among the newest articles
+        // first would cost it as much as looking everywhere.
+        let windowed = !compiled.query.is::<MaxScoreUnion>();
         let counter = Arc::new(MatchCount::default());
         let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
             Ok(with_bonus) => {
@@ -970,6 +975,11 @@ impl NewsIndex {
         let statistics = SearchStatistics::new(searcher);
         let exact = |(top, total, facets): (_, usize, _)| (top, (total as u64, true), facets);
         let (top, total, facet_results): Collected = match (request.sort, request.recency) {
+            (SortOrder::Date, _) if facets_collector.is_none() => {
+                let (top, total) =
+                    self.newest_first(searcher, query.as_ref(), &statistics, request, count_limit, windowed)?;
+                (self.rescore_date_hits(&statistics, &query, top)?, total, None)
+            }
             (SortOrder::Date, _) => {
                 let collector = top_docs.order_by_fast_field::<DateTime>("date", Order::Desc);
                 let (top, total, facets) = searcher.search_with_statistics_provider(
@@ -1046,6 +1056,78 @@ impl NewsIndex {
             total_exact: total.1,
             facets: facet_results.map(|results| facets_from(&results)),
         })
+    }
+
+    /// The page of `query`'s matches newest first, and their total.
+    ///
+    /// Articles are not stored in date order, so finding the newest matches means looking
+    /// at every match, unless the search starts among the newest articles. The search
+    /// first collects and counts matches everywhere; when `windowed` and it has counted
+    /// more than `count_limit` (so `total` is that, a lower bound, unless the request asks
+    /// for `exact_total`), it stops and looks for the page among the newest articles: within
+    /// the newest sixty-fourth of the index's span of dates, if that can be expected to
+    /// hold a page (dates spread evenly), then within the newest eighth, and only then
+    /// everywhere. Once a window holds a full page, every match outside it is older than
+    /// the whole page.
+    fn newest_first(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        statistics: &SearchStatistics<'_>,
+        request: &SearchRequest,
+        count_limit: u64,
+        windowed: bool,
+    ) -> Result<NewestHits> {
+        let by_date = || {
+            TopDocs::with_limit(request.limit.max(1))
+                .and_offset(request.offset)
+                .order_by_fast_field::<DateTime>("date", Order::Desc)
+        };
+        let collector = by_date();
+        let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+        let stop_past = if windowed { count_limit } else { u64::MAX };
+        let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
+        let mut total = 0u64;
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let mut segment_collector = collector.for_segment(ordinal as u32, segment)?;
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            let alive = segment.alive_bitset();
+            let mut doc = scorer.doc();
+            while doc != tantivy::TERMINATED && total <= stop_past {
+                if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                    total += 1;
+                    segment_collector.collect(doc, 0.0);
+                }
+                doc = scorer.advance();
+            }
+            fruits.push(segment_collector.harvest());
+        }
+        if total <= stop_past {
+            return Ok((collector.merge_fruits(fruits)?, (total, true)));
+        }
+        let total =
+            if request.exact_total { (query.count(searcher)? as u64, true) } else { (count_limit, false) };
+        let page = (request.offset + request.limit.max(1)) as u64;
+        if let Some((oldest, newest)) = date_span(searcher)? {
+            for part in [64, 8] {
+                let from = newest - (newest - oldest) / part;
+                if total.0 < page * part as u64 || from <= oldest {
+                    continue;
+                }
+                let window = DateFilter::new(
+                    self.schema().date,
+                    Bound::Included(DateTime::from_timestamp_secs(from)),
+                    Bound::Unbounded,
+                );
+                let within = Filtered::new(query.box_clone(), vec![Box::new(window)]);
+                let (top, found) =
+                    searcher.search_with_statistics_provider(&within, &(by_date(), Count), statistics)?;
+                if found as u64 >= page {
+                    return Ok((top, total));
+                }
+            }
+        }
+        Ok((searcher.search_with_statistics_provider(query, &collector, statistics)?, total))
     }
 
     /// Scores for hits ordered by date (the order is kept; the score is still BM25, the
@@ -1143,6 +1225,9 @@ enum Pruning {
 
 type Collected = (Vec<(Score, DocAddress)>, (u64, bool), Option<AggregationResults>);
 
+/// A page of hits newest first (each with its date, if it has one) and the total.
+type NewestHits = (Vec<(Option<DateTime>, DocAddress)>, (u64, bool));
+
 struct Outcome {
     top: Vec<(Score, DocAddress)>,
     total: u64,
@@ -1206,6 +1291,22 @@ fn remembered<K: Clone + Eq + std::hash::Hash>(
 
 /// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
 /// more, else `(count, true)`. Deleted documents are not counted.
+/// The oldest and newest dates of the index's articles, in seconds (`None`: no article
+/// has a date).
+fn date_span(searcher: &Searcher) -> Result<Option<(i64, i64)>> {
+    let mut span: Option<(i64, i64)> = None;
+    for segment in searcher.segment_readers() {
+        let Some(column) = segment.fast_fields().column_opt::<DateTime>("date")? else { continue };
+        if column.values.num_vals() == 0 {
+            continue;
+        }
+        let (first, last) =
+            (column.min_value().into_timestamp_secs(), column.max_value().into_timestamp_secs());
+        span = Some(span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))));
+    }
+    Ok(span)
+}
+
 fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: u64) -> Result<(u64, bool)> {
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
     let mut total = 0u64;
@@ -1724,6 +1825,95 @@ mod tests {
             let exact = collect(&SearchRequest { exact_total: true, ..request.clone() }, 5);
             assert_eq!((exact.total, exact.total_exact), (20, true), "limit {limit}, exact");
         }
+    }
+
+    #[test]
+    fn newest_first_pages_are_those_of_the_exhaustive_pass() {
+        // Three years of articles a day, some of them twice, some undated: a page of the
+        // newest is found among the newest articles when they hold it, and everywhere
+        // when they do not (grain: many articles, nearly all of them old).
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        let first = time::macros::date!(2022 - 01 - 01);
+        for day in 0..1100 {
+            let date = (first + time::Duration::days(day)).to_string();
+            let copies = if day % 9 == 0 { 2 } else { 1 };
+            for copy in 0..copies {
+                let rare = if day % 97 == 0 { " Palm oil shipments slowed." } else { "" };
+                let old = if (800..1097).contains(&day) { "" } else { " Grain prices rose." };
+                let article = Article {
+                    id: format!("a-{day}-{copy}"),
+                    lang: Some(Lang::En),
+                    title: format!("Market report {day}"),
+                    body: format!(
+                        "The market moved.{rare}{old}{}",
+                        " Traders waited.".repeat((day % 5) as usize)
+                    ),
+                    date: (day % 41 != 0).then(|| date.parse().expect("date")),
+                    ..Article::default()
+                };
+                writer.upsert(&article).expect("upsert");
+            }
+            if day % 300 == 299 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        let sample = sample_index_in_segments(40);
+        let mut compared = 0;
+        let mut windowed = 0;
+        for (index, query) in [
+            (&index, "market"),
+            (&index, "grain"),
+            (&index, "palm oil"),
+            (&index, "\"palm oil\""),
+            (&sample, "经济"),
+            (&sample, "the"),
+            (&sample, "中国 经济"),
+        ] {
+            let searcher = index.reader().searcher();
+            let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+            let analyzed = analyze_query(&parse(query).expect("parses"), index.analyzer()).expect("analyses");
+            let collect = |request: &SearchRequest, cap: u64| {
+                let compiled = compiler.compile(&analyzed, Matching::All);
+                index.collect(&searcher, compiled, &[], request, cap).expect("collects")
+            };
+            for (limit, offset) in [(1, 0), (3, 0), (10, 0), (20, 5), (10, 990), (50, 0)] {
+                let request =
+                    SearchRequest { limit, offset, sort: SortOrder::Date, ..SearchRequest::new(query) };
+                // Facets make the search collect every match.
+                let everything =
+                    collect(&SearchRequest { facets: true, ..request.clone() }, TOTAL_COUNT_LIMIT);
+                assert!(everything.total_exact);
+                compared += usize::from(!everything.top.is_empty());
+                // Past the cap the search looks among the newest articles first.
+                for cap in [5, 100, TOTAL_COUNT_LIMIT] {
+                    let context = format!("{query:?}, limit {limit}, offset {offset}, cap {cap}");
+                    let newest = collect(&request, cap);
+                    assert_eq!(newest.top, everything.top, "{context}");
+                    if newest.total_exact {
+                        assert_eq!(newest.total, everything.total, "{context}");
+                    } else {
+                        assert_eq!(newest.total, cap, "{context}");
+                        assert!(everything.total > cap, "{context}");
+                        windowed += 1;
+                    }
+                    let exact = collect(&SearchRequest { exact_total: true, ..request.clone() }, cap);
+                    assert_eq!(
+                        (exact.top, exact.total, exact.total_exact),
+                        (everything.top.clone(), everything.total, true)
+                    );
+                }
+            }
+        }
+        assert!(compared > 20, "help: most pages should hold hits ({compared})");
+        assert!(windowed > 20, "help: most searches should stop counting at the cap ({windowed})");
+        let request = SearchRequest { limit: 3, sort: SortOrder::Date, ..SearchRequest::new("market") };
+        let response = index.search(&request).expect("search");
+        assert_eq!(
+            (response.hits[0].id.as_str(), response.total, response.total_exact),
+            ("a-1099-0", 1223, true)
+        );
     }
 
     #[test]
