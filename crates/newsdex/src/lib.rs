@@ -89,6 +89,7 @@ mod max_score;
 mod merge_policy;
 mod query;
 mod quickwit;
+mod recency;
 mod related;
 mod scale;
 mod schema;

@@ -26,6 +26,7 @@ use crate::filtered::{Filtered, under_filters};
 use crate::index::NewsIndex;
 use crate::max_score::MaxScoreUnion;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
+use crate::recency::{Blend, BlendedTopDocs};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
 use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
@@ -971,10 +972,16 @@ impl NewsIndex {
             },
         };
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let blend = request.recency.map(|recency| {
+            let reference = recency
+                .reference
+                .map_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp(), |r| r.unix_timestamp());
+            Blend::new(recency, reference)
+        });
         let facets_collector = request.facets.then(|| self.facet_collector());
         let statistics = SearchStatistics::new(searcher);
         let exact = |(top, total, facets): (_, usize, _)| (top, (total as u64, true), facets);
-        let (top, total, facet_results): Collected = match (request.sort, request.recency) {
+        let (top, total, facet_results): Collected = match (request.sort, blend) {
             (SortOrder::Date, _) if facets_collector.is_none() => {
                 let (top, total) =
                     self.newest_first(searcher, query.as_ref(), &statistics, request, count_limit, windowed)?;
@@ -989,35 +996,21 @@ impl NewsIndex {
                 )?;
                 (self.rescore_date_hits(&statistics, &query, top)?, (total as u64, true), facets)
             }
-            (SortOrder::Relevance, Some(recency)) => {
-                let reference = recency
-                    .reference
-                    .map_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp(), |r| r.unix_timestamp());
-                let collector = top_docs.tweak_score(move |segment: &tantivy::SegmentReader| {
-                    let dates =
-                        segment.fast_fields().date("date").ok().map(|column| {
-                            column.first_or_default_col(DateTime::from_timestamp_secs(reference))
-                        });
-                    move |doc: tantivy::DocId, score: Score| {
-                        let published = dates
-                            .as_ref()
-                            .map_or(reference, |column| column.get_val(doc).into_timestamp_secs());
-                        score * recency_factor(reference - published, &recency)
+            (SortOrder::Relevance, _) if pruning != Pruning::None && facets_collector.is_none() => {
+                // Alone, the top-k collector prunes (see above), blended with recency or
+                // not (`recency.rs`); counting needs no scores.
+                let top = match blend {
+                    None => searcher.search_with_statistics_provider(
+                        &query,
+                        &top_docs.order_by_score(),
+                        &statistics,
+                    )?,
+                    Some(blend) => {
+                        let keep = request.offset + request.limit.max(1);
+                        let collector = BlendedTopDocs::new(top_docs.tweak_score(blend.tweak()), keep, blend);
+                        searcher.search_with_statistics_provider(&query, &collector, &statistics)?
                     }
-                });
-                exact(searcher.search_with_statistics_provider(
-                    &query,
-                    &(collector, Count, facets_collector),
-                    &statistics,
-                )?)
-            }
-            (SortOrder::Relevance, None) if pruning != Pruning::None && facets_collector.is_none() => {
-                // Alone, the top-k collector prunes (see above); counting needs no scores.
-                let top = searcher.search_with_statistics_provider(
-                    &query,
-                    &top_docs.order_by_score(),
-                    &statistics,
-                )?;
+                };
                 // Short of a full page, the collector never had a threshold to prune with,
                 // so every match was collected: the count is known without a second pass.
                 let page = request.limit.max(1);
@@ -1043,6 +1036,11 @@ impl NewsIndex {
                 };
                 (top, total, None)
             }
+            (SortOrder::Relevance, Some(blend)) => exact(searcher.search_with_statistics_provider(
+                &query,
+                &(top_docs.tweak_score(blend.tweak()), Count, facets_collector),
+                &statistics,
+            )?),
             (SortOrder::Relevance, None) => exact(searcher.search_with_statistics_provider(
                 &query,
                 &(top_docs.order_by_score(), Count, facets_collector),
@@ -1198,13 +1196,6 @@ pub(crate) fn facet_aggregations() -> serde_json::Value {
         "category": { "terms": { "field": "category", "size": 50 } },
         "month": { "terms": { "field": "month", "size": 600, "order": { "_key": "desc" } } },
     })
-}
-
-/// `1 − weight + weight × 0.5^(age / half_life)`; future dates count as age zero.
-pub(crate) fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
-    let age_days = age_seconds.max(0) as f64 / 86_400.0;
-    let decay = 0.5f64.powf(age_days / recency.half_life_days);
-    (1.0 - recency.weight + recency.weight * decay) as Score
 }
 
 /// Top hits, the count (and whether it is exact) and facet results, as collected.
@@ -1914,6 +1905,64 @@ mod tests {
             (response.hits[0].id.as_str(), response.total, response.total_exact),
             ("a-1099-0", 1223, true)
         );
+    }
+
+    #[test]
+    fn rankings_blended_with_recency_are_those_of_the_exhaustive_pass() {
+        // Articles whose scores fall as their dates grow newer, so the blend reorders
+        // them: the pruning must hand the collector every article that can reach the top.
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        let first = time::macros::date!(2024 - 01 - 01);
+        for i in 0..600 {
+            let article = Article {
+                id: format!("a-{i}"),
+                lang: Some(Lang::En),
+                title: format!("Report {i}"),
+                body: format!(
+                    "{} The central bank met.{}",
+                    "Market prices rose. ".repeat(1 + (599 - i) % 7),
+                    " Traders waited.".repeat(i % 4)
+                ),
+                date: (i % 37 != 0)
+                    .then(|| (first + time::Duration::days(i as i64)).to_string().parse().expect("date")),
+                ..Article::default()
+            };
+            writer.upsert(&article).expect("upsert");
+            if i % 200 == 199 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        let sample = sample_index_in_segments(30);
+        let mut compared = 0;
+        for (index, query) in [
+            (&index, "market"),
+            (&index, "market OR prices"),
+            (&index, "central bank"),
+            (&index, "\"central bank\""),
+            (&index, "market prices rose"),
+            (&sample, "经济"),
+            (&sample, "中国 经济"),
+            (&sample, "tariffs trade"),
+        ] {
+            for (half_life_days, weight) in [(30.0, 0.3), (200.0, 1.0), (5.0, 0.9)] {
+                let recency =
+                    Recency { half_life_days, weight, reference: Some("2025-09-01".parse().expect("date")) };
+                for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 7)] {
+                    let request =
+                        SearchRequest { limit, offset, recency: Some(recency), ..SearchRequest::new(query) };
+                    let pruned = index.search(&request).expect("search");
+                    let exhaustive =
+                        index.search(&SearchRequest { facets: true, ..request.clone() }).expect("search");
+                    let context = format!("{query:?}, {recency:?}, limit {limit}, offset {offset}");
+                    assert_eq!(ranked(&pruned), ranked(&exhaustive), "{context}");
+                    assert_eq!((pruned.total, pruned.total_exact), (exhaustive.total, true), "{context}");
+                    compared += usize::from(pruned.total > (limit + offset) as u64);
+                }
+            }
+        }
+        assert!(compared > 60, "help: most queries should match more articles than a page ({compared})");
     }
 
     #[test]

@@ -18,10 +18,11 @@ use crate::commit_queue::{CommitInfo, WriteOp};
 use crate::error::{Error, Result};
 use crate::language::detect_language;
 use crate::query::parse;
+use crate::recency::recency_factor;
 use crate::related::RelatedResponse;
 use crate::search::{
     AnalyzedQuery, AppliedOptions, FacetCount, Facets, Hit, MAX_RESULT_WINDOW, Matching, RankingConfig,
-    SearchRequest, SearchResponse, SortOrder, analyze_query, recency_factor,
+    SearchRequest, SearchResponse, SortOrder, analyze_query,
 };
 use crate::snippet::Highlighter;
 
