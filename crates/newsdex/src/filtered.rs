@@ -11,7 +11,8 @@
 //! it is how newsdex puts any query under filters.
 //!
 //! In a segment where a filter holds far fewer documents than the query matches
-//! ([`FILTER_LEADS_GAIN`]), the filter leads instead: the ranking visits the documents it
+//! ([`FILTER_LEADS_GAIN`]), or somewhat fewer and can be expected to let few of them
+//! through ([`FEW_MATCHES`]), the filter leads instead: the ranking visits the documents it
 //! holds and asks the query about each, and so visits (and may count) every match.
 
 use std::sync::Arc;
@@ -21,8 +22,15 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::bonus::MatchCount;
 
-/// How many times fewer documents than the query a filter must hold to lead the ranking.
+/// A filter holding this many times fewer documents than the query leads the ranking.
 const FILTER_LEADS_GAIN: u64 = 8;
+/// Led by a filter, the ranking visits every match it lets through, where the query's own
+/// pruning may pass over most: a filter only [`FEW_MATCHES_GAIN`] times rarer than the
+/// query leads where it can be expected to let through at most this many (the query's and
+/// the filter's documents taken as independent).
+const FEW_MATCHES: u64 = 1024;
+/// See [`FEW_MATCHES`].
+const FEW_MATCHES_GAIN: u64 = 2;
 
 /// `query`'s matches that every filter matches, scored by `query` alone.
 #[derive(Debug)]
@@ -137,13 +145,20 @@ impl Weight for FilteredWeight {
             return Ok(());
         }
         let mut threshold = threshold;
-        // A filter far rarer than the query leads: visiting its documents and asking the
-        // query about each beats skipping through the query's matches to drop most of them.
-        // (The query's scorer cannot tell: a union buffers its first few thousand matches
-        // when made, and a small segment's are all gone from its count.)
+        // A filter far rarer than the query, letting few matches through, leads: visiting
+        // its documents and asking the query about each beats skipping through the query's
+        // matches to drop most of them. (The query's scorer cannot say how many it matches:
+        // a union buffers its first few thousand matches when made, and a small segment's
+        // are all gone from its count.)
         let rarest = filters.iter().map(|filter| filter.cost()).min().unwrap_or(u64::MAX);
-        let leads = |matches: u64| rarest.saturating_mul(FILTER_LEADS_GAIN) <= matches;
-        if leads(u64::from(reader.max_doc())) && leads(self.most_matches(reader)?) {
+        let max_doc = u64::from(reader.max_doc());
+        let leads = |matches: u64| {
+            rarest.saturating_mul(FILTER_LEADS_GAIN) <= matches
+                || (rarest.saturating_mul(FEW_MATCHES_GAIN) <= matches
+                    && rarest.saturating_mul(matches) <= max_doc.saturating_mul(FEW_MATCHES))
+        };
+        // (Only a filter rarer than most of the segment is worth the query's lookups.)
+        if rarest.saturating_mul(FEW_MATCHES_GAIN) <= max_doc && leads(self.most_matches(reader)?) {
             let mut scorers = vec![self.query.scorer(reader, 1.0)?];
             scorers.extend(filters);
             let mut scorer = intersect_scorers(scorers, reader.num_docs());
