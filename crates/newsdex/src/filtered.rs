@@ -214,8 +214,8 @@ mod tests {
         let mut writer: IndexWriter<TantivyDocument> =
             index.writer_with_num_threads(1, 20_000_000).expect("writer");
         // Enough documents for many blocks of postings, with varied frequencies and
-        // lengths so block maxima differ; a filter that rejects many top scorers and one
-        // so rare that it leads the ranking.
+        // lengths so block maxima differ; a filter that rejects many top scorers and ones
+        // rare enough to lead the ranking.
         for n in 0..3000u32 {
             let repeats = 1 + (n * 7919) % 9;
             let body = format!("{} {}", "oil ".repeat(repeats as usize), "filler ".repeat((n % 13) as usize));
@@ -223,6 +223,7 @@ mod tests {
             let value = match n {
                 _ if n % 3 == 0 => "keep",
                 _ if n % 40 == 1 => "rare",
+                _ if n % 4 == 2 => "some",
                 _ => "drop",
             };
             writer.add_document(doc!(text => body, tag => value, number => n.to_string())).expect("add");
@@ -241,7 +242,10 @@ mod tests {
                 (Occur::Should, Box::new(TermQuery::new(term("gas"), IndexRecordOption::WithFreqs))),
             ]))
         };
-        for (value, expected_count, leads) in [("keep", 998, false), ("rare", 48, true)] {
+        // "rare" is far rarer than the query; "some" only a few times rarer, but lets few
+        // matches through; "keep" neither.
+        for (value, expected_count, leads) in [("keep", 998, false), ("rare", 48, true), ("some", 500, true)]
+        {
             let filter = || -> Box<dyn Query> {
                 Box::new(ConstScoreQuery::new(
                     Box::new(TermQuery::new(Term::from_field_text(tag, value), IndexRecordOption::Basic)),
