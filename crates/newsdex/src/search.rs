@@ -945,10 +945,6 @@ impl NewsIndex {
         // quoted phrase in both fields (MaxScore), these two counting the matches they
         // visit, filters or not; anything else it would score throughout, so ranking and
         // counting share one pass.
-        // A quoted phrase in both fields is a union that seeks poorly (it checks positions
-        // across a window of documents at every seek): looking among the newest articles
-        // first would cost it as much as looking everywhere.
-        let windowed = !compiled.query.is::<MaxScoreUnion>();
         let counter = Arc::new(MatchCount::default());
         let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
             Ok(with_bonus) => {
@@ -984,7 +980,7 @@ impl NewsIndex {
         let (top, total, facet_results): Collected = match (request.sort, blend) {
             (SortOrder::Date, _) if facets_collector.is_none() => {
                 let (top, total) =
-                    self.newest_first(searcher, query.as_ref(), &statistics, request, count_limit, windowed)?;
+                    self.newest_first(searcher, query.as_ref(), &statistics, request, count_limit)?;
                 (self.rescore_date_hits(&statistics, &query, top)?, total, None)
             }
             (SortOrder::Date, _) => {
@@ -1060,8 +1056,8 @@ impl NewsIndex {
     ///
     /// Articles are not stored in date order, so finding the newest matches means looking
     /// at every match, unless the search starts among the newest articles. The search
-    /// first collects and counts matches everywhere; when `windowed` and it has counted
-    /// more than `count_limit` (so `total` is that, a lower bound, unless the request asks
+    /// first collects and counts matches everywhere; once it has counted more than
+    /// `count_limit` (so `total` is that, a lower bound, unless the request asks
     /// for `exact_total`), it stops and looks for the page among the newest articles: within
     /// the newest sixty-fourth of the index's span of dates, if that can be expected to
     /// hold a page (dates spread evenly), then within the newest eighth, and only then
@@ -1074,7 +1070,6 @@ impl NewsIndex {
         statistics: &SearchStatistics<'_>,
         request: &SearchRequest,
         count_limit: u64,
-        windowed: bool,
     ) -> Result<NewestHits> {
         let by_date = || {
             TopDocs::with_limit(request.limit.max(1))
@@ -1083,7 +1078,6 @@ impl NewsIndex {
         };
         let collector = by_date();
         let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
-        let stop_past = if windowed { count_limit } else { u64::MAX };
         let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
         let mut total = 0u64;
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
@@ -1091,7 +1085,7 @@ impl NewsIndex {
             let mut scorer = weight.scorer(segment, 1.0)?;
             let alive = segment.alive_bitset();
             let mut doc = scorer.doc();
-            while doc != tantivy::TERMINATED && total <= stop_past {
+            while doc != tantivy::TERMINATED && total <= count_limit {
                 if alive.is_none_or(|alive| alive.is_alive(doc)) {
                     total += 1;
                     segment_collector.collect(doc, 0.0);
@@ -1100,7 +1094,7 @@ impl NewsIndex {
             }
             fruits.push(segment_collector.harvest());
         }
-        if total <= stop_past {
+        if total <= count_limit {
             return Ok((collector.merge_fruits(fruits)?, (total, true)));
         }
         let total =
