@@ -1,7 +1,8 @@
 //! Query latency on a large index: term, several-word, phrase, mixed-language, filtered,
-//! faceted and snippet-producing queries. `one category` and `one month` filter each
-//! query to the category, or the month, holding most of its matches: in an index
-//! generated from the real corpus one of dozens, a filter far rarer than the query.
+//! faceted, newest-first, recency-blended and snippet-producing queries. `one category`
+//! and `one month` filter each query to the category, or the month, holding most of its
+//! matches: in an index generated from the real corpus one of dozens, a filter far rarer
+//! than the query.
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -19,8 +20,8 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use newsdex::{
-    Analyzer, ArticleDate, IngestOptions, Lang, NewsIndex, SearchRequest, SentencePool, SnippetOptions,
-    WriterSettings,
+    Analyzer, ArticleDate, IngestOptions, Lang, NewsIndex, Recency, SearchRequest, SentencePool,
+    SnippetOptions, SortOrder, WriterSettings,
 };
 
 /// Runs per query for the percentile table.
@@ -175,6 +176,27 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 .map(|r| {
                     let (from, to) = top_month(index, &r.query);
                     SearchRequest { from: Some(from), to: Some(to), ..r }
+                })
+                .collect(),
+        },
+        QueryKind {
+            // Newest first: past 10,000 matches the page is looked for among the newest
+            // articles.
+            name: "newest first+snippets",
+            requests: plain(&["经济", "中国 经济", "美国 OR 中国", "\"经济 发展\"", "market"])
+                .into_iter()
+                .map(|r| SearchRequest { sort: SortOrder::Date, ..r })
+                .collect(),
+        },
+        QueryKind {
+            // Relevance blended with recency: the query's own pruning, bounded by the
+            // blended score of the last hit kept.
+            name: "recency+snippets",
+            requests: plain(&["经济", "中国 经济", "美国 OR 中国", "\"经济 发展\"", "market"])
+                .into_iter()
+                .map(|r| SearchRequest {
+                    recency: Some(Recency { half_life_days: 30.0, weight: 0.5, reference: None }),
+                    ..r
                 })
                 .collect(),
         },
