@@ -1,8 +1,10 @@
 //! Ranking by relevance blended with recency, past matches that cannot reach the top.
 //!
 //! The blend multiplies an article's score by a factor of at most 1 (future dates count as
-//! age zero), so a blended score never exceeds the score it came from: a match whose own
-//! score does not beat the blended score of the last hit kept cannot enter the top. tantivy's
+//! age zero), and at most the factor of the index's newest article when every article has
+//! a date. So a blended score never exceeds the score it came from times that greatest
+//! factor: a match whose own score does not beat the blended score of the last hit kept,
+//! divided by it, cannot enter the top. tantivy's
 //! collector of tweaked scores visits and scores every match; [`BlendedTopDocs`] runs the
 //! query's own top-k pruning with that bound as its threshold (block-max WAND, the MaxScore
 //! rankings of words and phrases, the proximity bonus asked only where it can matter) and
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::ColumnValues;
 use tantivy::query::Weight;
-use tantivy::{DateTime, DocAddress, DocId, Score, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
 
 use crate::search::Recency;
 
@@ -37,6 +39,23 @@ pub(crate) struct Blend {
 impl Blend {
     pub(crate) fn new(recency: Recency, reference: i64) -> Blend {
         Blend { recency, reference }
+    }
+
+    /// The greatest factor an article of the index gets: its newest article's, or 1 when
+    /// an article has no date (it counts as published at the reference).
+    pub(crate) fn greatest_factor(&self, searcher: &Searcher) -> tantivy::Result<Score> {
+        let mut newest = None;
+        for segment in searcher.segment_readers() {
+            let Some(column) = segment.fast_fields().column_opt::<DateTime>("date")? else {
+                return Ok(1.0);
+            };
+            if column.values.num_vals() < segment.max_doc() {
+                return Ok(1.0);
+            }
+            let last = column.max_value().into_timestamp_secs();
+            newest = Some(newest.map_or(last, |newest: i64| newest.max(last)));
+        }
+        Ok(newest.map_or(1.0, |newest| recency_factor(self.reference - newest, &self.recency)))
     }
 
     /// The blend in one segment.
@@ -79,12 +98,15 @@ pub(crate) struct BlendedTopDocs<C> {
     ranked: C,
     keep: usize,
     blend: Blend,
+    /// The greatest factor of any article ([`Blend::greatest_factor`]).
+    greatest: Score,
 }
 
 impl<C> BlendedTopDocs<C> {
-    /// `keep`: the offset plus the limit of the page `ranked` collects.
-    pub(crate) fn new(ranked: C, keep: usize, blend: Blend) -> BlendedTopDocs<C> {
-        BlendedTopDocs { ranked, keep: keep.max(1), blend }
+    /// `keep`: the offset plus the limit of the page `ranked` collects; `greatest`: the
+    /// greatest factor of any article ([`Blend::greatest_factor`]).
+    pub(crate) fn new(ranked: C, keep: usize, blend: Blend, greatest: Score) -> BlendedTopDocs<C> {
+        BlendedTopDocs { ranked, keep: keep.max(1), blend, greatest }
     }
 }
 
@@ -131,7 +153,11 @@ where
                 }
             }
             match kept.peek() {
-                Some(Reverse(least)) if kept.len() == self.keep => Score::from_bits(*least),
+                // Rounded down a little, so that rounding cannot pass over a match whose
+                // blended score beats the least kept.
+                Some(Reverse(least)) if kept.len() == self.keep && self.greatest > 0.0 => {
+                    Score::from_bits(*least) / self.greatest * (1.0 - 1e-5)
+                }
                 _ => Score::MIN,
             }
         })?;

@@ -1003,7 +1003,9 @@ impl NewsIndex {
                     )?,
                     Some(blend) => {
                         let keep = request.offset + request.limit.max(1);
-                        let collector = BlendedTopDocs::new(top_docs.tweak_score(blend.tweak()), keep, blend);
+                        let greatest = blend.greatest_factor(searcher)?;
+                        let collector =
+                            BlendedTopDocs::new(top_docs.tweak_score(blend.tweak()), keep, blend, greatest);
                         searcher.search_with_statistics_provider(&query, &collector, &statistics)?
                     }
                 };
@@ -1940,9 +1942,16 @@ mod tests {
             (&sample, "中国 经济"),
             (&sample, "tariffs trade"),
         ] {
-            for (half_life_days, weight) in [(30.0, 0.3), (200.0, 1.0), (5.0, 0.9)] {
+            // Every article of the sample has a date: referred to 2030, its newest article's
+            // factor bounds every other's.
+            for (half_life_days, weight, reference) in [
+                (30.0, 0.3, "2025-09-01"),
+                (200.0, 1.0, "2025-09-01"),
+                (5.0, 0.9, "2025-09-01"),
+                (300.0, 0.8, "2030-01-01"),
+            ] {
                 let recency =
-                    Recency { half_life_days, weight, reference: Some("2025-09-01".parse().expect("date")) };
+                    Recency { half_life_days, weight, reference: Some(reference.parse().expect("date")) };
                 for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 7)] {
                     let request =
                         SearchRequest { limit, offset, recency: Some(recency), ..SearchRequest::new(query) };
