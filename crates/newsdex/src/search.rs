@@ -1519,6 +1519,20 @@ mod tests {
         index
     }
 
+    /// An index in memory of `articles`, committed after every `per_segment` of them.
+    fn index_of(articles: impl IntoIterator<Item = Article>, per_segment: usize) -> NewsIndex {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
+        for (written, article) in articles.into_iter().enumerate() {
+            writer.upsert(&article).expect("upsert");
+            if (written + 1) % per_segment == 0 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        index
+    }
+
     #[test]
     fn words_ranked_past_matches_that_cannot_reach_the_top_keep_the_top_hits() {
         // Several words: once the hits kept so far are good enough, only the articles
@@ -1771,21 +1785,15 @@ mod tests {
     fn a_rare_filter_leads_a_word_and_counts_its_matches_as_it_ranks() {
         // One source holds a twentieth of the articles: it leads the ranking of a word
         // every article holds, which then visits and counts every match it keeps.
-        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
-        for i in 0..400 {
-            let source = if i % 20 == 7 { "Rare Wire" } else { "Daily Wire" };
-            let article = Article {
-                id: format!("a-{i}"),
-                lang: Some(Lang::En),
-                title: format!("Report {i}"),
-                body: format!("The market moved.{}", " Traders waited for news.".repeat(i % 7)),
-                source: Some(source.to_string()),
-                ..Article::default()
-            };
-            writer.upsert(&article).expect("upsert");
-        }
-        writer.commit().expect("commit");
+        let articles = (0..400).map(|i| Article {
+            id: format!("a-{i}"),
+            lang: Some(Lang::En),
+            title: format!("Report {i}"),
+            body: format!("The market moved.{}", " Traders waited for news.".repeat(i % 7)),
+            source: Some(if i % 20 == 7 { "Rare Wire" } else { "Daily Wire" }.to_string()),
+            ..Article::default()
+        });
+        let index = index_of(articles, 400);
         let searcher = index.reader().searcher();
         let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
         let analyzed = analyze_query(&parse("market").expect("parses"), index.analyzer()).expect("analyses");
@@ -1819,16 +1827,13 @@ mod tests {
         // Three years of articles a day, some of them twice, some undated: a page of the
         // newest is found among the newest articles when they hold it, and everywhere
         // when they do not (grain: many articles, nearly all of them old).
-        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
         let first = time::macros::date!(2022 - 01 - 01);
-        for day in 0..1100 {
-            let date = (first + time::Duration::days(day)).to_string();
+        let articles = (0..1100).flat_map(|day| {
             let copies = if day % 9 == 0 { 2 } else { 1 };
-            for copy in 0..copies {
+            (0..copies).map(move |copy| {
                 let rare = if day % 97 == 0 { " Palm oil shipments slowed." } else { "" };
                 let old = if (800..1097).contains(&day) { "" } else { " Grain prices rose." };
-                let article = Article {
+                Article {
                     id: format!("a-{day}-{copy}"),
                     lang: Some(Lang::En),
                     title: format!("Market report {day}"),
@@ -1836,16 +1841,13 @@ mod tests {
                         "The market moved.{rare}{old}{}",
                         " Traders waited.".repeat((day % 5) as usize)
                     ),
-                    date: (day % 41 != 0).then(|| date.parse().expect("date")),
+                    date: (day % 41 != 0)
+                        .then(|| (first + time::Duration::days(day)).to_string().parse().expect("date")),
                     ..Article::default()
-                };
-                writer.upsert(&article).expect("upsert");
-            }
-            if day % 300 == 299 {
-                writer.commit().expect("commit");
-            }
-        }
-        writer.commit().expect("commit");
+                }
+            })
+        });
+        let index = index_of(articles, 300);
         let sample = sample_index_in_segments(40);
         let mut compared = 0;
         let mut windowed = 0;
@@ -1907,29 +1909,21 @@ mod tests {
     fn rankings_blended_with_recency_are_those_of_the_exhaustive_pass() {
         // Articles whose scores fall as their dates grow newer, so the blend reorders
         // them: the pruning must hand the collector every article that can reach the top.
-        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-        let mut writer = index.writer(crate::WriterSettings::new(1, 50 << 20)).expect("writer");
         let first = time::macros::date!(2024 - 01 - 01);
-        for i in 0..600 {
-            let article = Article {
-                id: format!("a-{i}"),
-                lang: Some(Lang::En),
-                title: format!("Report {i}"),
-                body: format!(
-                    "{} The central bank met.{}",
-                    "Market prices rose. ".repeat(1 + (599 - i) % 7),
-                    " Traders waited.".repeat(i % 4)
-                ),
-                date: (i % 37 != 0)
-                    .then(|| (first + time::Duration::days(i as i64)).to_string().parse().expect("date")),
-                ..Article::default()
-            };
-            writer.upsert(&article).expect("upsert");
-            if i % 200 == 199 {
-                writer.commit().expect("commit");
-            }
-        }
-        writer.commit().expect("commit");
+        let articles = (0..600).map(|i| Article {
+            id: format!("a-{i}"),
+            lang: Some(Lang::En),
+            title: format!("Report {i}"),
+            body: format!(
+                "{} The central bank met.{}",
+                "Market prices rose. ".repeat(1 + (599 - i) % 7),
+                " Traders waited.".repeat(i % 4)
+            ),
+            date: (i % 37 != 0)
+                .then(|| (first + time::Duration::days(i as i64)).to_string().parse().expect("date")),
+            ..Article::default()
+        });
+        let index = index_of(articles, 200);
         let sample = sample_index_in_segments(30);
         let mut compared = 0;
         for (index, query) in [
