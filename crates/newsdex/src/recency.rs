@@ -146,10 +146,16 @@ where
         let mut kept: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(self.keep + 1);
         weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
             if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                collector.collect(doc, score);
-                kept.push(Reverse(blend.score(doc, score).max(0.0).to_bits()));
-                if kept.len() > self.keep {
-                    kept.pop();
+                let blended = blend.score(doc, score).max(0.0).to_bits();
+                // Below the least of a full heap, the match cannot be in the segment's top
+                // either: tantivy's collector is spared blending it again.
+                let full = kept.len() == self.keep;
+                if !full || kept.peek().is_some_and(|Reverse(least)| blended >= *least) {
+                    collector.collect(doc, score);
+                    kept.push(Reverse(blended));
+                    if kept.len() > self.keep {
+                        kept.pop();
+                    }
                 }
             }
             match kept.peek() {
