@@ -25,6 +25,22 @@ use crate::value_filter::DENSE_ONE_IN;
 /// is collected from the column.
 const MAX_DATES: usize = 4096;
 
+/// The dates of a segment's articles, from the `field` column: the oldest and newest in
+/// Unix seconds (`None`: no article has one), and whether every article has one.
+pub(crate) fn segment_dates(
+    segment: &SegmentReader,
+    field: Field,
+) -> tantivy::Result<(Option<(i64, i64)>, bool)> {
+    let name = segment.schema().get_field_name(field);
+    let Some(column) = segment.fast_fields().column_opt::<DateTime>(name)? else {
+        return Ok((None, segment.max_doc() == 0));
+    };
+    let dated = column.values.num_vals();
+    let span = (dated > 0)
+        .then(|| (column.min_value().into_timestamp_secs(), column.max_value().into_timestamp_secs()));
+    Ok((span, dated >= segment.max_doc()))
+}
+
 /// Articles whose `date` lies within the bounds, all scored 0.
 #[derive(Debug, Clone)]
 pub(crate) struct DateFilter {
@@ -81,13 +97,10 @@ struct DateFilterWeight {
 impl DateFilterWeight {
     /// Whether the range covers less than an eighth of the segment's span of dates.
     fn narrow_in(&self, reader: &SegmentReader) -> tantivy::Result<bool> {
-        let name = reader.schema().get_field_name(self.filter.field);
-        let Some(column) = reader.fast_fields().column_opt::<DateTime>(name)? else {
+        let (Some((first, last)), _) = segment_dates(reader, self.filter.field)? else {
             // No article of the segment has a date: there is nothing to read.
             return Ok(true);
         };
-        let (first, last) =
-            (column.min_value().into_timestamp_secs(), column.max_value().into_timestamp_secs());
         let from = self.filter.first_second().unwrap_or(i64::MAX);
         let to = self.filter.last_second().unwrap_or(i64::MIN);
         let covered = i128::from(to.min(last)) - i128::from(from.max(first)) + 1;

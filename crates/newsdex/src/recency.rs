@@ -17,8 +17,10 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::ColumnValues;
 use tantivy::query::Weight;
+use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
 
+use crate::date_filter::segment_dates;
 use crate::search::Recency;
 
 /// `1 − weight + weight × 0.5^(age / half_life)`; future dates count as age zero.
@@ -43,17 +45,16 @@ impl Blend {
 
     /// The greatest factor an article of the index gets: its newest article's, or 1 when
     /// an article has no date (it counts as published at the reference).
-    pub(crate) fn greatest_factor(&self, searcher: &Searcher) -> tantivy::Result<Score> {
+    pub(crate) fn greatest_factor(&self, searcher: &Searcher, date: Field) -> tantivy::Result<Score> {
         let mut newest = None;
         for segment in searcher.segment_readers() {
-            let Some(column) = segment.fast_fields().column_opt::<DateTime>("date")? else {
-                return Ok(1.0);
-            };
-            if column.values.num_vals() < segment.max_doc() {
+            let (span, every_one_dated) = segment_dates(segment, date)?;
+            if !every_one_dated {
                 return Ok(1.0);
             }
-            let last = column.max_value().into_timestamp_secs();
-            newest = Some(newest.map_or(last, |newest: i64| newest.max(last)));
+            if let Some((_, last)) = span {
+                newest = Some(newest.map_or(last, |newest: i64| newest.max(last)));
+            }
         }
         Ok(newest.map_or(1.0, |newest| recency_factor(self.reference - newest, &self.recency)))
     }

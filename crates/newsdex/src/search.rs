@@ -19,7 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
-use crate::date_filter::DateFilter;
+use crate::date_filter::{DateFilter, segment_dates};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
@@ -1003,7 +1003,7 @@ impl NewsIndex {
                     )?,
                     Some(blend) => {
                         let keep = request.offset + request.limit.max(1);
-                        let greatest = blend.greatest_factor(searcher)?;
+                        let greatest = blend.greatest_factor(searcher, self.schema().date)?;
                         let collector =
                             BlendedTopDocs::new(top_docs.tweak_score(blend.tweak()), keep, blend, greatest);
                         searcher.search_with_statistics_provider(&query, &collector, &statistics)?
@@ -1102,7 +1102,7 @@ impl NewsIndex {
         let total =
             if request.exact_total { (query.count(searcher)? as u64, true) } else { (count_limit, false) };
         let page = (request.offset + request.limit.max(1)) as u64;
-        if let Some((oldest, newest)) = date_span(searcher)? {
+        if let Some((oldest, newest)) = date_span(searcher, self.schema().date)? {
             for part in [64, 8] {
                 let from = newest - (newest - oldest) / part;
                 if total.0 < page * part as u64 || from <= oldest {
@@ -1280,16 +1280,12 @@ fn remembered<K: Clone + Eq + std::hash::Hash>(
 /// more, else `(count, true)`. Deleted documents are not counted.
 /// The oldest and newest dates of the index's articles, in seconds (`None`: no article
 /// has a date).
-fn date_span(searcher: &Searcher) -> Result<Option<(i64, i64)>> {
+fn date_span(searcher: &Searcher, date: Field) -> Result<Option<(i64, i64)>> {
     let mut span: Option<(i64, i64)> = None;
     for segment in searcher.segment_readers() {
-        let Some(column) = segment.fast_fields().column_opt::<DateTime>("date")? else { continue };
-        if column.values.num_vals() == 0 {
-            continue;
+        if let (Some((first, last)), _) = segment_dates(segment, date)? {
+            span = Some(span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))));
         }
-        let (first, last) =
-            (column.min_value().into_timestamp_secs(), column.max_value().into_timestamp_secs());
-        span = Some(span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))));
     }
     Ok(span)
 }
