@@ -104,16 +104,16 @@ impl FilteredWeight {
     fn filter_scorers(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Box<dyn Scorer>>> {
         self.filters.iter().map(|filter| filter.scorer(reader, 1.0)).collect()
     }
+}
 
-    /// The most documents the query can match in the segment: the documents holding any
-    /// of its terms, counted once per term.
-    fn most_matches(&self, reader: &SegmentReader) -> tantivy::Result<u64> {
-        let mut sum = 0;
-        for term in &self.terms {
-            sum += u64::from(reader.inverted_index(term.field())?.doc_freq(term)?);
-        }
-        Ok(sum)
+/// The documents of `reader`'s segment holding any of `terms`, counted once per term (an
+/// upper bound of the documents a union of them matches; deleted ones included).
+pub(crate) fn doc_freq_sum(reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<u64> {
+    let mut sum = 0;
+    for term in terms {
+        sum += u64::from(reader.inverted_index(term.field())?.doc_freq(term)?);
     }
+    Ok(sum)
 }
 
 impl Weight for FilteredWeight {
@@ -158,7 +158,7 @@ impl Weight for FilteredWeight {
                     && rarest.saturating_mul(matches) <= max_doc.saturating_mul(FEW_MATCHES))
         };
         // (Only a filter rarer than most of the segment is worth the query's lookups.)
-        if rarest.saturating_mul(FEW_MATCHES_GAIN) <= max_doc && leads(self.most_matches(reader)?) {
+        if rarest.saturating_mul(FEW_MATCHES_GAIN) <= max_doc && leads(doc_freq_sum(reader, &self.terms)?) {
             let mut scorers = vec![self.query.scorer(reader, 1.0)?];
             scorers.extend(filters);
             let mut scorer = intersect_scorers(scorers, reader.num_docs());

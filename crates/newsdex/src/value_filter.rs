@@ -17,6 +17,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SeekDangerResult, SegmentReader, TERMINATED, Term};
 
+use crate::filtered::doc_freq_sum;
+
 /// In a segment where the values hold at least one document in this many, the filter
 /// reads the column (and so does the date filter, for a range covering that much of the
 /// segment's dates).
@@ -76,11 +78,7 @@ struct ValueFilterWeight {
 impl ValueFilterWeight {
     /// The column reader for `reader`'s segment, when the values are common there.
     fn column_scorer(&self, reader: &SegmentReader) -> tantivy::Result<Option<ColumnScorer>> {
-        let inverted_index = reader.inverted_index(self.field)?;
-        let mut doc_freq = 0u64;
-        for term in &self.terms {
-            doc_freq += u64::from(inverted_index.doc_freq(term)?);
-        }
+        let doc_freq = doc_freq_sum(reader, &self.terms)?;
         if doc_freq * DENSE_ONE_IN < u64::from(reader.max_doc()) {
             return Ok(None);
         }
