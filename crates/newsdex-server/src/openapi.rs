@@ -50,7 +50,7 @@ pub fn openapi_document() -> Value {
         query_parameter("to", json!({ "type": "string" }), "Published at or before: YYYY-MM-DD (the whole day) or RFC 3339."),
         query_parameter("sort", json!({ "type": "string", "enum": ["relevance", "date"], "default": "relevance" }), "Ordering."),
         query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month (with Quickwit: its terms aggregations)."),
-        query_parameter("exact_total", json!({ "type": "boolean", "default": false }), "Count every match. Otherwise a query ranked without visiting every match (words any of which may match, several words all required or one phrase; filters allowed; no facets or recency), and a date-sorted search, stops counting at 10,000 and answers total_exact: false."),
+        query_parameter("exact_total", json!({ "type": "boolean", "default": false }), "Count every match. Otherwise a query ranked without visiting every match (words any of which may match, several words all required or one phrase; filters allowed; recency or not; no facets), and a date-sorted search without facets, stops counting at 10,000 and answers total_exact: false."),
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),

@@ -151,7 +151,7 @@ pub struct SearchRequest {
     pub snippet: SnippetOptions,
     /// Count every match. Otherwise a query ranked without visiting every match (words
     /// any of which may match, several words all required or one phrase; filters
-    /// allowed; no facets or recency), and a date-sorted search without facets, stop
+    /// allowed; recency or not; no facets), and a date-sorted search without facets, stop
     /// counting after [`TOTAL_COUNT_LIMIT`] and say so in `total_exact`; every other query
     /// counts exactly anyway.
     pub exact_total: bool,
