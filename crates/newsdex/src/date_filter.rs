@@ -124,12 +124,11 @@ impl DateFilterWeight {
         if from > to {
             return Ok(docs);
         }
+        // An unbounded end is `i64::MIN` or `i64::MAX` seconds, beyond the nanoseconds a
+        // `DateTime` holds: it saturates to the earliest or latest one.
+        let instant = |seconds: i64| DateTime::from_timestamp_nanos(seconds.saturating_mul(1_000_000_000));
         let mut hits = Vec::new();
-        column.get_docids_for_value_range(
-            DateTime::from_timestamp_secs(from)..=DateTime::from_timestamp_secs(to),
-            0..reader.max_doc(),
-            &mut hits,
-        );
+        column.get_docids_for_value_range(instant(from)..=instant(to), 0..reader.max_doc(), &mut hits);
         for doc in hits {
             docs.insert(doc);
         }
@@ -282,31 +281,42 @@ mod tests {
                 writer.add_document(doc!(date => at(START + day * DAY + hour * 3600))).expect("add");
             }
         }
-        // A day with more distinct instants than the filter reads postings for.
-        for second in 0..(MAX_DATES as i64 + 10) {
-            writer.add_document(doc!(date => at(START + 200 * DAY + 7200 + second))).expect("add");
+        // Days with more distinct instants than the filter reads postings for: the first,
+        // one in the middle and the last.
+        for day in [0, 200, 364] {
+            for second in 0..(MAX_DATES as i64 + 10) {
+                writer.add_document(doc!(date => at(START + day * DAY + 7200 + second))).expect("add");
+            }
         }
         writer.commit().expect("commit");
         let searcher = index.reader().expect("reader").searcher();
         let [segment] = searcher.segment_readers() else { panic!("help: one segment expected") };
-        let cost = |lower: i64, upper: i64| {
-            let filter = DateFilter::new(date, Bound::Included(at(lower)), Bound::Excluded(at(upper)));
+        let cost_within = |lower: Bound<DateTime>, upper: Bound<DateTime>| {
+            let filter = DateFilter::new(date, lower, upper);
             let weight = filter.weight(EnableScoring::disabled_from_searcher(&searcher)).expect("weight");
             let scorer = weight.scorer(segment, 1.0).expect("scorer");
             let held = weight.count(segment).expect("count");
-            let range = range_query(date, Bound::Included(at(lower)), Bound::Excluded(at(upper)));
-            assert_eq!(held as usize, range.count(&searcher).expect("count"), "{lower}..{upper}");
+            let range = range_query(date, lower, upper);
+            assert_eq!(held as usize, range.count(&searcher).expect("count"), "{lower:?}..{upper:?}");
             (scorer.cost(), held)
         };
+        let cost =
+            |lower: i64, upper: i64| cost_within(Bound::Included(at(lower)), Bound::Excluded(at(upper)));
         let (narrow, held) = cost(START + 10 * DAY, START + 11 * DAY);
         assert_eq!((narrow, held), (4, 4), "help: a narrow range reads its dates' postings");
+        let crowded_day = MAX_DATES as u32 + 10;
         let (wide, held) = cost(START, START + 200 * DAY);
-        assert_eq!(held, 800);
+        assert_eq!(held, 800 + crowded_day);
         assert!(wide > u64::from(segment.max_doc()) / 2, "help: a wide range reads the column ({wide})");
         // Too many instants to read their postings: the column is scanned instead.
         let (crowded, held) = cost(START + 200 * DAY, START + 201 * DAY);
         assert_eq!((crowded, held), (MAX_DATES as u64 + 14, MAX_DATES as u32 + 14));
         let (within, held) = cost(START + 200 * DAY + 7200 + 5, START + 200 * DAY + 7200 + 3000);
         assert_eq!((within, held), (2995, 2995));
+        // The same, open-ended: the scan's ends are the earliest and latest instants.
+        let (_, held) = cost_within(Bound::Included(at(START + 362 * DAY)), Bound::Unbounded);
+        assert_eq!(held, 3 * 4 + crowded_day);
+        let (_, held) = cost_within(Bound::Unbounded, Bound::Excluded(at(START + 2 * DAY)));
+        assert_eq!(held, 2 * 4 + crowded_day);
     }
 }
