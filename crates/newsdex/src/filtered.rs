@@ -11,9 +11,9 @@
 //! it is how newsdex puts any query under filters.
 //!
 //! In a segment where a filter holds far fewer documents than the query matches
-//! ([`FILTER_LEADS_GAIN`]), or somewhat fewer and can be expected to let few of them
-//! through ([`FEW_MATCHES`]), the filter leads instead: the ranking visits the documents it
-//! holds and asks the query about each, and so visits (and may count) every match.
+//! ([`FILTER_LEADS_GAIN`]), or can be expected to let few of them through
+//! ([`FEW_MATCHES`]), the filter leads instead: the ranking visits the documents of the
+//! intersection and so visits (and may count) every match.
 
 use std::sync::Arc;
 
@@ -25,12 +25,13 @@ use crate::bonus::MatchCount;
 /// A filter holding this many times fewer documents than the query leads the ranking.
 const FILTER_LEADS_GAIN: u64 = 8;
 /// Led by a filter, the ranking visits every match it lets through, where the query's own
-/// pruning may pass over most: a filter only [`FEW_MATCHES_GAIN`] times rarer than the
-/// query leads where it can be expected to let through at most this many (the query's and
-/// the filter's documents taken as independent).
+/// pruning may pass over most; but where a filter lets few through, the page fills late
+/// and the pruning passes over little, and the total must then be counted in a second
+/// pass. A filter that can be expected to let through at most this many (the query's and
+/// the filter's documents taken as independent) leads, however common.
 const FEW_MATCHES: u64 = 1024;
-/// See [`FEW_MATCHES`].
-const FEW_MATCHES_GAIN: u64 = 2;
+/// Only a filter holding at most one in this many documents of a segment leads.
+const FILTER_LEADS_AT_MOST_ONE_IN: u64 = 2;
 
 /// `query`'s matches that every filter matches, scored by `query` alone.
 #[derive(Debug)]
@@ -145,20 +146,21 @@ impl Weight for FilteredWeight {
             return Ok(());
         }
         let mut threshold = threshold;
-        // A filter far rarer than the query, letting few matches through, leads: visiting
-        // its documents and asking the query about each beats skipping through the query's
-        // matches to drop most of them. (The query's scorer cannot say how many it matches:
-        // a union buffers its first few thousand matches when made, and a small segment's
-        // are all gone from its count.)
+        // A filter far rarer than the query, or letting few matches through, leads:
+        // visiting the intersection beats skipping through the query's matches to drop most
+        // of them. (The query's scorer cannot say how many it matches: a union buffers its
+        // first few thousand matches when made, and a small segment's are all gone from its
+        // count.)
         let rarest = filters.iter().map(|filter| filter.cost()).min().unwrap_or(u64::MAX);
         let max_doc = u64::from(reader.max_doc());
         let leads = |matches: u64| {
             rarest.saturating_mul(FILTER_LEADS_GAIN) <= matches
-                || (rarest.saturating_mul(FEW_MATCHES_GAIN) <= matches
-                    && rarest.saturating_mul(matches) <= max_doc.saturating_mul(FEW_MATCHES))
+                || rarest.saturating_mul(matches) <= max_doc.saturating_mul(FEW_MATCHES)
         };
         // (Only a filter rarer than most of the segment is worth the query's lookups.)
-        if rarest.saturating_mul(FEW_MATCHES_GAIN) <= max_doc && leads(doc_freq_sum(reader, &self.terms)?) {
+        if rarest.saturating_mul(FILTER_LEADS_AT_MOST_ONE_IN) <= max_doc
+            && leads(doc_freq_sum(reader, &self.terms)?)
+        {
             let mut scorers = vec![self.query.scorer(reader, 1.0)?];
             scorers.extend(filters);
             let mut scorer = intersect_scorers(scorers, reader.num_docs());
@@ -220,6 +222,7 @@ mod tests {
             let repeats = 1 + (n * 7919) % 9;
             let body = format!("{} {}", "oil ".repeat(repeats as usize), "filler ".repeat((n % 13) as usize));
             let body = if n % 5 == 0 { format!("{body} gas") } else { body };
+            let body = if n % 50 == 3 { format!("{body} tin") } else { body };
             let value = match n {
                 _ if n % 3 == 0 => "keep",
                 _ if n % 40 == 1 => "rare",
@@ -236,16 +239,22 @@ mod tests {
         writer.commit().expect("commit");
         let searcher = index.reader().expect("reader").searcher();
         let term = |word: &str| Term::from_field_text(text, word);
-        let union = || -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Should, Box::new(TermQuery::new(term("oil"), IndexRecordOption::WithFreqs))),
-                (Occur::Should, Box::new(TermQuery::new(term("gas"), IndexRecordOption::WithFreqs))),
-            ]))
+        let union = |words: &[&str]| -> Box<dyn Query> {
+            let term_query = |word| -> Box<dyn Query> {
+                Box::new(TermQuery::new(term(word), IndexRecordOption::WithFreqs))
+            };
+            Box::new(BooleanQuery::new(words.iter().map(|&word| (Occur::Should, term_query(word))).collect()))
         };
-        // "rare" is far rarer than the query; "some" only a few times rarer, but lets few
-        // matches through; "keep" neither.
-        for (value, expected_count, leads) in [("keep", 998, false), ("rare", 48, true), ("some", 500, true)]
-        {
+        // "rare" is far rarer than `oil gas`; "some" only a few times rarer, but lets few
+        // matches through; "keep" neither, but it lets few of `tin` through, a rarer word.
+        let oil_gas = ["oil", "gas"].as_slice();
+        for (words, value, expected_count, leads) in [
+            (oil_gas, "keep", 998, false),
+            (oil_gas, "rare", 48, true),
+            (oil_gas, "some", 500, true),
+            (["tin"].as_slice(), "keep", 20, true),
+        ] {
+            let union = || union(words);
             let filter = || -> Box<dyn Query> {
                 Box::new(ConstScoreQuery::new(
                     Box::new(TermQuery::new(Term::from_field_text(tag, value), IndexRecordOption::Basic)),
