@@ -2,7 +2,8 @@
 //! faceted, newest-first, recency-blended and snippet-producing queries. `one category`
 //! and `one month` filter each query to the category, or the month, holding most of its
 //! matches: in an index generated from the real corpus one of dozens, a filter far rarer
-//! than the query.
+//! than the query. `recent months` filters each query to its newest four months (a date
+//! range open at its end).
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -180,6 +181,13 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 .collect(),
         },
         QueryKind {
+            name: "recent months+snippets",
+            requests: plain(&["华为", "market", "经济", "tariff", "政府"])
+                .into_iter()
+                .map(|r| SearchRequest { from: Some(recent_months(index, &r.query, 4)), ..r })
+                .collect(),
+        },
+        QueryKind {
             // Newest first: past 10,000 matches the page is looked for among the newest
             // articles.
             name: "newest first+snippets",
@@ -231,6 +239,19 @@ fn top_month(index: &NewsIndex, query: &str) -> (ArticleDate, ArticleDate) {
         .find_map(|day| format!("{month}-{day}").parse().ok())
         .expect("a month has 28 days or more");
     (date(&format!("{month}-01")), last)
+}
+
+/// The first day of the `months`th newest month holding a match of `query`: a search
+/// since then looks at the newest few months, as a reader of news often does.
+fn recent_months(index: &NewsIndex, query: &str, months: usize) -> ArticleDate {
+    let request = SearchRequest { limit: 0, facets: true, ..SearchRequest::new(query) };
+    let response = index.search(&request).expect("search");
+    let facets = response.facets.expect("facets were asked for");
+    let mut held: Vec<String> = facets.month.into_iter().map(|facet| facet.value).collect();
+    held.sort_unstable();
+    let month = held.iter().rev().nth(months - 1).or(held.first());
+    let month = month.unwrap_or_else(|| panic!("help: {query:?} should match dated articles"));
+    date(&format!("{month}-01"))
 }
 
 fn date(text: &str) -> ArticleDate {
