@@ -14,6 +14,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::{Analyzer, AnalyzerIdentity, UserDictionary};
 use crate::article::Article;
+use crate::date_filter::DateSets;
 use crate::error::{Error, Result};
 use crate::schema::{NewsSchema, TOKENIZER_NAME};
 use crate::search::RankingConfig;
@@ -54,6 +55,8 @@ pub struct NewsIndex {
     reloader: Reloader,
     path: Option<PathBuf>,
     ranking: RankingConfig,
+    /// Date filters' sets of documents, kept across searches.
+    date_sets: Arc<DateSets>,
 }
 
 impl std::fmt::Debug for NewsIndex {
@@ -213,6 +216,7 @@ impl NewsIndex {
             reloader,
             path,
             ranking: RankingConfig::default(),
+            date_sets: Arc::default(),
         })
     }
 
@@ -239,6 +243,11 @@ impl NewsIndex {
     /// Replaces the ranking configuration.
     pub fn set_ranking(&mut self, ranking: RankingConfig) {
         self.ranking = ranking;
+    }
+
+    /// Where date filters keep their sets of documents across searches (shared by clones).
+    pub(crate) fn date_sets(&self) -> &Arc<DateSets> {
+        &self.date_sets
     }
 
     /// Opens the index's single writer. Fails if another writer (in this process or

@@ -924,7 +924,8 @@ impl NewsIndex {
                     Bound::Included(to_tantivy_date(&to))
                 }
             });
-            filters.push(Box::new(DateFilter::new(schema.date, lower, upper)));
+            let filter = DateFilter::new(schema.date, lower, upper).kept_in(Arc::clone(self.date_sets()));
+            filters.push(Box::new(filter));
         }
         filters
     }
@@ -1112,7 +1113,8 @@ impl NewsIndex {
                     self.schema().date,
                     Bound::Included(DateTime::from_timestamp_secs(from)),
                     Bound::Unbounded,
-                );
+                )
+                .kept_in(Arc::clone(self.date_sets()));
                 let within = Filtered::new(query.box_clone(), vec![Box::new(window)]);
                 let (top, found) =
                     searcher.search_with_statistics_provider(&within, &(by_date(), Count), statistics)?;
