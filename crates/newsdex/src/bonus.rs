@@ -91,6 +91,12 @@ pub(crate) struct MatchCount {
 }
 
 impl MatchCount {
+    /// A counter already holding `limit` matches: a ranking counting into it up to that
+    /// limit visits no match only to count it.
+    pub(crate) fn holding(limit: u64) -> MatchCount {
+        MatchCount { visited: AtomicU64::new(limit), passed_over: AtomicBool::new(false) }
+    }
+
     /// The number of live matches, when the ranking visited them all.
     pub(crate) fn exact(&self) -> Option<u64> {
         (!self.passed_over.load(Ordering::Relaxed)).then(|| self.visited())

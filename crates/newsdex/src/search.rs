@@ -26,7 +26,7 @@ use crate::filtered::{Filtered, under_filters};
 use crate::index::NewsIndex;
 use crate::max_score::MaxScoreUnion;
 use crate::query::{Atom, ParsedQuery, QueryField, parse};
-use crate::recency::{Blend, BlendedTopDocs};
+use crate::recency::{Blend, blended_top};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
 use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
@@ -938,7 +938,6 @@ impl NewsIndex {
         request: &SearchRequest,
         count_limit: u64,
     ) -> Result<Outcome> {
-        let unfiltered = filters.is_empty();
         let filters = || filters.iter().map(|filter| filter.box_clone()).collect::<Vec<_>>();
         // The top-k collector prunes a flat term union (block-max WAND, filters or not), a
         // query with the proximity bonus (which it then skips where it cannot matter,
@@ -947,27 +946,32 @@ impl NewsIndex {
         // visit, filters or not; anything else it would score throughout, so ranking and
         // counting share one pass.
         let counter = Arc::new(MatchCount::default());
-        let (query, pruning): (Box<dyn Query>, Pruning) = match compiled.query.downcast::<WithBonus>() {
-            Ok(with_bonus) => {
-                let query = with_bonus.filtered(filters()).counting(Arc::clone(&counter));
-                (Box::new(query), Pruning::Counting)
-            }
-            Err(query) => match query.downcast::<MaxScoreUnion>() {
-                Ok(union) => {
-                    let union = union.filtered(filters()).counting(Arc::clone(&counter), count_limit);
-                    (Box::new(union), Pruning::Counting)
+        let rankable =
+            |filters: Vec<Box<dyn Query>>, counter: &Arc<MatchCount>| -> (Box<dyn Query>, Pruning) {
+                let unfiltered = filters.is_empty();
+                match compiled.query.box_clone().downcast::<WithBonus>() {
+                    Ok(with_bonus) => {
+                        let query = with_bonus.filtered(filters).counting(Arc::clone(counter));
+                        (Box::new(query), Pruning::Counting)
+                    }
+                    Err(query) => match query.downcast::<MaxScoreUnion>() {
+                        Ok(union) => {
+                            let union = union.filtered(filters).counting(Arc::clone(counter), count_limit);
+                            (Box::new(union), Pruning::Counting)
+                        }
+                        // Under filters, a segment a rare filter leads counts the matches it visits.
+                        Err(query) if compiled.term_union && !unfiltered => {
+                            let query = Filtered::new(query, filters).counting(Arc::clone(counter));
+                            (Box::new(query), Pruning::Counting)
+                        }
+                        Err(query) => {
+                            let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
+                            (under_filters(query, filters), pruning)
+                        }
+                    },
                 }
-                // Under filters, a segment a rare filter leads counts the matches it visits.
-                Err(query) if compiled.term_union && !unfiltered => {
-                    let query = Filtered::new(query, filters()).counting(Arc::clone(&counter));
-                    (Box::new(query), Pruning::Counting)
-                }
-                Err(query) => {
-                    let pruning = if compiled.term_union { Pruning::Skipping } else { Pruning::None };
-                    (under_filters(query, filters()), pruning)
-                }
-            },
-        };
+            };
+        let (query, pruning) = rankable(filters(), &counter);
         let top_docs = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let blend = request.recency.map(|recency| {
             let reference = recency
@@ -1003,11 +1007,19 @@ impl NewsIndex {
                         &statistics,
                     )?,
                     Some(blend) => {
-                        let keep = request.offset + request.limit.max(1);
-                        let greatest = blend.greatest_factor(searcher, self.schema().date)?;
-                        let collector =
-                            BlendedTopDocs::new(top_docs.tweak_score(blend.tweak()), keep, blend, greatest);
-                        searcher.search_with_statistics_provider(&query, &collector, &statistics)?
+                        let (greatest, recent) = blend.plan(searcher, self.schema().date)?;
+                        // The ranking of the recent part counts nothing (its counter already
+                        // holds the limit); that of the older articles walks the whole index
+                        // and counts as a single pass would.
+                        let within = recent.as_ref().map(|recent| {
+                            let mut filters = filters();
+                            filters
+                                .push(Box::new(recent.filter.clone().kept_in(Arc::clone(self.date_sets()))));
+                            rankable(filters, &Arc::new(MatchCount::holding(count_limit))).0
+                        });
+                        let recent = within.as_deref().zip(recent.as_ref());
+                        let page = (request.limit.max(1), request.offset);
+                        blended_top(searcher, &statistics, &query, greatest, recent, page, blend)?
                     }
                 };
                 // Short of a full page, the collector never had a threshold to prune with,
@@ -1908,28 +1920,38 @@ mod tests {
         // Articles whose scores fall as their dates grow newer, so the blend reorders
         // them: the pruning must hand the collector every article that can reach the top.
         let first = time::macros::date!(2024 - 01 - 01);
-        let articles = (0..600).map(|i| Article {
-            id: format!("a-{i}"),
-            lang: Some(Lang::En),
-            title: format!("Report {i}"),
-            body: format!(
-                "{} The central bank met.{}",
-                "Market prices rose. ".repeat(1 + (599 - i) % 7),
-                " Traders waited.".repeat(i % 4)
-            ),
-            date: (i % 37 != 0)
-                .then(|| (first + time::Duration::days(i as i64)).to_string().parse().expect("date")),
-            ..Article::default()
-        });
-        let index = index_of(articles, 200);
+        let articles = |every_one_dated: bool| {
+            (0..600).map(move |i| Article {
+                id: format!("a-{i}"),
+                lang: Some(Lang::En),
+                title: format!("Report {i}"),
+                body: format!(
+                    "{} The central bank met.{}",
+                    "Market prices rose. ".repeat(1 + (599 - i) % 7),
+                    " Traders waited.".repeat(i % 4)
+                ),
+                date: (every_one_dated || i % 37 != 0)
+                    .then(|| (first + time::Duration::days(i as i64)).to_string().parse().expect("date")),
+                ..Article::default()
+            })
+        };
+        let index = index_of(articles(false), 200);
+        // Every article dated, so the recent part is ranked first where it pays.
+        let dated = index_of(articles(true), 150);
         let sample = sample_index_in_segments(30);
         let mut compared = 0;
+        let mut in_two_passes = 0;
         for (index, query) in [
             (&index, "market"),
             (&index, "market OR prices"),
             (&index, "central bank"),
             (&index, "\"central bank\""),
             (&index, "market prices rose"),
+            (&dated, "market"),
+            (&dated, "market OR prices"),
+            (&dated, "central bank"),
+            (&dated, "\"central bank\""),
+            (&dated, "market prices rose"),
             (&sample, "经济"),
             (&sample, "中国 经济"),
             (&sample, "tariffs trade"),
@@ -1941,10 +1963,16 @@ mod tests {
                 (200.0, 1.0, "2025-09-01"),
                 (5.0, 0.9, "2025-09-01"),
                 (300.0, 0.8, "2030-01-01"),
+                (4.0, 0.6, "2025-08-16"),
+                (3.0, 0.3, "2025-08-20"),
             ] {
                 let recency =
                     Recency { half_life_days, weight, reference: Some(reference.parse().expect("date")) };
-                for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 7)] {
+                let reference = recency.reference.map(|date| date.unix_timestamp()).expect("a reference");
+                let plan =
+                    Blend::new(recency, reference).plan(&index.reader().searcher(), index.schema().date);
+                in_two_passes += usize::from(plan.expect("plan").1.is_some());
+                for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 7), (100, 20)] {
                     let request =
                         SearchRequest { limit, offset, recency: Some(recency), ..SearchRequest::new(query) };
                     let pruned = index.search(&request).expect("search");
@@ -1958,6 +1986,10 @@ mod tests {
             }
         }
         assert!(compared > 60, "help: most queries should match more articles than a page ({compared})");
+        assert!(
+            in_two_passes >= 10,
+            "help: the recent part should be ranked first in some ({in_two_passes})"
+        );
     }
 
     #[test]
