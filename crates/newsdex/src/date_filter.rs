@@ -86,22 +86,22 @@ impl DateSets {
     fn get_or_make(
         &self,
         key: SetKey,
-        max_doc: DocId,
         make: impl FnOnce() -> tantivy::Result<BitSet>,
     ) -> tantivy::Result<BitSet> {
+        // The bytes of a set: a bit per document, in words of 64.
+        let bytes = |set: &BitSet| (set.max_value() as usize).div_ceil(64) * 8;
         if let Some(docs) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).0.get(&key) {
             return Ok(docs.clone());
         }
         let docs = make()?;
-        let bytes = (max_doc as usize).div_ceil(64) * 8;
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         let (sets, held) = &mut *kept;
         if sets.put(key, docs.clone()).is_none() {
-            *held += bytes;
+            *held += bytes(&docs);
         }
         while *held > self.capacity {
             let Some((_, dropped)) = sets.pop_lru() else { break };
-            *held = held.saturating_sub((dropped.max_value() as usize).div_ceil(64) * 8);
+            *held = held.saturating_sub(bytes(&dropped));
         }
         Ok(docs)
     }
@@ -139,22 +139,20 @@ impl DateFilter {
         Term::from_field_date(self.field, *date)
     }
 
-    /// The first second within the range (`None`: none is representable).
-    fn first_second(&self) -> Option<i64> {
-        match self.lower {
+    /// The first and last seconds within the range; the first is past the last when the
+    /// range holds no representable second.
+    fn seconds(&self) -> (i64, i64) {
+        let first = match self.lower {
             Bound::Included(date) => Some(date.into_timestamp_secs()),
             Bound::Excluded(date) => date.into_timestamp_secs().checked_add(1),
             Bound::Unbounded => Some(i64::MIN),
-        }
-    }
-
-    /// The last second within the range (`None`: none is representable).
-    fn last_second(&self) -> Option<i64> {
-        match self.upper {
+        };
+        let last = match self.upper {
             Bound::Included(date) => Some(date.into_timestamp_secs()),
             Bound::Excluded(date) => date.into_timestamp_secs().checked_sub(1),
             Bound::Unbounded => Some(i64::MAX),
-        }
+        };
+        (first.unwrap_or(i64::MAX), last.unwrap_or(i64::MIN))
     }
 }
 
@@ -180,8 +178,7 @@ impl DateFilterWeight {
             // No article of the segment has a date: there is nothing to read.
             return Ok(true);
         };
-        let from = self.filter.first_second().unwrap_or(i64::MAX);
-        let to = self.filter.last_second().unwrap_or(i64::MIN);
+        let (from, to) = self.filter.seconds();
         let covered = i128::from(to.min(last)) - i128::from(from.max(first)) + 1;
         let span = i128::from(last) - i128::from(first) + 1;
         Ok(covered.max(0) * i128::from(DENSE_ONE_IN) < span)
@@ -197,9 +194,7 @@ impl DateFilterWeight {
         let Some(column) = reader.fast_fields().column_opt::<DateTime>(name)? else {
             return Ok(docs);
         };
-        let (Some(from), Some(to)) = (self.filter.first_second(), self.filter.last_second()) else {
-            return Ok(docs);
-        };
+        let (from, to) = self.filter.seconds();
         if from > to {
             return Ok(docs);
         }
@@ -256,10 +251,9 @@ impl Weight for DateFilterWeight {
         if self.narrow_in(reader)? {
             let docs = match &self.filter.sets {
                 Some(sets) => {
-                    let from = self.filter.first_second().unwrap_or(i64::MAX);
-                    let to = self.filter.last_second().unwrap_or(i64::MIN);
+                    let (from, to) = self.filter.seconds();
                     let key = (reader.segment_id(), self.filter.field, from, to);
-                    sets.get_or_make(key, reader.max_doc(), || self.docs(reader))?
+                    sets.get_or_make(key, || self.docs(reader))?
                 }
                 None => self.docs(reader)?,
             };
@@ -287,14 +281,16 @@ mod tests {
     /// 2020-01-01T00:00:00Z.
     const START: i64 = 1_577_836_800;
 
-    fn date_index() -> (Index, Field) {
+    /// An index in memory with a date field, and its writer.
+    fn date_index() -> (Index, Field, IndexWriter<TantivyDocument>) {
         let mut builder = Schema::builder();
         let date = builder.add_date_field(
             "date",
             DateOptions::default().set_indexed().set_fast().set_precision(DateTimePrecision::Seconds),
         );
         let index = Index::create_in_ram(builder.build());
-        (index, date)
+        let writer = index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        (index, date, writer)
     }
 
     fn at(seconds: i64) -> DateTime {
@@ -318,9 +314,7 @@ mod tests {
     fn matches_what_the_range_over_the_column_matches_narrow_or_wide() {
         // Two years of articles, three a day at different hours, some undated, in three
         // segments.
-        let (index, date) = date_index();
-        let mut writer: IndexWriter<TantivyDocument> =
-            index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        let (index, date, mut writer) = date_index();
         for day in 0..730 {
             for hour in [1, 9, 17] {
                 writer.add_document(doc!(date => at(START + day * DAY + hour * 3600))).expect("add");
@@ -361,9 +355,7 @@ mod tests {
     fn kept_sets_are_those_of_their_own_segment_and_range() {
         // Three segments of a year each, two articles a day; the same narrow ranges
         // searched twice, then again once the segments are merged into one.
-        let (index, date) = date_index();
-        let mut writer: IndexWriter<TantivyDocument> =
-            index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        let (index, date, mut writer) = date_index();
         for day in 0..1095 {
             for hour in [3, 15] {
                 writer.add_document(doc!(date => at(START + day * DAY + hour * 3600))).expect("add");
@@ -410,9 +402,7 @@ mod tests {
 
     #[test]
     fn kept_sets_past_their_capacity_drop_the_least_recently_used() {
-        let (index, date) = date_index();
-        let mut writer: IndexWriter<TantivyDocument> =
-            index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        let (index, date, mut writer) = date_index();
         for day in 0..100 {
             writer.add_document(doc!(date => at(START + day * DAY))).expect("add");
         }
@@ -424,7 +414,7 @@ mod tests {
         let key = |first: i64| (segment.segment_id(), date, first, first);
         let made = std::cell::Cell::new(0);
         let get = |first: i64| {
-            sets.get_or_make(key(first), segment.max_doc(), || {
+            sets.get_or_make(key(first), || {
                 made.set(made.get() + 1);
                 Ok(BitSet::with_max_value(segment.max_doc()))
             })
@@ -447,9 +437,7 @@ mod tests {
     fn a_narrow_range_knows_how_many_documents_it_holds() {
         // An intersection lets the docset it believes rarest lead: a day of a year of
         // articles must say how few it holds, where the column says most of them.
-        let (index, date) = date_index();
-        let mut writer: IndexWriter<TantivyDocument> =
-            index.writer_with_num_threads(1, 20_000_000).expect("writer");
+        let (index, date, mut writer) = date_index();
         for day in 0..365 {
             for hour in 0..4 {
                 writer.add_document(doc!(date => at(START + day * DAY + hour * 3600))).expect("add");
