@@ -21,7 +21,7 @@ use tantivy::query::{
     BitSetDocSet, ConstScoreQuery, ConstScorer, EnableScoring, Explanation, Query, RangeQuery, Scorer, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DateTime, DocId, Score, SegmentReader, Term};
+use tantivy::{BitSet, DateTime, DocId, Score, Searcher, SegmentReader, Term};
 
 use crate::value_filter::DENSE_ONE_IN;
 
@@ -43,6 +43,22 @@ pub(crate) fn segment_dates(
     let span = (dated > 0)
         .then(|| (column.min_value().into_timestamp_secs(), column.max_value().into_timestamp_secs()));
     Ok((span, dated >= segment.max_doc()))
+}
+
+/// The dates of the index's articles, read from every segment's `field` column: the
+/// oldest and newest in Unix seconds (`None`: no article has one), and whether every
+/// article has one.
+pub(crate) fn index_dates(searcher: &Searcher, field: Field) -> tantivy::Result<(Option<(i64, i64)>, bool)> {
+    let mut span: Option<(i64, i64)> = None;
+    let mut every_one_dated = true;
+    for segment in searcher.segment_readers() {
+        let (dates, all_dated) = segment_dates(segment, field)?;
+        every_one_dated &= all_dated;
+        if let Some((first, last)) = dates {
+            span = Some(span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))));
+        }
+    }
+    Ok((span, every_one_dated))
 }
 
 /// Most bytes of sets [`DateSets`] keeps.

@@ -31,7 +31,7 @@ use tantivy::query::{Bm25StatisticsProvider, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
 
-use crate::date_filter::{DateFilter, segment_dates};
+use crate::date_filter::{DateFilter, index_dates};
 use crate::search::Recency;
 
 /// How far back, in half-lives from the reference, the recent part of the index reaches
@@ -49,7 +49,7 @@ const DAY: i64 = 86_400;
 
 /// `1 − weight + weight × 0.5^(age / half_life)`; future dates count as age zero.
 pub(crate) fn recency_factor(age_seconds: i64, recency: &Recency) -> Score {
-    let age_days = age_seconds.max(0) as f64 / 86_400.0;
+    let age_days = age_seconds.max(0) as f64 / DAY as f64;
     let decay = 0.5f64.powf(age_days / recency.half_life_days);
     (1.0 - recency.weight + recency.weight * decay) as Score
 }
@@ -76,19 +76,8 @@ impl Blend {
     /// newest article's, or 1 when an article has no date: it counts as published at the
     /// reference), and the recent part to rank first, if worth it ([`Recent`]).
     pub(crate) fn plan(&self, searcher: &Searcher, date: Field) -> tantivy::Result<(Score, Option<Recent>)> {
-        let mut span: Option<(i64, i64)> = None;
-        for segment in searcher.segment_readers() {
-            let (dates, every_one_dated) = segment_dates(segment, date)?;
-            if !every_one_dated {
-                return Ok((1.0, None));
-            }
-            if let Some((first, last)) = dates {
-                span = Some(
-                    span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))),
-                );
-            }
-        }
-        let Some((oldest, newest)) = span else { return Ok((1.0, None)) };
+        let (span, every_one_dated) = index_dates(searcher, date)?;
+        let Some((oldest, newest)) = span.filter(|_| every_one_dated) else { return Ok((1.0, None)) };
         let greatest = self.factor(newest);
         let reach = (WINDOW_HALF_LIVES * self.recency.half_life_days * DAY as f64) as i64;
         // At the start of its day (UTC): the same part, and so the same kept set of

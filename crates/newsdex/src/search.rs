@@ -19,7 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
-use crate::date_filter::{DateFilter, segment_dates};
+use crate::date_filter::{DateFilter, index_dates};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
@@ -1115,7 +1115,7 @@ impl NewsIndex {
         let total =
             if request.exact_total { (query.count(searcher)? as u64, true) } else { (count_limit, false) };
         let page = (request.offset + request.limit.max(1)) as u64;
-        if let Some((oldest, newest)) = date_span(searcher, self.schema().date)? {
+        if let (Some((oldest, newest)), _) = index_dates(searcher, self.schema().date)? {
             for part in [64, 8] {
                 let from = newest - (newest - oldest) / part;
                 if total.0 < page * part as u64 || from <= oldest {
@@ -1208,7 +1208,6 @@ pub(crate) fn facet_aggregations() -> serde_json::Value {
     })
 }
 
-/// Top hits, the count (and whether it is exact) and facet results, as collected.
 /// How the top-k collector can rank a query alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pruning {
@@ -1224,6 +1223,7 @@ enum Pruning {
     Counting,
 }
 
+/// Top hits, the count (and whether it is exact) and facet results, as collected.
 type Collected = (Vec<(Score, DocAddress)>, (u64, bool), Option<AggregationResults>);
 
 /// A page of hits newest first (each with its date, if it has one) and the total.
@@ -1292,18 +1292,6 @@ fn remembered<K: Clone + Eq + std::hash::Hash>(
 
 /// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
 /// more, else `(count, true)`. Deleted documents are not counted.
-/// The oldest and newest dates of the index's articles, in seconds (`None`: no article
-/// has a date).
-fn date_span(searcher: &Searcher, date: Field) -> Result<Option<(i64, i64)>> {
-    let mut span: Option<(i64, i64)> = None;
-    for segment in searcher.segment_readers() {
-        if let (Some((first, last)), _) = segment_dates(segment, date)? {
-            span = Some(span.map_or((first, last), |(oldest, newest)| (oldest.min(first), newest.max(last))));
-        }
-    }
-    Ok(span)
-}
-
 fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: u64) -> Result<(u64, bool)> {
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
     let mut total = 0u64;
