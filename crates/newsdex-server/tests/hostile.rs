@@ -267,7 +267,11 @@ async fn empty_queries_are_400s() {
         let answer = get(&state, uri).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, "q", uri);
     }
-    for query in ["-", "\"\"", "OR", "title:", "，。！", "-tariff"] {
+    for query in ["-", "\"\"", "\"", "OR", "-😀"] {
+        let answer = get(&state, &format!("/search?q={}", encode(query))).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "nothing searchable", query);
+    }
+    for query in ["title:", "，。！", "-tariff"] {
         let answer = get(&state, &format!("/search?q={}", encode(query))).await;
         assert!(
             answer.status == StatusCode::OK || answer.status == StatusCode::BAD_REQUEST,

@@ -11,7 +11,8 @@
 //!
 //! Parsing never fails on odd input: a lone quote, a field with nothing after it or an
 //! out-of-range slop degrade to plain words, with a note in the response. Only an overlong
-//! query or one with nothing searchable in it is an error.
+//! query or one with nothing searchable in it (such as a lone quote and nothing else) is
+//! an error.
 
 use serde::{Deserialize, Serialize};
 
@@ -186,12 +187,13 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
                     (next + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
                 let digits: String = chars[next + 1..digits_end].iter().collect();
                 match digits.parse::<u32>() {
-                    Ok(value) if value > MAX_SLOP => {
-                        notes.push(format!("phrase slop {value} was lowered to the maximum, {MAX_SLOP}"));
+                    Ok(value) if value <= MAX_SLOP => slop = value,
+                    // Digits too many for a u32 are a slop too large all the same.
+                    _ if !digits.is_empty() => {
+                        notes.push(format!("phrase slop {digits} was lowered to the maximum, {MAX_SLOP}"));
                         slop = MAX_SLOP;
                     }
-                    Ok(value) => slop = value,
-                    Err(_) => notes.push("\"~\" after a phrase needs a number; it was ignored".to_string()),
+                    _ => notes.push("\"~\" after a phrase needs a number; it was ignored".to_string()),
                 }
                 next = digits_end;
             }
@@ -273,11 +275,15 @@ mod tests {
         assert_eq!(lone.notes.len(), 1);
         let empty_field = parse("title:").expect("a bare field parses");
         assert_eq!(empty_field.clauses[0].alternatives[0], words("title"));
-        let slop = parse("\"a b\"~99").expect("a large slop parses");
-        assert_eq!(
-            slop.clauses[0].alternatives[0],
-            Atom::Phrase { field: None, text: "a b".into(), slop: MAX_SLOP }
-        );
+        for query in ["\"a b\"~99", "\"a b\"~99999999999999999999"] {
+            let slop = parse(query).expect("a large slop parses");
+            assert_eq!(
+                slop.clauses[0].alternatives[0],
+                Atom::Phrase { field: None, text: "a b".into(), slop: MAX_SLOP },
+                "{query}"
+            );
+            assert!(slop.notes[0].contains("lowered"), "{query}: {:?}", slop.notes);
+        }
         let dangling = parse("OR 华为 OR").expect("dangling OR parses");
         assert_eq!(dangling.clauses, vec![Clause { excluded: false, alternatives: vec![words("华为")] }]);
         assert_eq!(dangling.notes.len(), 2);

@@ -481,8 +481,8 @@ impl RankingConfig {
     }
 }
 
-/// Analyses a parsed query with `analyzer`. Fails only when the query has positive
-/// clauses and none of them has anything searchable left.
+/// Analyses a parsed query with `analyzer`. Fails when nothing searchable is left: no
+/// clause at all, or positive clauses none of which keeps a word.
 pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result<AnalyzedQuery> {
     let mut clauses = Vec::new();
     let mut title_spec = HighlightSpec::default();
@@ -553,7 +553,15 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         }
         clauses.push(AnalyzedClause { excluded: clause.excluded, alternatives });
     }
-    if positive_kept == 0 && positive_typed > 0 {
+    if clauses.is_empty() && parsed.clauses.is_empty() && !parsed.notes.is_empty() {
+        // Only odd syntax (a lone quote, a lone `OR`): nothing was left to search or to
+        // exclude, and matching every article would answer a question nobody asked.
+        return Err(Error::InvalidQuery(format!(
+            "the query has nothing searchable in it: {}",
+            parsed.notes.join("; ")
+        )));
+    }
+    if clauses.is_empty() || (positive_kept == 0 && positive_typed > 0) {
         return Err(Error::InvalidQuery(
             "the query has nothing searchable in it: only punctuation, symbols or emoji".to_string(),
         ));

@@ -181,10 +181,16 @@ fn odd_queries_degrade_or_are_the_callers_error() {
     assert!(!lone_quote.applied.notes.is_empty(), "help: the response must say the quote was ignored");
     let empty_field = run(SearchRequest::new("title:"));
     assert!(!empty_field.applied.notes.is_empty());
-    for query in ["😀😀", "，。！", &"长".repeat(10_000)] {
+    for query in ["😀😀", "，。！", &"长".repeat(10_000), "\"", "OR", "title:\"", "-😀", "-，。 OR"]
+    {
         let error = sample_index().search(&SearchRequest::new(query)).expect_err("not searchable");
         assert!(error.is_user_error(), "help: {query:.20} must be the caller's error, not ours: {error}");
     }
+    let only_exclusions = run(SearchRequest::new("-足球 -tariffs"));
+    assert_eq!(
+        only_exclusions.total,
+        sample_index().num_articles() - run(SearchRequest::new("足球 OR tariffs")).total
+    );
     let nothing_matches_every_word = run(SearchRequest::new("南京市长江大桥 tariffs"));
     assert_eq!(nothing_matches_every_word.applied.matching, newsdex::Matching::Any);
     assert!(nothing_matches_every_word.total >= 2);
