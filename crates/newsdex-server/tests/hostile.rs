@@ -212,9 +212,15 @@ async fn invalid_dates_are_400s() {
         ("to=", "to"),
         ("from=%2B999999-01-01", "from"),
         ("from=2024-05-01&to=2024-04-01", "after"),
+        // Beyond the dates an index holds: they used to wrap around and match everything.
+        ("from=2263-01-01", "outside the years 1678 to 2261"),
+        ("to=1000-01-01", "outside the years 1678 to 2261"),
+        ("from=9999-12-31T00:00:00Z", "from"),
     ] {
         let answer = get(&state, &format!("/search?q=tariff&{query}")).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, named, query);
+        let message = answer.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(!message.contains("article"), "help: a date parameter is not an article: {message}");
     }
 }
 

@@ -13,6 +13,11 @@ use crate::error::{Error, Result};
 /// Longest accepted article id, in bytes.
 pub const MAX_ID_BYTES: usize = 512;
 
+/// The years a date may fall in. An index keeps dates as nanoseconds since the Unix
+/// epoch in 64 bits, which reach from 1677-09-21 to 2262-04-11; whole years inside that
+/// span leave room for any UTC offset and for the day after a `to` date.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
+
 /// A news article.
 ///
 /// `id` is unique: writing an article with an existing id replaces it. `lang` is detected
@@ -196,20 +201,32 @@ impl FromStr for ArticleDate {
 
     /// Parses `YYYY-MM-DD`, an RFC 3339 date-time, or `YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DDTHH:MM:SS`
     /// without an offset (taken as UTC).
+    /// Dates outside [`DATE_YEARS`] are rejected.
     fn from_str(text: &str) -> Result<ArticleDate> {
         let trimmed = text.trim();
+        let within = |date: ArticleDate| {
+            if DATE_YEARS.contains(&date.instant.year()) {
+                Ok(date)
+            } else {
+                Err(Error::InvalidArticle(format!(
+                    "invalid date {text:?}: outside the years {} to {} an index can hold",
+                    DATE_YEARS.start(),
+                    DATE_YEARS.end()
+                )))
+            }
+        };
         if let Ok(date) = Date::parse(trimmed, format_description!("[year]-[month]-[day]")) {
-            return Ok(ArticleDate::from_date(date));
+            return within(ArticleDate::from_date(date));
         }
         if let Ok(instant) = OffsetDateTime::parse(trimmed, &Rfc3339) {
-            return Ok(ArticleDate::from_instant(instant));
+            return within(ArticleDate::from_instant(instant));
         }
         for format in [
             format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
             format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
         ] {
             if let Ok(local) = PrimitiveDateTime::parse(trimmed, format) {
-                return Ok(ArticleDate::from_instant(local.assume_utc()));
+                return within(ArticleDate::from_instant(local.assume_utc()));
             }
         }
         let reason = match Date::parse(
@@ -260,6 +277,13 @@ mod tests {
         assert!(impossible.to_string().contains("not a real date"), "{impossible}");
         let malformed = "05/03/2024".parse::<ArticleDate>().expect_err("wrong format");
         assert!(malformed.to_string().contains("expected YYYY-MM-DD"), "{malformed}");
+        for text in ["3000-01-01", "2262-06-01T00:00:00Z", "1000-01-01 00:00:00", "1677-12-31"] {
+            let far = text.parse::<ArticleDate>().expect_err("beyond the dates an index holds");
+            assert!(far.to_string().contains("outside the years 1678 to 2261"), "{far}");
+        }
+        for text in ["1678-01-01T00:00:00+14:00", "2261-12-31T23:59:59-12:00"] {
+            text.parse::<ArticleDate>().expect("the first and last years are held whatever the offset");
+        }
     }
 
     #[test]

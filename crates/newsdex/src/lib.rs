@@ -105,7 +105,7 @@ pub use crate::analysis::{
     ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerBuilder, AnalyzerIdentity,
     NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
-pub use crate::article::{Article, ArticleDate, Lang, MAX_ID_BYTES};
+pub use crate::article::{Article, ArticleDate, DATE_YEARS, Lang, MAX_ID_BYTES};
 pub use crate::backend::{
     BackendStats, CommitObserver, LocalBackend, SearchBackend, Visibility, WriteCallback, WriteReceipt,
     WriteState,

@@ -1,10 +1,10 @@
 //! The tantivy schema of a newsdex index, and conversion between articles and documents.
 
+use tantivy::TantivyDocument;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{DateTime, TantivyDocument};
 
 use crate::article::{Article, ArticleDate, Lang};
 
@@ -89,7 +89,7 @@ impl NewsSchema {
         document.add_text(self.title, &article.title);
         document.add_text(self.body, &article.body);
         if let Some(date) = &article.date {
-            document.add_date(self.date, DateTime::from_timestamp_secs(date.unix_timestamp()));
+            document.add_date(self.date, crate::search::to_tantivy_date(date));
             document.add_text(self.date_text, date.to_string());
             document.add_text(self.month, date.month());
         }

@@ -855,8 +855,16 @@ fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
 
-fn to_tantivy_date(date: &ArticleDate) -> DateTime {
-    DateTime::from_timestamp_secs(date.unix_timestamp())
+/// `date` as tantivy keeps it. A date built from `time` values beyond [`crate::DATE_YEARS`]
+/// (parsing rejects those) is held at the nearest instant an index can hold.
+pub(crate) fn to_tantivy_date(date: &ArticleDate) -> DateTime {
+    tantivy_instant(date.instant())
+}
+
+fn tantivy_instant(instant: time::OffsetDateTime) -> DateTime {
+    // Whole seconds whose nanoseconds fit in tantivy's i64.
+    const HELD: i64 = i64::MAX / 1_000_000_000;
+    DateTime::from_timestamp_secs(instant.unix_timestamp().clamp(-HELD, HELD))
 }
 
 impl NewsIndex {
@@ -927,7 +935,7 @@ impl NewsIndex {
             let upper = request.to.map_or(Bound::Unbounded, |to| {
                 if to.is_date_only() {
                     let next_day = to.instant() + time::Duration::days(1);
-                    Bound::Excluded(DateTime::from_timestamp_secs(next_day.unix_timestamp()))
+                    Bound::Excluded(tantivy_instant(next_day))
                 } else {
                     Bound::Included(to_tantivy_date(&to))
                 }

@@ -40,6 +40,7 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>, Expect)> {
         ("unknown fields", b"{\"id\":\"extra\",\"body\":\"kept\",\"author\":\"x\",\"tags\":[1,{\"a\":2}]}".to_vec(), Expect::Indexed("extra")),
         ("date in another format", b"{\"id\":\"d1\",\"body\":\"x\",\"date\":\"03/05/2024\"}".to_vec(), Expect::Rejected("expected YYYY-MM-DD")),
         ("impossible date", b"{\"id\":\"d2\",\"body\":\"x\",\"date\":\"2023-02-30\"}".to_vec(), Expect::Rejected("not a real date")),
+        ("date beyond what an index holds", b"{\"id\":\"d4\",\"body\":\"x\",\"date\":\"2300-01-01\"}".to_vec(), Expect::Rejected("outside the years 1678 to 2261")),
         ("date as a number", b"{\"id\":\"d3\",\"body\":\"x\",\"date\":20240305}".to_vec(), Expect::Rejected("invalid type: integer")),
         ("unknown lang", b"{\"id\":\"l1\",\"lang\":\"klingon\",\"body\":\"x\"}".to_vec(), Expect::Rejected("unknown lang")),
         ("blank line", b"   ".to_vec(), Expect::Blank),
