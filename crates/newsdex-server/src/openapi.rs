@@ -59,14 +59,14 @@ pub fn openapi_document() -> Value {
         query_parameter("post_tag", json!({ "type": "string" }), "Inserted after each highlight (default </mark>).")
     ]);
     let range = json!({ "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 });
-    let search_request = json!({ "type": "object", "required": ["query"], "properties": {
+    let search_request = json!({ "type": "object", "required": ["query"], "additionalProperties": false, "properties": {
                     "query": { "type": "string" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
                     "lang": string_list("Languages."), "source": string_list("Sources."), "category": string_list("Categories."),
                     "from": { "type": "string" }, "to": { "type": "string" },
                     "sort": { "type": "string", "enum": ["relevance", "date"] }, "facets": { "type": "boolean" },
                     "exact_total": { "type": "boolean" },
-                    "recency": { "type": "object", "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
-                    "snippet": { "type": "object", "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
+                    "recency": { "type": "object", "additionalProperties": false, "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
+                    "snippet": { "type": "object", "additionalProperties": false, "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
     let search_response = json!({ "type": "object", "required": ["query", "total", "total_exact", "took_ms", "hits", "applied"], "properties": {
                     "query": { "type": "string" }, "total": { "type": "integer", "description": "Matching articles; a lower bound when total_exact is false." },
                     "total_exact": { "type": "boolean", "description": "Whether total is the exact count (see the exact_total parameter)." },

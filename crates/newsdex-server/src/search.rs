@@ -87,6 +87,11 @@ fn check_limits(state: &AppState, request: &SearchRequest) -> Result<(), ApiErro
     Ok(())
 }
 
+/// What `GET /search` takes; anything else is a 400, so a misspelt option is never
+/// silently ignored.
+const SEARCH_PARAMETERS: &str = "q, limit, offset, lang, source, category, from, to, sort, facets, \
+    exact_total, recency_half_life, recency_weight, fragments, fragment_size, pre_tag, post_tag";
+
 /// Builds a search request from query parameters, with a 400 naming any bad one.
 /// List filters take repeated or comma-separated values (`lang=en&lang=zh-Hans`,
 /// `lang=en,zh-Hans`).
@@ -175,7 +180,11 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
                 });
                 recency.weight = weight;
             }
-            _ => {}
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {name:?}; /search takes {SEARCH_PARAMETERS}"
+                )));
+            }
         }
     }
     match query {

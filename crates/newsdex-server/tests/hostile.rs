@@ -51,10 +51,19 @@ async fn malformed_and_mistyped_json_bodies_are_4xx() {
         let answer = call(&state, post_search(Some("application/json"), body.to_vec())).await;
         assert_error(&answer, status, named, &what);
     }
-    // Deep nesting in an unknown field is skipped without recursing (no stack overflow).
+    // An unknown field is refused by name, a misspelt option never silently ignored;
+    // deep nesting in one is not even read (no stack overflow).
     let deep_unknown = format!("{{\"query\": \"tariff\", \"x\": {deep}}}");
     let answer = call(&state, post_search(Some("application/json"), deep_unknown)).await;
-    assert_eq!(answer.status, StatusCode::OK, "help: unknown fields are ignored, however deep");
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "unknown field `x`", "a deep unknown field");
+    for (body, named) in [
+        (r#"{"query": "a", "limt": 5}"#, "unknown field `limt`, expected one of"),
+        (r#"{"query": "a", "snippet": {"fragment_size": 50}}"#, "unknown field `fragment_size`"),
+        (r#"{"query": "a", "recency": {"half_life": 30}}"#, "unknown field `half_life`"),
+    ] {
+        let answer = call(&state, post_search(Some("application/json"), body)).await;
+        assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, named, body);
+    }
     // Valid JSON, but a search the engine refuses.
     for (body, named) in [
         (r#"{}"#, "query"),
@@ -212,6 +221,8 @@ async fn invalid_dates_are_400s() {
         ("to=", "to"),
         ("from=%2B999999-01-01", "from"),
         ("from=2024-05-01&to=2024-04-01", "after"),
+        // A misspelt option is named, never silently ignored.
+        ("form=2024-01-01", "unknown parameter \"form\"; /search takes q, limit"),
         // Beyond the dates an index holds: they used to wrap around and match everything.
         ("from=2263-01-01", "outside the years 1678 to 2261"),
         ("to=1000-01-01", "outside the years 1678 to 2261"),

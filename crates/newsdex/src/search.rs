@@ -105,6 +105,7 @@ pub enum SortOrder {
 
 /// Blends BM25 with the article's age: `score × (1 − weight + weight × 0.5^(age / half_life))`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Recency {
     /// Age, in days, at which the recency factor halves.
     pub half_life_days: f64,
@@ -122,7 +123,7 @@ fn default_recency_weight() -> f64 {
 
 /// A search: the query, filters, paging, ordering and what to return.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SearchRequest {
     /// The query, in the query language (see the `query` module docs).
     #[serde(alias = "q")]

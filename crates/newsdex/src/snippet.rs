@@ -24,7 +24,7 @@ pub const MAX_TAG_BYTES: usize = 64;
 
 /// How snippets are cut and marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SnippetOptions {
     /// Fragments per hit, best first (0: none).
     pub fragments: usize,
