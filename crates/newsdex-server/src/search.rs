@@ -182,7 +182,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             }
             _ => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {name:?}; /search takes {SEARCH_PARAMETERS}"
+                    "unknown parameter {name:?}: GET /search takes {SEARCH_PARAMETERS}"
                 )));
             }
         }

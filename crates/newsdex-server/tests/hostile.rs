@@ -222,7 +222,7 @@ async fn invalid_dates_are_400s() {
         ("from=%2B999999-01-01", "from"),
         ("from=2024-05-01&to=2024-04-01", "after"),
         // A misspelt option is named, never silently ignored.
-        ("form=2024-01-01", "unknown parameter \"form\"; /search takes q, limit"),
+        ("form=2024-01-01", "unknown parameter \"form\": GET /search takes q, limit"),
         // Beyond the dates an index holds: they used to wrap around and match everything.
         ("from=2263-01-01", "outside the years 1678 to 2261"),
         ("to=1000-01-01", "outside the years 1678 to 2261"),
