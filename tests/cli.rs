@@ -145,6 +145,43 @@ fn malformed_lines_are_named_and_skipped_or_fail_everything() {
 }
 
 #[test]
+fn inputs_that_cannot_be_read_are_refused_before_anything_is_written() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let sample = index_data().join("articles.jsonl");
+    let sample = sample.to_str().expect("utf-8 path");
+    let missing = temporary.path().join("missing.jsonl");
+    let directory = temporary.path().join("a-directory");
+    std::fs::create_dir(&directory).expect("mkdir");
+    for (input, expected) in [(&missing, "cannot open"), (&directory, "is a directory")] {
+        let index = temporary.path().join("index");
+        let output = newsdex(&[
+            "index",
+            "--index",
+            index.to_str().expect("path"),
+            sample,
+            input.to_str().expect("path"),
+        ]);
+        assert!(!output.status.success());
+        let message = stderr(&output);
+        assert!(message.contains(expected) && message.contains(input.to_str().expect("path")), "{message}");
+        assert_eq!(message.lines().count(), 1, "help: one line, each cause once: {message}");
+        assert!(!index.exists(), "help: a run that cannot read its inputs must not create an index");
+    }
+    let index = temporary.path().join("index");
+    let output = newsdex(&[
+        "index",
+        "--index",
+        index.to_str().expect("path"),
+        "--user-dict",
+        missing.to_str().expect("path"),
+        sample,
+    ]);
+    let message = stderr(&output);
+    assert!(message.contains("cannot read user dictionary"), "{message}");
+    assert_eq!(message.matches("No such file").count(), 1, "help: each cause once: {message}");
+}
+
+#[test]
 fn stdin_is_read_with_a_dash() {
     use std::io::Write;
     let temporary = tempfile::tempdir().expect("tempdir");

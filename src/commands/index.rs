@@ -109,6 +109,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.user_dict {
         builder = builder.user_dictionary(newsdex::UserDictionary::from_path(path)?);
     }
+    check_inputs(&args.files)?;
     let index = open_or_create(&args.index, args.user_dict.as_deref(), builder.build())?;
     let options = IngestOptions {
         on_error: match args.on_error {
@@ -147,6 +148,18 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses inputs that cannot be read before anything is created or written: a missing
+/// file or a directory met part way would stop the run and lose the files before it.
+fn check_inputs(files: &[PathBuf]) -> anyhow::Result<()> {
+    for file in files.iter().filter(|file| file.as_os_str() != "-") {
+        let metadata = std::fs::metadata(file).with_context(|| format!("cannot open {}", file.display()))?;
+        if metadata.is_dir() {
+            anyhow::bail!("{} is a directory; give the JSON Lines files in it", file.display());
+        }
+    }
+    Ok(())
+}
+
 /// Writer settings from the flags, defaults for what is not given.
 pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> WriterSettings {
     let defaults = WriterSettings::default();
@@ -156,7 +169,6 @@ pub fn writer_settings(threads: Option<usize>, memory_mb: Option<usize>) -> Writ
     )
 }
 
-/// Opens the index in `path`, or creates it with `--user-dict`'s analyzer.
 /// Opens the index in `path` (checking it was built with the same options), or creates
 /// it with `analyzer`.
 fn open_or_create(path: &Path, user_dict: Option<&Path>, analyzer: Analyzer) -> anyhow::Result<NewsIndex> {
@@ -212,8 +224,15 @@ pub fn ingest_files(
                     eprintln!("committed: {name} through line {line}");
                 }
             })
-            .with_context(|| {
-                format!("{name}: nothing was indexed (--on-error fail stops at the first bad line)")
+            .map_err(|error| {
+                let outcome = if matches!(error, newsdex::Error::InvalidArticle(_)) {
+                    "nothing was indexed (--on-error fail stops at the first bad line)"
+                } else if options.commit_every.is_some() {
+                    "indexing stopped; the articles committed before it are kept"
+                } else {
+                    "indexing stopped; nothing was indexed"
+                };
+                anyhow::Error::new(error).context(format!("{name}: {outcome}"))
             })?;
         errors.extend(file_report.errors.iter().map(|error| FileLineError {
             file: name.clone(),
