@@ -28,10 +28,10 @@ pub struct SearchArgs {
     #[arg(long, value_delimiter = ',')]
     category: Vec<String>,
     /// Only articles published on or after this date (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_parser = date)]
+    #[arg(long)]
     from: Option<ArticleDate>,
     /// Only articles published on or before this date.
-    #[arg(long, value_parser = date)]
+    #[arg(long)]
     to: Option<ArticleDate>,
     /// Newest first instead of best match first.
     #[arg(long)]
@@ -173,13 +173,4 @@ fn print_hits(response: &SearchResponse) {
             println!("{name}: {}", shown.join(", "));
         }
     }
-}
-
-/// Parses `--from` and `--to`, with the date's own message (not the "invalid article" of
-/// its error).
-fn date(text: &str) -> Result<ArticleDate, String> {
-    text.parse().map_err(|error| match error {
-        newsdex::Error::InvalidArticle(message) => message,
-        other => other.to_string(),
-    })
 }

@@ -93,6 +93,7 @@ impl From<newsdex::Error> for ApiError {
             Error::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Error::InvalidArticle(_) => (StatusCode::BAD_REQUEST, "invalid_article"),
+            Error::InvalidDate(_) => (StatusCode::BAD_REQUEST, "invalid_date"),
             Error::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::IndexLocked(_) => (StatusCode::SERVICE_UNAVAILABLE, "index_locked"),
             Error::WriterClosed => (StatusCode::SERVICE_UNAVAILABLE, "writer_closed"),

@@ -107,14 +107,9 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             })
         };
         let date = |value: &str| {
-            value.parse::<ArticleDate>().map_err(|error| {
-                // The date's own message, without the "invalid article" of its error.
-                let message = match error {
-                    newsdex::Error::InvalidArticle(message) => message,
-                    other => other.to_string(),
-                };
-                ApiError::bad_request(format!("parameter \"{name}\": {message}"))
-            })
+            value
+                .parse::<ArticleDate>()
+                .map_err(|error| ApiError::bad_request(format!("parameter \"{name}\": {error}")))
         };
         let list = |value: &str| {
             value.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect::<Vec<_>>()

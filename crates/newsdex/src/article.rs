@@ -208,7 +208,7 @@ impl FromStr for ArticleDate {
             if DATE_YEARS.contains(&date.instant.year()) {
                 Ok(date)
             } else {
-                Err(Error::InvalidArticle(format!(
+                Err(Error::InvalidDate(format!(
                     "invalid date {text:?}: outside the years {} to {} an index can hold",
                     DATE_YEARS.start(),
                     DATE_YEARS.end()
@@ -236,7 +236,7 @@ impl FromStr for ArticleDate {
             Err(time::error::Parse::TryFromParsed(cause)) => format!("not a real date ({cause})"),
             _ => "expected YYYY-MM-DD or an RFC 3339 date-time such as 2024-03-05T08:30:00Z".to_string(),
         };
-        Err(Error::InvalidArticle(format!("invalid date {text:?}: {reason}")))
+        Err(Error::InvalidDate(format!("invalid date {text:?}: {reason}")))
     }
 }
 
@@ -250,7 +250,7 @@ impl<'de> Deserialize<'de> for ArticleDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ArticleDate, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(|error: Error| match error {
-            Error::InvalidArticle(message) => serde::de::Error::custom(message),
+            Error::InvalidDate(message) => serde::de::Error::custom(message),
             other => serde::de::Error::custom(other),
         })
     }

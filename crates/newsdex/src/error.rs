@@ -19,6 +19,10 @@ pub enum Error {
     /// An article failed validation.
     #[error("invalid article: {0}")]
     InvalidArticle(String),
+    /// A date newsdex cannot read: malformed, impossible, or outside
+    /// [`DATE_YEARS`](crate::DATE_YEARS). The message names the date and what is wrong.
+    #[error("{0}")]
+    InvalidDate(String),
     /// No article has this id.
     #[error("no article with id {0:?}")]
     ArticleNotFound(String),
@@ -119,6 +123,7 @@ impl Error {
             Error::InvalidQuery(_)
                 | Error::InvalidRequest(_)
                 | Error::InvalidArticle(_)
+                | Error::InvalidDate(_)
                 | Error::ArticleNotFound(_)
                 | Error::Dictionary { .. }
                 | Error::AnalyzerMismatch { .. }
