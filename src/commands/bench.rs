@@ -190,8 +190,9 @@ fn bench(args: &BenchArgs, work_dir: &Path) -> anyhow::Result<Report> {
         for (&(threads, memory_mb, analyzer), results) in settings.iter().zip(&mut measured) {
             if !args.json {
                 eprintln!(
-                    "round {round}/{}: building with {threads} threads, {memory_mb} MiB, {analyzer:?} analyzer …",
-                    args.rounds
+                    "round {round}/{}: building with {}, {memory_mb} MiB, {analyzer:?} analyzer …",
+                    args.rounds,
+                    threads_text(threads)
                 );
             }
             let summary = build(&executable, work_dir, &files, threads, memory_mb, analyzer)?;
@@ -422,7 +423,8 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
 fn print_report(report: &Report) {
     let list = |values: &[f64]| values.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(", ");
     println!("input: {} articles, {:.1} MB of title and body text", report.articles, report.text_mb);
-    println!("medians over {} rounds (each round measures the bound, then every build once)", report.rounds);
+    let rounds = if report.rounds == 1 { "1 round".to_string() } else { format!("{} rounds", report.rounds) };
+    println!("medians over {rounds} (each round measures the bound, then every build once)");
     let bound = &report.bound;
     println!(
         "bound on {:.1} MB: jieba J = {:.2} MB/s, tantivy (whitespace, 1 thread) W = {:.2} MB/s, B = 1/(1/J+1/W) = {:.2} MB/s (rounds: {})",
@@ -464,8 +466,8 @@ fn print_report(report: &Report) {
     println!();
     for run in &report.runs {
         println!(
-            "{} threads, {} MiB, {:?}: ratio to B per round {}",
-            run.threads,
+            "{}, {} MiB, {:?}: ratio to B per round {}",
+            threads_text(run.threads),
             run.memory_mb,
             run.analyzer,
             list(&run.rounds_ratio_to_bound)
@@ -473,8 +475,8 @@ fn print_report(report: &Report) {
     }
     for speed_up in &report.speed_ups {
         println!(
-            "{} threads over {} ({} MiB, {:?}): {:.2}x (rounds: {})",
-            speed_up.threads,
+            "{} over {} ({} MiB, {:?}): {:.2}x (rounds: {})",
+            threads_text(speed_up.threads),
             speed_up.over_threads,
             speed_up.memory_mb,
             speed_up.analyzer,
@@ -482,4 +484,9 @@ fn print_report(report: &Report) {
             list(&speed_up.rounds_speed_up)
         );
     }
+}
+
+/// `1 thread`, `2 threads`.
+fn threads_text(threads: usize) -> String {
+    if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") }
 }
