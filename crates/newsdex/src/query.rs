@@ -193,9 +193,23 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
                         notes.push(format!("phrase slop {digits} was lowered to the maximum, {MAX_SLOP}"));
                         slop = MAX_SLOP;
                     }
-                    _ => notes.push("\"~\" after a phrase needs a number; it was ignored".to_string()),
+                    _ => {}
                 }
-                next = digits_end;
+                let rest: String = chars[digits_end..].iter().take_while(|c| !c.is_whitespace()).collect();
+                if digits.is_empty() {
+                    // `~x`, `~-1`: not a slop, and not meant as words or exclusions either.
+                    notes.push(format!(
+                        "\"~{rest}\" after a phrase is not a number of positions; it was ignored"
+                    ));
+                    next = digits_end + rest.chars().count();
+                } else {
+                    if !rest.is_empty() {
+                        notes.push(format!(
+                            "\"~{digits}\" is followed by {rest:?} without a space; it was read as words of its own"
+                        ));
+                    }
+                    next = digits_end;
+                }
             }
             let atom = Atom::Phrase { field, text, slop };
             return (Some(Item::Atom { excluded, atom }), next);
@@ -283,6 +297,30 @@ mod tests {
                 "{query}"
             );
             assert!(slop.notes[0].contains("lowered"), "{query}: {:?}", slop.notes);
+        }
+        let glued = parse("\"a b\"~2x").expect("a slop glued to a word parses");
+        assert_eq!(
+            glued.clauses,
+            vec![
+                Clause {
+                    excluded: false,
+                    alternatives: vec![Atom::Phrase { field: None, text: "a b".into(), slop: 2 }]
+                },
+                Clause { excluded: false, alternatives: vec![words("x")] }
+            ]
+        );
+        assert!(glued.notes[0].contains("\"~2\" is followed by \"x\""), "{:?}", glued.notes);
+        for query in ["\"a b\"~-1", "\"a b\"~x", "\"a b\"~"] {
+            let not_a_slop = parse(query).expect("a slop that is not a number parses");
+            assert_eq!(
+                not_a_slop.clauses,
+                vec![Clause {
+                    excluded: false,
+                    alternatives: vec![Atom::Phrase { field: None, text: "a b".into(), slop: 0 }]
+                }],
+                "help: {query}: what follows the ~ is neither words nor an exclusion"
+            );
+            assert!(not_a_slop.notes[0].contains("is not a number of positions"), "{:?}", not_a_slop.notes);
         }
         let dangling = parse("OR 华为 OR").expect("dangling OR parses");
         assert_eq!(dangling.clauses, vec![Clause { excluded: false, alternatives: vec![words("华为")] }]);
