@@ -29,6 +29,13 @@ use crate::value_filter::DENSE_ONE_IN;
 /// is collected from the column.
 const MAX_DATES: usize = 4096;
 
+/// The tantivy date `seconds` after the Unix epoch. tantivy keeps nanoseconds in an i64
+/// (1677-09-21 to 2262-04-11) and `DateTime::from_timestamp_secs` wraps past either end,
+/// so this saturates to the earliest or latest instant it can hold instead.
+pub(crate) fn date_at(seconds: i64) -> DateTime {
+    DateTime::from_timestamp_nanos(seconds.saturating_mul(1_000_000_000))
+}
+
 /// The dates of a segment's articles, from the `field` column: the oldest and newest in
 /// Unix seconds (`None`: no article has one), and whether every article has one.
 pub(crate) fn segment_dates(
@@ -214,11 +221,9 @@ impl DateFilterWeight {
         if from > to {
             return Ok(docs);
         }
-        // An unbounded end is `i64::MIN` or `i64::MAX` seconds, beyond the nanoseconds a
-        // `DateTime` holds: it saturates to the earliest or latest one.
-        let instant = |seconds: i64| DateTime::from_timestamp_nanos(seconds.saturating_mul(1_000_000_000));
+        // An unbounded end is `i64::MIN` or `i64::MAX` seconds: `date_at` saturates it.
         let mut hits = Vec::new();
-        column.get_docids_for_value_range(instant(from)..=instant(to), 0..reader.max_doc(), &mut hits);
+        column.get_docids_for_value_range(date_at(from)..=date_at(to), 0..reader.max_doc(), &mut hits);
         for doc in hits {
             docs.insert(doc);
         }

@@ -186,15 +186,6 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
                 let digits_end =
                     (next + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
                 let digits: String = chars[next + 1..digits_end].iter().collect();
-                match digits.parse::<u32>() {
-                    Ok(value) if value <= MAX_SLOP => slop = value,
-                    // Digits too many for a u32 are a slop too large all the same.
-                    _ if !digits.is_empty() => {
-                        notes.push(format!("phrase slop {digits} was lowered to the maximum, {MAX_SLOP}"));
-                        slop = MAX_SLOP;
-                    }
-                    _ => {}
-                }
                 let rest: String = chars[digits_end..].iter().take_while(|c| !c.is_whitespace()).collect();
                 if digits.is_empty() {
                     // `~x`, `~-1`: not a slop, and not meant as words or exclusions either.
@@ -203,6 +194,15 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
                     ));
                     next = digits_end + rest.chars().count();
                 } else {
+                    slop = match digits.parse::<u32>() {
+                        Ok(value) if value <= MAX_SLOP => value,
+                        // Digits too many for a u32 are a slop too large all the same.
+                        _ => {
+                            notes
+                                .push(format!("phrase slop {digits} was lowered to the maximum, {MAX_SLOP}"));
+                            MAX_SLOP
+                        }
+                    };
                     if !rest.is_empty() {
                         notes.push(format!(
                             "\"~{digits}\" is followed by {rest:?} without a space; it was read as words of its own"

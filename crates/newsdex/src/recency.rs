@@ -31,7 +31,7 @@ use tantivy::query::{Bm25StatisticsProvider, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
 
-use crate::date_filter::{DateFilter, index_dates};
+use crate::date_filter::{DateFilter, date_at, index_dates};
 use crate::search::Recency;
 
 /// How far back, in half-lives from the reference, the recent part of the index reaches
@@ -89,11 +89,7 @@ impl Blend {
             && newest - since <= (newest - oldest) / RECENT_AT_MOST_ONE_IN
             && older <= greatest * 0.9;
         let recent = worth_it.then(|| Recent {
-            filter: DateFilter::new(
-                date,
-                Bound::Included(DateTime::from_timestamp_secs(since)),
-                Bound::Unbounded,
-            ),
+            filter: DateFilter::new(date, Bound::Included(date_at(since)), Bound::Unbounded),
             since,
             older,
         });
@@ -106,7 +102,7 @@ impl Blend {
             .fast_fields()
             .date("date")
             .ok()
-            .map(|column| column.first_or_default_col(DateTime::from_timestamp_secs(self.reference)));
+            .map(|column| column.first_or_default_col(date_at(self.reference)));
         SegmentBlend { blend: *self, dates }
     }
 

@@ -89,7 +89,7 @@ impl NewsSchema {
         document.add_text(self.title, &article.title);
         document.add_text(self.body, &article.body);
         if let Some(date) = &article.date {
-            document.add_date(self.date, crate::search::to_tantivy_date(date));
+            document.add_date(self.date, crate::date_filter::date_at(date.unix_timestamp()));
             document.add_text(self.date_text, date.to_string());
             document.add_text(self.month, date.month());
         }

@@ -19,7 +19,7 @@ use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocum
 use crate::analysis::{AnalysisMode, Analyzer, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
-use crate::date_filter::{DateFilter, index_dates};
+use crate::date_filter::{DateFilter, date_at, index_dates};
 use crate::error::{Error, Result};
 use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
@@ -554,18 +554,16 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         }
         clauses.push(AnalyzedClause { excluded: clause.excluded, alternatives });
     }
-    if clauses.is_empty() && parsed.clauses.is_empty() && !parsed.notes.is_empty() {
-        // Only odd syntax (a lone quote, a lone `OR`): nothing was left to search or to
-        // exclude, and matching every article would answer a question nobody asked.
-        return Err(Error::InvalidQuery(format!(
-            "the query has nothing searchable in it: {}",
-            parsed.notes.join("; ")
-        )));
-    }
+    // No clause left (matching every article would answer a question nobody asked), or
+    // positive clauses none of which keeps a word.
     if clauses.is_empty() || (positive_kept == 0 && positive_typed > 0) {
-        return Err(Error::InvalidQuery(
-            "the query has nothing searchable in it: only punctuation, symbols or emoji".to_string(),
-        ));
+        // Only odd syntax (a lone quote, a lone `OR`): its notes say why.
+        let why = if parsed.clauses.is_empty() && !parsed.notes.is_empty() {
+            parsed.notes.join("; ")
+        } else {
+            "only punctuation, symbols or emoji".to_string()
+        };
+        return Err(Error::InvalidQuery(format!("the query has nothing searchable in it: {why}")));
     }
     relaxable |= positive_kept > 1;
     if !(2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
@@ -856,18 +854,6 @@ fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
 
-/// `date` as tantivy keeps it. A date built from `time` values beyond [`crate::DATE_YEARS`]
-/// (parsing rejects those) is held at the nearest instant an index can hold.
-pub(crate) fn to_tantivy_date(date: &ArticleDate) -> DateTime {
-    tantivy_instant(date.instant())
-}
-
-fn tantivy_instant(instant: time::OffsetDateTime) -> DateTime {
-    // Whole seconds whose nanoseconds fit in tantivy's i64.
-    const HELD: i64 = i64::MAX / 1_000_000_000;
-    DateTime::from_timestamp_secs(instant.unix_timestamp().clamp(-HELD, HELD))
-}
-
 impl NewsIndex {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
@@ -932,13 +918,14 @@ impl NewsIndex {
             filters.push(Box::new(ValueFilter::new(schema.category, &request.category)));
         }
         if request.from.is_some() || request.to.is_some() {
-            let lower = request.from.map_or(Bound::Unbounded, |from| Bound::Included(to_tantivy_date(&from)));
+            let lower =
+                request.from.map_or(Bound::Unbounded, |from| Bound::Included(date_at(from.unix_timestamp())));
             let upper = request.to.map_or(Bound::Unbounded, |to| {
                 if to.is_date_only() {
                     let next_day = to.instant() + time::Duration::days(1);
-                    Bound::Excluded(tantivy_instant(next_day))
+                    Bound::Excluded(date_at(next_day.unix_timestamp()))
                 } else {
-                    Bound::Included(to_tantivy_date(&to))
+                    Bound::Included(date_at(to.unix_timestamp()))
                 }
             });
             let filter = DateFilter::new(schema.date, lower, upper).kept_in(Arc::clone(self.date_sets()));
@@ -1138,12 +1125,9 @@ impl NewsIndex {
                 if total.0 < page * part as u64 || from <= oldest {
                     continue;
                 }
-                let window = DateFilter::new(
-                    self.schema().date,
-                    Bound::Included(DateTime::from_timestamp_secs(from)),
-                    Bound::Unbounded,
-                )
-                .kept_in(Arc::clone(self.date_sets()));
+                let window =
+                    DateFilter::new(self.schema().date, Bound::Included(date_at(from)), Bound::Unbounded)
+                        .kept_in(Arc::clone(self.date_sets()));
                 let within = Filtered::new(query.box_clone(), vec![Box::new(window)]);
                 let (top, found) =
                     searcher.search_with_statistics_provider(&within, &(by_date(), Count), statistics)?;
