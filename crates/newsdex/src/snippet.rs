@@ -244,7 +244,7 @@ impl<'a> Highlighter<'a> {
         let windows: Vec<(usize, usize, bool, bool)> = chosen
             .iter()
             .map(|&(start, end)| {
-                let first_match = ranges.iter().find(|(from, to)| *from >= start && *to <= end).map(|r| r.0);
+                let first_match = ranges.iter().copied().find(|&(from, to)| from >= start && to <= end);
                 window(text, start, end, first_match, options.fragment_chars)
             })
             .collect();
@@ -365,25 +365,61 @@ fn push_sentence(text: &str, start: usize, end: usize, sentences: &mut Vec<(usiz
 }
 
 /// The window of at most `max_chars` characters of the sentence `start..end` that shows
-/// its first match, and whether it was cut before and after.
+/// its first match (`from..to` bytes), and whether it was cut before and after.
+///
+/// A cut falls between words: one that would split a word of letters or digits moves to
+/// the word's edge, unless that would lose the match or a quarter of the window. Han text
+/// may be cut between any two characters.
 fn window(
     text: &str,
     start: usize,
     end: usize,
-    first_match: Option<usize>,
+    first_match: Option<(usize, usize)>,
     max_chars: usize,
 ) -> (usize, usize, bool, bool) {
-    let boundaries: Vec<usize> = text[start..end].char_indices().map(|(i, _)| start + i).collect();
-    if boundaries.len() <= max_chars {
+    let chars: Vec<(usize, char)> = text[start..end].char_indices().map(|(i, c)| (start + i, c)).collect();
+    if chars.len() <= max_chars {
         return (start, end, false, false);
     }
-    let match_char = first_match.and_then(|byte| boundaries.iter().position(|&b| b >= byte)).unwrap_or(0);
-    let lead = max_chars / 4;
-    let first_char = match_char.saturating_sub(lead).min(boundaries.len() - max_chars);
-    let last_char = first_char + max_chars;
-    let window_start = boundaries[first_char];
-    let window_end = boundaries.get(last_char).copied().unwrap_or(end);
-    (window_start, window_end, first_char > 0, window_end < end)
+    let (match_first, match_end) = match first_match {
+        Some((from, to)) => (
+            chars.iter().position(|&(byte, _)| byte >= from).unwrap_or(0),
+            chars.iter().position(|&(byte, _)| byte >= to).unwrap_or(chars.len()),
+        ),
+        None => (0, 0),
+    };
+    let in_word = |index: usize| chars.get(index).is_some_and(|&(_, c)| c.is_alphanumeric() && !is_han(c));
+    let splits_word = |index: usize| index > 0 && index < chars.len() && in_word(index - 1) && in_word(index);
+    let most_moved = max_chars / 4;
+    let mut first = match_first.saturating_sub(max_chars / 4).min(chars.len() - max_chars);
+    let mut last = first + max_chars;
+    if splits_word(first) {
+        let mut next = first;
+        while next < chars.len() && in_word(next) {
+            next += 1;
+        }
+        if next <= match_first && next - first <= most_moved {
+            first = next;
+        }
+    }
+    if splits_word(last) {
+        let mut previous = last;
+        while previous > 0 && in_word(previous - 1) {
+            previous -= 1;
+        }
+        if previous >= match_end.max(first + 1) && last - previous <= most_moved {
+            last = previous;
+        }
+    }
+    while first < match_first && chars[first].1.is_whitespace() {
+        first += 1;
+    }
+    while last > match_end.max(first + 1) && chars[last - 1].1.is_whitespace() {
+        last -= 1;
+    }
+    let window_start = chars[first].0;
+    let window_end = chars.get(last).map_or(end, |&(byte, _)| byte);
+    (window_start, window_end, first > 0, last < chars.len())
 }
 
 /// `text[start..end]` HTML-escaped with `ranges` (inside the window) wrapped in tags.
@@ -542,6 +578,37 @@ mod tests {
         assert_eq!(fragments[0].text.chars().count(), 40);
         assert!(fragments[0].html.starts_with('…') && fragments[0].html.ends_with('…'));
         assert!(fragments[0].html.contains("<mark>目标</mark>"), "{}", fragments[0].html);
+    }
+
+    #[test]
+    fn long_english_sentences_are_cut_between_words() {
+        let analyzer = Analyzer::new();
+        let mut highlighter = Highlighter::new(&analyzer);
+        let text = "A growing number of hospitals are using artificial intelligence software to flag \
+                    possible problems on chest X-rays, helping overstretched radiology teams prioritize \
+                    urgent cases.";
+        let options = SnippetOptions { fragment_chars: 60, ..SnippetOptions::default() };
+        let fragments = highlighter.fragments(text, &spec(&["chest"]), &options);
+        let fragment = &fragments[0];
+        assert!(fragment.text.chars().count() <= 60, "{:?}", fragment.text);
+        assert!(fragment.html.contains("<mark>chest</mark>"), "{}", fragment.html);
+        let (from, to) = (fragment.range.byte[0], fragment.range.byte[1]);
+        assert!(from > 0 && to < text.len(), "{from}..{to}");
+        let bytes = text.as_bytes();
+        assert!(bytes[from - 1] == b' ' && bytes[from] != b' ', "starts inside a word: {:?}", fragment.text);
+        assert!(bytes[to] == b' ' && bytes[to - 1] != b' ', "ends inside a word: {:?}", fragment.text);
+        assert_eq!(fragment.html, format!("…{}…", fragment.text.replace("chest", "<mark>chest</mark>")));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_window_is_still_cut() {
+        let analyzer = Analyzer::new();
+        let mut highlighter = Highlighter::new(&analyzer);
+        let text = format!("see {} for tariffs and {} more", "x".repeat(200), "y".repeat(200));
+        let options = SnippetOptions { fragment_chars: 40, ..SnippetOptions::default() };
+        let fragments = highlighter.fragments(&text, &spec(&["tariff"]), &options);
+        assert!(fragments[0].text.chars().count() <= 40, "{:?}", fragments[0].text);
+        assert!(fragments[0].html.contains("<mark>tariffs</mark>"), "{}", fragments[0].html);
     }
 
     #[test]
