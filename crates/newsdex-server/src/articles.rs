@@ -17,7 +17,7 @@ use newsdex::{
 };
 use serde::Serialize;
 
-use crate::params::Params;
+use crate::params::{Params, refuse_repeats};
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
 
 /// How many rejected items a write report lists (all are counted).
@@ -148,6 +148,7 @@ pub(crate) async fn related_articles(
             }
         }
     }
+    refuse_repeats(&params, &[], &[])?;
     let window = state.config().max_result_window;
     if limit > window {
         return Err(ApiError::bad_request(format!(
@@ -225,6 +226,7 @@ fn all_or_nothing(params: &[(String, String)]) -> Result<bool, ApiError> {
             }
         }
     }
+    refuse_repeats(params, &[], &[])?;
     Ok(fail)
 }
 

@@ -40,6 +40,34 @@ pub(crate) fn parse(query: &str) -> Result<Vec<(String, String)>, ApiError> {
     Ok(pairs)
 }
 
+/// Refuses a parameter that takes one value when it comes twice, under its name or an
+/// alias (`same` pairs an alias with its name), so `q=a&q=b` is never read as just `q=b`.
+/// The names in `repeatable` take a list and may come any number of times.
+pub(crate) fn refuse_repeats(
+    params: &[(String, String)],
+    repeatable: &[&str],
+    same: &[(&str, &str)],
+) -> Result<(), ApiError> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (name, _) in params {
+        let canonical =
+            same.iter().find(|(alias, _)| alias == name).map_or(name.as_str(), |&(_, canonical)| canonical);
+        if repeatable.contains(&canonical) {
+            continue;
+        }
+        if let Some(&(first, _)) = seen.iter().find(|(_, seen)| *seen == canonical) {
+            let message = if first == name {
+                format!("parameter {name:?} is given more than once; it takes one value")
+            } else {
+                format!("parameters {first:?} and {name:?} are the same; give one of them")
+            };
+            return Err(ApiError::bad_request(message));
+        }
+        seen.push((name, canonical));
+    }
+    Ok(())
+}
+
 /// `+` → space, `%XX` → the byte; a `%` not followed by two hex digits stays as it is.
 fn decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();

@@ -6,7 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
 
-use crate::params::Params;
+use crate::params::{Params, refuse_repeats};
 use crate::{ApiError, AppState, ReadAccess};
 
 /// `GET /search?q=…&limit=&offset=&lang=&source=&category=&from=&to=&sort=&facets=…`
@@ -182,6 +182,11 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             }
         }
     }
+    refuse_repeats(
+        params,
+        &["lang", "source", "category"],
+        &[("query", "q"), ("recency", "recency_half_life")],
+    )?;
     match query {
         Some(query) if !query.trim().is_empty() => request.query = query,
         Some(_) => return Err(ApiError::bad_request("parameter \"q\" is empty")),

@@ -236,6 +236,37 @@ async fn invalid_dates_are_400s() {
 }
 
 #[tokio::test]
+async fn a_parameter_that_takes_one_value_given_twice_is_a_400() {
+    let state = writable(ServerConfig::default());
+    for (uri, named) in [
+        ("/search?q=tariff&q=semiconductor", "parameter \"q\" is given more than once"),
+        ("/search?q=tariff&query=semiconductor", "parameters \"q\" and \"query\" are the same"),
+        ("/search?q=tariff&limit=1&limit=5", "\"limit\" is given more than once"),
+        ("/search?q=tariff&from=2020-01-01&from=2024-01-01", "\"from\" is given more than once"),
+        ("/search?q=tariff&recency=30&recency_half_life=7", "are the same"),
+        ("/search?q=tariff&sort=date&sort=relevance", "\"sort\""),
+        ("/articles/a/related?limit=1&limit=2", "\"limit\" is given more than once"),
+    ] {
+        let answer = get(&state, uri).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, named, uri);
+    }
+    let answer = post_articles(
+        &state,
+        "/articles?on_error=fail&on_error=skip",
+        "application/json",
+        r#"{"id":"a","title":"t"}"#,
+    )
+    .await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "\"on_error\" is given more than once", "on_error twice");
+    assert_eq!(state.backend().num_articles().expect("count"), 0);
+    // List filters take any number of values.
+    let answer =
+        get(&state, "/search?q=tariff&lang=en&lang=zh-Hans&source=a&source=b&category=c&category=d").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["applied"]["lang"], serde_json::json!(["en", "zh-Hans"]), "{}", answer.body);
+}
+
+#[tokio::test]
 async fn query_strings_that_are_not_utf8_are_400s() {
     let state = writable(ServerConfig::default());
     for uri in [
