@@ -62,7 +62,19 @@ fn index_then_search_the_sample() {
     assert!(stdout(&output).contains("[Tariffs]"), "{}", stdout(&output));
     let output = newsdex(&["search", "--index", path, "--title-boost=-1", "tariff"]);
     assert!(!output.status.success(), "help: a negative boost must be refused");
-    assert!(stderr(&output).contains("invalid ranking setting"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the title boost must be a number of at least 0"),
+        "{}",
+        stderr(&output)
+    );
+    let output = newsdex(&["search", "--index", path, "--lang", "fr", "tariff"]);
+    assert!(!output.status.success(), "help: an unknown language must be refused");
+    assert!(
+        stderr(&output)
+            .contains("invalid value 'fr' for '--lang <LANG>': unknown language; use zh-Hans, zh-Hant or en"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -190,7 +190,7 @@ fn search(args: SearchEvalArgs) -> anyhow::Result<ExitCode> {
         proximity_boost: args.proximity_boost.unwrap_or(defaults.proximity_boost),
         relax_when_nothing_matches: !args.no_fallback,
     };
-    ranking.validate().context("invalid ranking setting")?;
+    ranking.validate()?;
     index.set_ranking(ranking);
     let queries = read(&args.queries)?;
     let mut judgements: HashMap<String, HashMap<String, u32>> = HashMap::new();

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Args;
 use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
 
@@ -19,7 +18,7 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     offset: usize,
     /// Only these languages (zh-Hans, zh-Hant, en); repeat or separate with commas.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_lang)]
     lang: Vec<Lang>,
     /// Only these sources; repeat or separate with commas.
     #[arg(long, value_delimiter = ',')]
@@ -94,7 +93,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         exact_total: args.exact_total,
     };
     let ranking = args.ranking.config();
-    ranking.validate().context("invalid ranking setting")?;
+    ranking.validate()?;
     let mut index = index;
     index.set_ranking(ranking);
     let response = index.search(&request)?;
@@ -173,4 +172,9 @@ fn print_hits(response: &SearchResponse) {
             println!("{name}: {}", shown.join(", "));
         }
     }
+}
+
+/// A `--lang` value; the library's error would call it an invalid article.
+fn parse_lang(tag: &str) -> Result<Lang, String> {
+    tag.parse().map_err(|_| "unknown language; use zh-Hans, zh-Hant or en".to_string())
 }
