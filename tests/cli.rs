@@ -57,6 +57,16 @@ fn index_then_search_the_sample() {
     let response: Value = serde_json::from_str(&stdout(&output)).expect("the HTTP response shape");
     assert_eq!(response["hits"][0]["id"], "hans-cult-0001");
     assert!(response["hits"][0]["title_html"].is_string());
+    // Several arguments are one query, as if quoted.
+    let hits = |args: &[&str]| {
+        let output = newsdex(&[&["search", "--index", path, "--json"], args].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let response: Value = serde_json::from_str(&stdout(&output)).expect("the HTTP response shape");
+        (response["hits"].clone(), response["applied"]["terms"].clone())
+    };
+    let (unquoted, terms) = hits(&["华为", "Mate", "70"]);
+    assert_eq!(terms, serde_json::json!(["华为", "mate", "70"]));
+    assert_eq!(unquoted, hits(&["华为 Mate 70"]).0);
     let output = newsdex(&["search", "--index", path, "tariff"]);
     assert!(output.status.success());
     assert!(stdout(&output).contains("[Tariffs]"), "{}", stdout(&output));

@@ -28,8 +28,8 @@ pub fn run(args: RelatedArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for (rank, hit) in response.hits.iter().enumerate() {
-        let date = hit.date.map(|d| d.to_string()).unwrap_or_default();
-        println!("{:>3}. {}  ({:.2})  {} · {}", rank + 1, hit.title, hit.score, hit.id, date);
+        let date = hit.date.map(|d| format!(" · {d}")).unwrap_or_default();
+        println!("{:>3}. {}  ({:.2})  {}{date}", rank + 1, hit.title, hit.score, hit.id);
     }
     Ok(ExitCode::SUCCESS)
 }

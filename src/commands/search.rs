@@ -63,14 +63,17 @@ pub struct SearchArgs {
     /// A jieba user dictionary the index must have been built with.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
-    /// The query: words, "phrases"~slop, -exclusion, OR, title:/body: prefixes.
-    query: String,
+    /// The query: words, "phrases"~slop, -exclusion, OR, title:/body: prefixes. Several
+    /// arguments are one query (`华为 Mate 70` needs no quotes); put `--` before a query
+    /// that starts with `-`.
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    query: Vec<String>,
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let index = super::open_index(&args.index, args.user_dict.as_deref())?;
     let request = SearchRequest {
-        query: args.query,
+        query: args.query.join(" "),
         limit: args.limit,
         offset: args.offset,
         lang: args.lang,
@@ -151,11 +154,17 @@ fn print_hits(response: &SearchResponse) {
         println!("note: {note}");
     }
     for (rank, hit) in response.hits.iter().enumerate() {
-        let date = hit.date.map(|d| d.to_string()).unwrap_or_default();
-        let lang = hit.lang.map(|l| l.to_string()).unwrap_or_default();
+        // What an article lacks is left out, not shown as an empty field.
+        let about = [
+            Some(hit.id.clone()),
+            hit.lang.map(|l| l.to_string()),
+            hit.source.clone(),
+            hit.date.map(|d| d.to_string()),
+        ];
+        let about: Vec<String> = about.into_iter().flatten().filter(|part| !part.is_empty()).collect();
         println!();
         println!("{:>3}. {}  ({:.2})", response.applied.offset + rank + 1, plain(&hit.title_html), hit.score);
-        println!("     {} · {} · {} · {}", hit.id, lang, hit.source.as_deref().unwrap_or(""), date);
+        println!("     {}", about.join(" · "));
         if !hit.snippet.is_empty() {
             println!("     {}", plain(&hit.snippet).replace('\n', " "));
         }

@@ -125,7 +125,10 @@ async fn article_bodies_that_are_not_articles_write_nothing() {
     let state = writable(ServerConfig::default());
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_object = format!("{{\"id\": \"d\", \"x\": {}{}}}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
-    let cases: [&[u8]; 7] = [
+    let cases: [&[u8]; 9] = [
+        // Arrays of fields in order are not articles, alone or as items.
+        b"[[\"x1\", null, \"title\", \"body\"]]",
+        b"[\"x1\", null, \"title\", \"body\"]",
         deep.as_bytes(),
         deep_object.as_bytes(),
         b"\xff\xfe{\"id\": \"u\", \"title\": \"t\"}",

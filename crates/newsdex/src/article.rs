@@ -21,8 +21,10 @@ pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
 /// A news article.
 ///
 /// `id` is unique: writing an article with an existing id replaces it. `lang` is detected
-/// from the text when missing. Unknown fields in the input are ignored.
+/// from the text when missing. Unknown fields in the input are ignored. It reads only
+/// from a JSON object (a map): an array is refused, never read field by field in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Article {
     /// Unique id.
     pub id: String,
@@ -47,6 +49,30 @@ pub struct Article {
     /// Address of the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl Serialize for Article {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Article::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Article {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Article, D::Error> {
+        struct ObjectOnly;
+        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+            type Value = Article;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("an article (a JSON object)")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Article, A::Error> {
+                Article::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectOnly)
+    }
 }
 
 fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {

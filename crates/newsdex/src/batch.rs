@@ -111,7 +111,7 @@ fn read_json(body: &[u8]) -> ArticleBatch {
             Err(error) => {
                 let error_line = line + error.line() as u64 - 1;
                 let error_column =
-                    if error.line() == 1 { column + error.column() - 1 } else { error.column() };
+                    if error.line() == 1 { column + error.column().max(1) - 1 } else { error.column() };
                 let message = label(describe_json_error_at(&error, error_column));
                 batch.errors.push(LineError { line: error_line, id: id_of_malformed(item_text), message });
             }

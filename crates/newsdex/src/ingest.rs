@@ -193,7 +193,8 @@ pub(crate) fn describe_json_error_at(error: &serde_json::Error, column: usize) -
     } else {
         message
     };
-    format!("{message} (column {column})")
+    // serde_json says column 0 for a value refused before its first character is read.
+    format!("{message} (column {})", column.max(1))
 }
 
 /// The `id` of a line that parsed as JSON but not as an article, for error reports.
@@ -256,6 +257,24 @@ mod tests {
             truncated.starts_with("line 7 (id \"t\")")
                 || truncated.starts_with("line 7: the last line is truncated"),
             "{truncated}"
+        );
+    }
+
+    #[test]
+    fn a_line_must_be_an_object_not_an_array_read_in_field_order() {
+        let input = "[\"x1\",null,\"title\",\"body\"]\n\"text\"\n42\nnull\n{\"id\":\"ok\",\"body\":\"x\"}\n";
+        assert_eq!(
+            records(input.as_bytes()),
+            vec![
+                Err("line 1: invalid type: sequence, expected an article (a JSON object) (column 1)"
+                    .to_string()),
+                Err("line 2: invalid type: string \"text\", expected an article (a JSON object) (column 6)"
+                    .to_string()),
+                Err("line 3: invalid type: integer \"42\", expected an article (a JSON object) (column 2)"
+                    .to_string()),
+                Err("line 4: invalid type: null, expected an article (a JSON object) (column 4)".to_string()),
+                Ok("5:ok".to_string()),
+            ]
         );
     }
 
