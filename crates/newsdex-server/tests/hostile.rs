@@ -31,7 +31,12 @@ fn post_search(content_type: Option<&str>, body: impl Into<Body>) -> Request<Bod
 async fn malformed_and_mistyped_json_bodies_are_4xx() {
     let state = read_only(ServerConfig::default());
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let cases: [(&[u8], StatusCode, &str); 13] = [
+    let cases: [(&[u8], StatusCode, &str); 17] = [
+        // Fields in order are not a search: each object must be a JSON object.
+        (br#"["tariff", 3]"#, StatusCode::UNPROCESSABLE_ENTITY, "expected a search request (a JSON object)"),
+        (b"[]", StatusCode::UNPROCESSABLE_ENTITY, "expected a search request (a JSON object)"),
+        (br#"{"query": "a", "recency": [30, 0.5]}"#, StatusCode::UNPROCESSABLE_ENTITY, "a recency setting"),
+        (br#"{"query": "a", "snippet": [1]}"#, StatusCode::UNPROCESSABLE_ENTITY, "snippet options"),
         (b"{not json", StatusCode::BAD_REQUEST, "json"),
         (b"", StatusCode::BAD_REQUEST, "json"),
         (br#"{"query": "tariff"} trailing"#, StatusCode::BAD_REQUEST, "trailing"),

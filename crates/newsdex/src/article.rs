@@ -51,29 +51,7 @@ pub struct Article {
     pub url: Option<String>,
 }
 
-impl Serialize for Article {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Article::serialize(self, serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Article {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Article, D::Error> {
-        struct ObjectOnly;
-        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
-            type Value = Article;
-
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("an article (a JSON object)")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Article, A::Error> {
-                Article::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        deserializer.deserialize_map(ObjectOnly)
-    }
-}
+object_only_serde!(Article, "an article (a JSON object)");
 
 fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())

@@ -70,6 +70,8 @@
 //! - `scale`: [`SentencePool`], scale corpora for benchmarks recombined from real sentences.
 //! - `snippet`: highlights and sentence-aware fragments with byte, char and UTF-16 offsets.
 
+#[macro_use]
+mod object_only;
 mod analysis;
 mod article;
 mod backend;

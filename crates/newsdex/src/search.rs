@@ -105,7 +105,7 @@ pub enum SortOrder {
 
 /// Blends BM25 with the article's age: `score × (1 − weight + weight × 0.5^(age / half_life))`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Recency {
     /// Age, in days, at which the recency factor halves.
     pub half_life_days: f64,
@@ -117,13 +117,15 @@ pub struct Recency {
     pub reference: Option<ArticleDate>,
 }
 
+object_only_serde!(Recency, "a recency setting (a JSON object)");
+
 fn default_recency_weight() -> f64 {
     0.5
 }
 
 /// A search: the query, filters, paging, ordering and what to return.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct SearchRequest {
     /// The query, in the query language (see the `query` module docs).
     #[serde(alias = "q")]
@@ -157,6 +159,8 @@ pub struct SearchRequest {
     /// counts exactly anyway.
     pub exact_total: bool,
 }
+
+object_only_serde!(SearchRequest, "a search request (a JSON object)");
 
 impl Default for SearchRequest {
     fn default() -> Self {

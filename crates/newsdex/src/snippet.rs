@@ -24,7 +24,7 @@ pub const MAX_TAG_BYTES: usize = 64;
 
 /// How snippets are cut and marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct SnippetOptions {
     /// Fragments per hit, best first (0: none).
     pub fragments: usize,
@@ -35,6 +35,8 @@ pub struct SnippetOptions {
     /// Inserted after each highlight (not escaped).
     pub post_tag: String,
 }
+
+object_only_serde!(SnippetOptions, "snippet options (a JSON object)");
 
 impl Default for SnippetOptions {
     fn default() -> Self {
