@@ -5,8 +5,9 @@
 //!   where they stand together rank higher.
 //! - phrases: `"南京市长江大桥"`, `"trade war"~2` (slop: how many positions the words may
 //!   move); curly and corner quotes work too (`“…”`, `「…」`).
-//! - exclusion: `-足球`, `-"trade war"`.
-//! - alternatives: `华为 OR 小米`.
+//! - exclusion: `-足球`, `-"trade war"`, or `NOT 足球`.
+//! - alternatives: `华为 OR 小米`; `AND` between words changes nothing (every word must
+//!   match anyway). `OR`, `AND` and `NOT` are operators only in capitals: `not` is a word.
 //! - fields: `title:芯片`, `body:"南京市长江大桥"`.
 //!
 //! Parsing never fails on odd input: a lone quote, a field with nothing after it or an
@@ -82,6 +83,7 @@ const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂']
 enum Item {
     Atom { excluded: bool, atom: Atom },
     Or,
+    Not,
 }
 
 /// Parses a query string. Errors only for an overlong query or a blank one.
@@ -112,8 +114,15 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     }
     let mut clauses: Vec<Clause> = Vec::new();
     let mut join_next = false;
+    let mut exclude_next = false;
     for item in items {
         match item {
+            Item::Not => {
+                if exclude_next {
+                    notes.push("NOT after NOT was ignored".to_string());
+                }
+                exclude_next = true;
+            }
             Item::Or => {
                 let previous_joinable = clauses.last().is_some_and(|clause| !clause.excluded);
                 if previous_joinable {
@@ -123,6 +132,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
                 }
             }
             Item::Atom { excluded, atom } => {
+                let excluded = excluded || std::mem::take(&mut exclude_next);
                 if join_next && !excluded {
                     if let Some(previous) = clauses.last_mut() {
                         previous.alternatives.push(atom);
@@ -139,6 +149,9 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     }
     if join_next {
         notes.push("OR needs a word on each side; it was ignored".to_string());
+    }
+    if exclude_next {
+        notes.push("NOT needs a word after it; it was ignored".to_string());
     }
     if clauses.len() > MAX_CLAUSES {
         notes.push(format!("only the first {MAX_CLAUSES} clauses of the query were searched"));
@@ -229,6 +242,9 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
         if text == "AND" {
             return (None, end);
         }
+        if text == "NOT" {
+            return (Some(Item::Not), end);
+        }
     }
     (Some(Item::Atom { excluded, atom: Atom::Words { field, text } }), end)
 }
@@ -266,6 +282,32 @@ mod tests {
                 Clause { excluded: false, alternatives: vec![words("苹果"), words("小米")] },
             ]
         );
+    }
+
+    #[test]
+    fn not_in_capitals_excludes_the_next_word_or_phrase() {
+        let excluded = |atom: Atom| Clause { excluded: true, alternatives: vec![atom] };
+        let required = |atom: Atom| Clause { excluded: false, alternatives: vec![atom] };
+        assert_eq!(
+            clauses("华为 NOT 足球 NOT \"trade war\""),
+            vec![
+                required(words("华为")),
+                excluded(words("足球")),
+                excluded(Atom::Phrase { field: None, text: "trade war".into(), slop: 0 }),
+            ]
+        );
+        assert_eq!(clauses("华为 AND 小米"), vec![required(words("华为")), required(words("小米"))]);
+        // Lower case is a word, as typed.
+        assert_eq!(clauses("not guilty"), vec![required(words("not")), required(words("guilty"))]);
+        let dangling = parse("华为 NOT").expect("a dangling NOT parses");
+        assert_eq!(dangling.clauses, vec![required(words("华为"))]);
+        assert_eq!(dangling.notes, vec!["NOT needs a word after it; it was ignored".to_string()]);
+        let twice = parse("华为 NOT NOT 足球").expect("NOT NOT parses");
+        assert_eq!(twice.clauses, vec![required(words("华为")), excluded(words("足球"))]);
+        assert_eq!(twice.notes, vec!["NOT after NOT was ignored".to_string()]);
+        let or_not = parse("华为 OR NOT 小米").expect("OR NOT parses");
+        assert_eq!(or_not.clauses, vec![required(words("华为")), excluded(words("小米"))]);
+        assert_eq!(or_not.notes, vec!["OR before an excluded word was ignored".to_string()]);
     }
 
     #[test]
