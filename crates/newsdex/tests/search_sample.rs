@@ -33,6 +33,11 @@ fn english_plural_finds_the_singular_and_the_reverse() {
     assert!(hit.snippet.contains("<mark>tariffs</mark>") || hit.title_html.contains("<mark>Tariffs</mark>"));
     let plural = search("tariffs");
     assert!(ids(&plural).contains(&"en-trade-0002"), "help: en-trade-0002 says 'tariff'");
+    // A hyphenated word too: the article says "chest X-rays".
+    let hyphenated = search("X-ray");
+    assert_eq!(ids(&hyphenated), ["en-health-0004"], "help: X-ray must find X-rays");
+    let hit = &hyphenated.hits[0];
+    assert!(hit.snippet.contains("<mark>X-rays</mark>"), "{}", hit.snippet);
 }
 
 #[test]

@@ -39,7 +39,7 @@ pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
 
 /// The analyzer's version: bumped whenever a change to analysis would give an existing
 /// index different tokens (including upgrades of jieba-rs or the OpenCC tables).
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
 /// The name recorded in indexes built by this analyzer.
 const ANALYZER_NAME: &str = "newsdex-bilingual";
@@ -1033,12 +1033,26 @@ impl StemCache {
     /// Words remembered before the cache starts over.
     const CAPACITY: usize = 1 << 16;
 
-    /// The stem of an English word; anything else is returned as it is.
+    /// The stem of an English word, and of a block whose last part is one (`x-rays` →
+    /// `x-ray`, `start-ups` → `start-up`), so the block is found in any inflection;
+    /// anything else is returned as it is.
     fn stem<'a>(&'a mut self, stemmer: &frostem::Stemmer, word: &'a str) -> &'a str {
         // The English stemmer leaves words of one or two letters as they are.
-        if word.len() <= 2 || !alnum::is_stemmable(word) {
+        if word.len() <= 2 {
             return word;
         }
+        let last_part = if alnum::is_stemmable(word) {
+            0
+        } else {
+            match word.rfind(|c: char| !c.is_alphanumeric()) {
+                Some(connector)
+                    if word.len() - connector > 3 && alnum::is_stemmable(&word[connector + 1..]) =>
+                {
+                    connector + 1
+                }
+                _ => return word,
+            }
+        };
         if let Some(&known) = self.index.get(word) {
             return &self.stems[known as usize];
         }
@@ -1046,8 +1060,11 @@ impl StemCache {
             self.index.clear();
             self.stems.clear();
         }
+        let stem = stemmer.stem(&word[last_part..]);
+        let stemmed =
+            if last_part == 0 { stem.into_owned() } else { format!("{}{stem}", &word[..last_part]) };
         self.index.insert(Box::from(word), self.stems.len() as u32);
-        self.stems.push(stemmer.stem(word).into_owned().into_boxed_str());
+        self.stems.push(stemmed.into_boxed_str());
         &self.stems[self.stems.len() - 1]
     }
 }
@@ -1228,6 +1245,11 @@ mod tests {
             ("5G基站", "5g@0 5@0* g@0* 基站@1"),
             ("2024年", "2024@0 年@1"),
             ("Wi-Fi 7", "wi-fi@0 wi@0* fi@0* 7@1"),
+            // A last part that is an English word is stemmed in the whole, so the block is
+            // found in any inflection; digits and short parts stay as typed.
+            ("X-rays", "x-ray@0 x@0* ray@0*"),
+            ("start-ups", "start-up@0 start@0* up@0*"),
+            ("U.S.", "u.s@0 u@0* s@0*"),
         ];
         for (text, expected) in table {
             assert_eq!(stream(text, AnalysisMode::Index), *expected, "help: alphanumerics of {text}");
@@ -1239,6 +1261,7 @@ mod tests {
         assert_eq!(words("China's tariffs"), ["china", "tariff"]);
         assert_eq!(words("exporters’ batteries"), ["export", "batteri"]);
         assert_eq!(words("C++ and C# don't"), ["c++", "and", "c#", "dont"]);
+        assert_eq!(words("X-ray x-rays state-owned COVID-19s"), ["x-ray", "x-ray", "state-own", "covid-19s"]);
     }
 
     #[test]
