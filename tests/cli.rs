@@ -201,6 +201,20 @@ fn inputs_that_cannot_be_read_are_refused_before_anything_is_written() {
     let message = stderr(&output);
     assert!(message.contains("cannot read user dictionary"), "{message}");
     assert_eq!(message.matches("No such file").count(), 1, "help: each cause once: {message}");
+    // Commit settings that cannot mean anything are refused too.
+    for (flags, expected) in [
+        (&["--commit-every", "0"][..], "invalid value '0' for '--commit-every <N>'"),
+        (
+            &["--commit-every", "10", "--on-error", "fail"][..],
+            "--commit-every cannot be used with --on-error fail",
+        ),
+    ] {
+        let output =
+            newsdex(&[&["index", "--index", index.to_str().expect("path")], flags, &[sample]].concat());
+        assert!(!output.status.success(), "{flags:?}");
+        assert!(stderr(&output).contains(expected), "{flags:?}: {}", stderr(&output));
+        assert!(!index.exists(), "help: a refused run must not create an index");
+    }
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub struct IndexArgs {
     /// Commit after every N articles, so an interruption loses at most N (each commit
     /// is reported on standard error as `committed: FILE through line L`). With
     /// --on-error skip only.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     commit_every: Option<u64>,
 }
 
@@ -100,6 +100,11 @@ pub struct FileLineError {
 }
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
+    if args.commit_every.is_some() && matches!(args.on_error, OnErrorArg::Fail) {
+        anyhow::bail!(
+            "--commit-every cannot be used with --on-error fail: that indexes all or nothing, in one commit"
+        );
+    }
     let mut settings = writer_settings(args.threads, args.memory_mb);
     settings.max_merge_bytes = args.max_merge_mb.map(|mb| mb << 20);
     let mut builder = Analyzer::builder()

@@ -37,7 +37,7 @@ pub enum Error {
     /// The index was built by a different analyzer than the one opening it.
     #[error(
         "the index at {path} was built with analyzer {built_with}, but it is being opened with \
-         {opened_with}; rebuild the index (`newsdex index`) or open it with the analyzer it was built with"
+         {opened_with}; {remedy}"
     )]
     AnalyzerMismatch {
         /// The index directory.
@@ -46,6 +46,8 @@ pub enum Error {
         built_with: String,
         /// The analyzer given to open it.
         opened_with: String,
+        /// What to do about it.
+        remedy: String,
     },
     /// The path is not a newsdex index.
     #[error("{} is not a newsdex index: {reason}", path.display())]

@@ -162,11 +162,11 @@ impl NewsIndex {
             });
         }
         if &metadata.analyzer != analyzer.identity() {
-            return Err(Error::AnalyzerMismatch {
-                path: path.display().to_string(),
-                built_with: metadata.analyzer.to_string(),
-                opened_with: analyzer.identity().to_string(),
-            });
+            return Err(metadata.analyzer.mismatch(
+                analyzer.identity(),
+                path.display().to_string(),
+                "`newsdex index`",
+            ));
         }
         let index = Index::open(directory)?;
         let schema = NewsSchema::new();

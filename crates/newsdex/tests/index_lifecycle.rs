@@ -91,9 +91,34 @@ fn a_directory_index_reopens_with_its_analyzer() {
     let error = NewsIndex::open_with(&path, Analyzer::new()).expect_err("a different analyzer is refused");
     assert!(matches!(error, Error::AnalyzerMismatch { .. }), "{error}");
     assert!(
-        error.to_string().contains("rebuild the index"),
+        error.to_string().contains("rebuild the index (`newsdex index`) or open it with the user dictionary"),
         "help: the message must say what to do: {error}"
     );
+}
+
+#[test]
+fn an_index_from_another_analyzer_version_says_only_a_rebuild_helps() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path().join("index");
+    NewsIndex::create(&path, Analyzer::new())
+        .expect("create")
+        .writer(settings())
+        .expect("writer")
+        .finish()
+        .expect("finish");
+    // The analyzer's identity, as an index built by an older newsdex would record it.
+    let metadata_path = path.join(".newsdex.json");
+    let mut recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metadata_path).expect("metadata")).expect("json");
+    assert_eq!(recorded["analyzer"]["version"], newsdex::ANALYZER_VERSION);
+    recorded["analyzer"]["version"] = 1.into();
+    std::fs::write(&metadata_path, serde_json::to_string_pretty(&recorded).expect("json"))
+        .expect("older version");
+    let error = NewsIndex::open(&path).expect_err("an index from another analyzer version is refused");
+    assert!(matches!(error, Error::AnalyzerMismatch { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("was built with analyzer newsdex-bilingual v1"), "{message}");
+    assert!(message.contains("only rebuilding it helps (`newsdex index`)"), "{message}");
 }
 
 #[test]

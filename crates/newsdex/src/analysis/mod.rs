@@ -117,6 +117,29 @@ fn enabled() -> bool {
     true
 }
 
+impl AnalyzerIdentity {
+    /// The error for an index at `path`, built with this analyzer, being opened with
+    /// `opened`; `rebuild` is the command that rebuilds it.
+    pub(crate) fn mismatch(&self, opened: &AnalyzerIdentity, path: String, rebuild: &str) -> crate::Error {
+        let remedy = if self.name != opened.name || self.version != opened.version {
+            format!(
+                "this newsdex analyses text differently from the one that built the index, so only \
+                 rebuilding it helps ({rebuild})"
+            )
+        } else {
+            format!(
+                "rebuild the index ({rebuild}) or open it with the user dictionary and options it was built with"
+            )
+        };
+        crate::Error::AnalyzerMismatch {
+            path,
+            built_with: self.to_string(),
+            opened_with: opened.to_string(),
+            remedy,
+        }
+    }
+}
+
 impl fmt::Display for AnalyzerIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} v{} (user dictionary {}", self.name, self.version, self.dictionary)?;

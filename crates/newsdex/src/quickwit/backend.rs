@@ -166,11 +166,11 @@ impl QuickwitBackend {
         analyzer: Analyzer,
     ) -> Result<QuickwitBackend> {
         if &identity.analyzer != analyzer.identity() {
-            return Err(Error::AnalyzerMismatch {
-                path: format!("{}/{index_id}", client.url()),
-                built_with: identity.analyzer.to_string(),
-                opened_with: analyzer.identity().to_string(),
-            });
+            return Err(identity.analyzer.mismatch(
+                analyzer.identity(),
+                format!("{}/{index_id}", client.url()),
+                "`newsdex export quickwit`",
+            ));
         }
         Ok(QuickwitBackend {
             client,
