@@ -206,6 +206,8 @@ async fn huge_or_negative_paging_is_a_400() {
         ("recency_half_life=-3", "half"),
         ("recency_weight=1e999", "recency weight"),
         (&format!("pre_tag={}", "x".repeat(65)), "tags"),
+        ("pre_tag=%3Cb%3E&post_tag=", "highlight tags come in pairs"),
+        ("post_tag=%3C%2Fb%3E&pre_tag=", "both be set or both be empty"),
     ] {
         let answer = get(&state, &format!("/search?q=tariff&{query}")).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, named, query);

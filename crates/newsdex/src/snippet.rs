@@ -69,6 +69,13 @@ impl SnippetOptions {
                 "highlight tags must be at most {MAX_TAG_BYTES} bytes"
             )));
         }
+        // One without the other leaves every highlight open (`<b>经济 激活<b>经济`).
+        if self.pre_tag.is_empty() != self.post_tag.is_empty() {
+            return Err(Error::InvalidRequest(format!(
+                "highlight tags come in pairs: pre_tag {:?} and post_tag {:?} must both be set or both be empty",
+                self.pre_tag, self.post_tag
+            )));
+        }
         Ok(())
     }
 }
