@@ -333,6 +333,14 @@ fn ends_sentence(c: char) -> bool {
     matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '｡')
 }
 
+/// Punctuation that ends a clause or closes a bracket: it belongs to the text before it.
+fn ends_clause(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.' | ';' | ':' | ')' | ']' | '，' | '、' | '：' | '；' | '。' | '）' | '》' | '」' | '』'
+    )
+}
+
 /// Closing punctuation that stays with the sentence it ends.
 fn is_closing(c: char) -> bool {
     matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '"' | '\'' | '》' | '〉' | ']')
@@ -376,7 +384,8 @@ fn push_sentence(text: &str, start: usize, end: usize, sentences: &mut Vec<(usiz
 /// The window of at most `max_chars` characters of the sentence `start..end` that shows
 /// its first match (`from..to` bytes), and whether it was cut before and after.
 ///
-/// A cut falls between words: one that would split a word of letters or digits moves to
+/// A cut falls between words: one that would split a word of letters or digits (with the
+/// connectors inside it, as in `39.9` or `X-rays`) moves to
 /// the word's edge, unless that would lose the match or a quarter of the window. Han text
 /// may be cut between any two characters.
 fn window(
@@ -397,7 +406,16 @@ fn window(
         ),
         None => (0, 0),
     };
-    let in_word = |index: usize| chars.get(index).is_some_and(|&(_, c)| c.is_alphanumeric() && !is_han(c));
+    let letter_or_digit =
+        |index: usize| chars.get(index).is_some_and(|&(_, c)| c.is_alphanumeric() && !is_han(c));
+    // A connector between two letters or digits is inside the word (`39.9`, `1,000`, `X-rays`).
+    let in_word = |index: usize| {
+        letter_or_digit(index)
+            || (index > 0
+                && chars.get(index).is_some_and(|&(_, c)| !c.is_whitespace())
+                && letter_or_digit(index - 1)
+                && letter_or_digit(index + 1))
+    };
     let splits_word = |index: usize| index > 0 && index < chars.len() && in_word(index - 1) && in_word(index);
     let most_moved = max_chars / 4;
     let mut first = match_first.saturating_sub(max_chars / 4).min(chars.len() - max_chars);
@@ -420,7 +438,9 @@ fn window(
             last = previous;
         }
     }
-    while first < match_first && chars[first].1.is_whitespace() {
+    // A cut window does not open on the end of what it cut (`, with …`).
+    while first > 0 && first < match_first && (chars[first].1.is_whitespace() || ends_clause(chars[first].1))
+    {
         first += 1;
     }
     while last > match_end.max(first + 1) && chars[last - 1].1.is_whitespace() {
@@ -618,6 +638,29 @@ mod tests {
         let fragments = highlighter.fragments(&text, &spec(&["tariff"]), &options);
         assert!(fragments[0].text.chars().count() <= 40, "{:?}", fragments[0].text);
         assert!(fragments[0].html.contains("<mark>tariffs</mark>"), "{}", fragments[0].html);
+    }
+
+    #[test]
+    fn numbers_and_hyphenated_words_are_not_cut_at_their_connectors() {
+        let analyzer = Analyzer::new();
+        let mut highlighter = Highlighter::new(&analyzer);
+        let options = SnippetOptions { fragment_chars: 40, ..SnippetOptions::default() };
+        for (text, query) in [
+            (
+                "Output rose to 39.9 mln vs 39.3 mln as prices of crude stocks rose sharply today in response",
+                "prices",
+            ),
+            (
+                "Prices drove short-term interest rates sharply higher, with overnight and tomorrow-next rates up",
+                "overnight",
+            ),
+        ] {
+            let fragment = &highlighter.fragments(text, &spec(&[query]), &options)[0];
+            let (from, to) = (fragment.range.byte[0], fragment.range.byte[1]);
+            let bytes = text.as_bytes();
+            assert!(from == 0 || bytes[from - 1] == b' ', "starts inside a word: {:?}", fragment.text);
+            assert!(to == text.len() || bytes[to] == b' ', "ends inside a word: {:?}", fragment.text);
+        }
     }
 
     #[test]
