@@ -88,6 +88,28 @@ fn index_then_search_the_sample() {
 }
 
 #[test]
+fn bench_refuses_settings_it_cannot_build_before_measuring_anything() {
+    let articles = index_data().join("articles.jsonl");
+    let articles = articles.to_str().expect("utf-8 path");
+    for (flags, expected) in [
+        (
+            &["--threads", "1,9"][..],
+            "cannot build with --threads 9 --memory-mb 256: invalid request: threads must be",
+        ),
+        (
+            &["--memory-mb", "1"][..],
+            "a writer memory budget of 1 MiB is too small for 1 thread: give at least",
+        ),
+    ] {
+        let output = newsdex(&[&["bench"], flags, &[articles]].concat());
+        assert!(!output.status.success(), "{flags:?}");
+        let message = stderr(&output);
+        assert!(message.contains(expected), "{flags:?}: {message}");
+        assert!(!message.contains("round 1/"), "help: nothing may be measured first: {message}");
+    }
+}
+
+#[test]
 fn bench_reports_medians_per_setting_against_each_rounds_bound() {
     let articles = index_data().join("articles.jsonl");
     let lines =

@@ -145,6 +145,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn bench(args: &BenchArgs, work_dir: &Path) -> anyhow::Result<Report> {
+    // Every setting is checked before anything is measured, not when its turn comes.
+    super::index::check_inputs(&args.files)?;
+    for &threads in &args.threads {
+        for &memory_mb in &args.memory_mb {
+            super::index::writer_settings(Some(threads), Some(memory_mb))
+                .validate()
+                .with_context(|| format!("cannot build with --threads {threads} --memory-mb {memory_mb}"))?;
+        }
+    }
     let mut files = args.files.clone();
     if let Some(articles) = args.generate {
         let out = work_dir.join("scale-corpus.jsonl");
@@ -289,11 +298,11 @@ fn build(
     }
     let output = command.output().context("cannot run newsdex index")?;
     let _ = std::fs::remove_dir_all(&index_dir);
-    anyhow::ensure!(
-        output.status.success(),
-        "newsdex index failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let message = stderr.trim().strip_prefix("error: ").unwrap_or(stderr.trim()).to_string();
+        anyhow::bail!("newsdex index failed: {message}");
+    }
     serde_json::from_slice(&output.stdout).context("unreadable index summary")
 }
 

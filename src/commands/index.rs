@@ -155,7 +155,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
 
 /// Refuses inputs that cannot be read before anything is created or written: a missing
 /// file or a directory met part way would stop the run and lose the files before it.
-fn check_inputs(files: &[PathBuf]) -> anyhow::Result<()> {
+pub fn check_inputs(files: &[PathBuf]) -> anyhow::Result<()> {
     for file in files.iter().filter(|file| file.as_os_str() != "-") {
         let metadata = std::fs::metadata(file).with_context(|| format!("cannot open {}", file.display()))?;
         if metadata.is_dir() {

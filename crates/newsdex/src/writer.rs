@@ -76,22 +76,27 @@ impl WriterSettings {
         let minimum = MIN_MEMORY_PER_THREAD * self.threads;
         if self.memory_budget_bytes < minimum {
             return Err(Error::InvalidRequest(format!(
-                "a writer memory budget of {} MiB is too small for {} threads: give at least {} MiB",
+                "a writer memory budget of {} MiB is too small for {}: give at least {} MiB",
                 self.memory_budget_bytes >> 20,
-                self.threads,
+                threads_text(self.threads),
                 minimum.div_ceil(1 << 20)
             )));
         }
         if self.memory_budget_bytes / self.threads > MAX_MEMORY_PER_THREAD {
             return Err(Error::InvalidRequest(format!(
-                "a writer memory budget of {} MiB is too large for {} threads: at most {} MiB per thread",
+                "a writer memory budget of {} MiB is too large for {}: at most {} MiB per thread",
                 self.memory_budget_bytes >> 20,
-                self.threads,
+                threads_text(self.threads),
                 MAX_MEMORY_PER_THREAD >> 20
             )));
         }
         Ok(())
     }
+}
+
+/// `1 thread`, `2 threads`.
+fn threads_text(threads: usize) -> String {
+    if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") }
 }
 
 /// Articles bulk ingestion hands tantivy's indexing threads in one message.
