@@ -372,8 +372,16 @@ impl AppliedOptions {
         matching: Matching,
         terms: Vec<String>,
         ranking: RankingConfig,
-        notes: Vec<String>,
+        mut notes: Vec<String>,
     ) -> AppliedOptions {
+        // Newest first leaves no order for recency to change: say so rather than echo it.
+        let recency = match (request.sort, request.recency) {
+            (SortOrder::Date, Some(_)) => {
+                notes.push("recency was not applied: the hits are sorted by date, newest first".to_string());
+                None
+            }
+            (_, recency) => recency,
+        };
         AppliedOptions {
             limit: request.limit,
             offset: request.offset,
@@ -385,7 +393,7 @@ impl AppliedOptions {
             category: request.category.clone(),
             from: request.from,
             to: request.to,
-            recency: request.recency,
+            recency,
             ranking,
             notes,
         }

@@ -139,6 +139,16 @@ fn recency_prefers_newer_articles_only_when_asked() {
     let latest = recent.hits.iter().filter_map(|hit| hit.date).max().expect("dates");
     assert_eq!(newest(&recent), latest, "help: at full weight the newest match comes first");
     assert_ne!(ids(&plain), ids(&recent), "help: the default ranking ignores age");
+    // Sorted by date, recency has nothing to reorder: the response says so.
+    let by_date =
+        run(SearchRequest { recency: Some(recency), sort: SortOrder::Date, ..SearchRequest::new(query) });
+    assert_eq!(by_date.applied.recency, None);
+    assert_eq!(by_date.applied.notes, ["recency was not applied: the hits are sorted by date, newest first"]);
+    assert_eq!(
+        ids(&by_date),
+        ids(&run(SearchRequest { sort: SortOrder::Date, ..SearchRequest::new(query) })),
+        "help: the order is the date order"
+    );
 }
 
 #[test]
