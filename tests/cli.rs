@@ -656,3 +656,29 @@ fn serve_answers_from_an_exported_quickwit_index() {
     let (status, related) = server.http("GET", "/articles/hans-cult-0001/related", &[], "");
     assert_eq!(status, 501, "{related}");
 }
+
+#[test]
+fn adding_to_an_index_keeps_its_analysis_options_and_refuses_others() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let index = temporary.path().join("index");
+    let index = index.to_str().expect("utf-8 path");
+    let sample = index_data().join("articles.jsonl");
+    let sample = sample.to_str().expect("utf-8 path");
+    let output = newsdex(&["index", "--index", index, "--no-sub-words", sample]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Without the flag, more articles are added with the options the index was built with.
+    let output = newsdex(&["index", "--index", index, "--json", sample]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = newsdex(&["search", "--index", index, "--json", "大桥"]);
+    let response: Value = serde_json::from_str(&stdout(&output)).expect("the HTTP response shape");
+    assert_eq!(response["total"], 0, "help: the index still has no sub-words");
+    // An option the index was built without cannot apply to it.
+    let output = newsdex(&["index", "--index", index, "--no-hmm", sample]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output)
+            .contains("was built without --no-hmm; analysis options are set when an index is created"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -180,13 +180,28 @@ fn open_or_create(path: &Path, user_dict: Option<&Path>, analyzer: Analyzer) -> 
     if path.join("meta.json").exists() {
         let index = super::open_index(path, user_dict)?;
         let (built, asked) = (index.analyzer().identity(), analyzer.identity());
-        if built.english_stop_words_removed != asked.english_stop_words_removed
-            || built.sub_words_indexed != asked.sub_words_indexed
-            || built.hmm != asked.hmm
-        {
+        // Adding to an index uses the options it was built with, as it does its user
+        // dictionary; only an option given that the index was built without is refused.
+        let options = [
+            (
+                "--remove-english-stop-words",
+                built.english_stop_words_removed,
+                asked.english_stop_words_removed,
+            ),
+            ("--no-sub-words", !built.sub_words_indexed, !asked.sub_words_indexed),
+            ("--no-hmm", !built.hmm, !asked.hmm),
+        ];
+        let refused: Vec<&str> = options
+            .into_iter()
+            .filter(|&(_, built_with, given)| given && !built_with)
+            .map(|(flag, ..)| flag)
+            .collect();
+        if !refused.is_empty() {
             anyhow::bail!(
-                "the index at {} was built with analyzer {built}, not {asked}; rebuild it to change that",
-                path.display()
+                "the index at {} was built without {}; analysis options are set when an index is created, \
+                 so rebuild it to change them",
+                path.display(),
+                refused.join(" or ")
             );
         }
         return Ok(index);
