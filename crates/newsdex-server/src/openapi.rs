@@ -219,7 +219,9 @@ pub fn openapi_document() -> Value {
                     "source": { "type": "string" }, "category": { "type": "string" }, "url": { "type": "string" } } },
                 "LineError": { "type": "object", "required": ["line", "message"], "properties": {
                     "line": { "type": "integer", "description": "The line of the body where the item starts." },
-                    "id": { "type": "string" }, "message": { "type": "string" } } },
+                    "id": { "type": "string" },
+                    "item": { "type": "integer", "description": "For a JSON array body: the item's 1-based place in it." },
+                    "message": { "type": "string" } } },
                 "Visibility": { "type": "object", "required": ["kind"], "properties": {
                     "kind": { "type": "string", "enum": ["immediate", "deletes_pending"], "description": "immediate: every later search sees the change. deletes_pending (Quickwit backend): new versions are searchable now; replaced or deleted versions keep matching until Quickwit applies the delete tasks." },
                     "delete_tasks": { "type": "array", "items": { "type": "integer" }, "description": "The Quickwit delete tasks' opstamps." },

@@ -77,11 +77,7 @@ fn read_json(body: &[u8]) -> ArticleBatch {
         Ok(text) => text,
         Err(invalid) => {
             let (line, column) = position(without_bom, invalid.valid_up_to());
-            batch.errors.push(LineError {
-                line,
-                id: None,
-                message: format!("invalid UTF-8 (column {column})"),
-            });
+            batch.errors.push(LineError::new(line, None, format!("invalid UTF-8 (column {column})")));
             return batch;
         }
     };
@@ -90,7 +86,7 @@ fn read_json(body: &[u8]) -> ArticleBatch {
         Ok(items) => items,
         Err(error) => {
             let message = describe_json_error_at(&error, error.column());
-            batch.errors.push(LineError { line: error.line() as u64, id: None, message });
+            batch.errors.push(LineError::new(error.line() as u64, None, message));
             return batch;
         }
     };
@@ -98,22 +94,23 @@ fn read_json(body: &[u8]) -> ArticleBatch {
         let item_text = item.get();
         let offset = (item_text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let (line, column) = position(text.as_bytes(), offset);
-        let label = |message: String| {
-            if is_array { format!("array item {}: {message}", number + 1) } else { message }
-        };
+        let item = is_array.then_some(number as u64 + 1);
         match serde_json::from_str::<Article>(item_text) {
             Ok(article) => match article.problem() {
                 None => batch.articles.push(article),
-                Some(message) => {
-                    batch.errors.push(LineError { line, id: Some(article.id), message: label(message) });
-                }
+                Some(message) => batch.errors.push(LineError { line, id: Some(article.id), item, message }),
             },
             Err(error) => {
                 let error_line = line + error.line() as u64 - 1;
                 let error_column =
                     if error.line() == 1 { column + error.column().max(1) - 1 } else { error.column() };
-                let message = label(describe_json_error_at(&error, error_column));
-                batch.errors.push(LineError { line: error_line, id: id_of_malformed(item_text), message });
+                let message = describe_json_error_at(&error, error_column);
+                batch.errors.push(LineError {
+                    line: error_line,
+                    id: id_of_malformed(item_text),
+                    item,
+                    message,
+                });
             }
         }
     }
@@ -191,6 +188,17 @@ mod tests {
         );
         assert_eq!(errors[1], "line 4 (id \"c\"): array item 3: \"title\" and \"body\" are both empty");
         assert!(errors[2].starts_with("line 4: array item 4: invalid type: integer"), "{errors:?}");
+        // For machines, the item is a field of its own and the message only says what is wrong.
+        let batch = read_article_batch(body.as_bytes(), BatchFormat::Auto);
+        let items: Vec<Option<u64>> = batch.errors.iter().map(|error| error.item).collect();
+        assert_eq!(items, [Some(2), Some(3), Some(4)]);
+        let json = serde_json::to_value(&batch.errors[1]).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"line": 4, "id": "c", "item": 3, "message": "\"title\" and \"body\" are both empty"})
+        );
+        let lines = read_article_batch(b"{\"id\":\"a\"}\n", BatchFormat::Auto);
+        assert_eq!(serde_json::to_value(&lines.errors[0]).expect("json").get("item"), None);
     }
 
     #[test]

@@ -31,16 +31,31 @@ pub struct LineError {
     /// The article's id, when the line got far enough to have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The item's 1-based place in a JSON array, when the input was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<u64>,
     /// What is wrong.
     pub message: String,
 }
 
+impl LineError {
+    /// An error of the line `line` (not of an array item).
+    pub fn new(line: u64, id: Option<String>, message: String) -> LineError {
+        LineError { line, id, item: None, message }
+    }
+}
+
 impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.id {
-            Some(id) => write!(f, "line {} (id {id:?}): {}", self.line, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
+        write!(f, "line {}", self.line)?;
+        if let Some(id) = &self.id {
+            write!(f, " (id {id:?})")?;
         }
+        f.write_str(": ")?;
+        if let Some(item) = self.item {
+            write!(f, "array item {item}: ")?;
+        }
+        f.write_str(&self.message)
     }
 }
 
@@ -105,7 +120,7 @@ impl<R: BufRead> JsonlReader<R> {
 
     fn parse_line(&self, too_long: bool) -> Option<Result<Article, LineError>> {
         let line = self.line;
-        let error = |message: String| Some(Err(LineError { line, id: None, message }));
+        let error = |message: String| Some(Err(LineError::new(line, None, message)));
         if too_long {
             return error(format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20));
         }
@@ -136,11 +151,11 @@ impl<R: BufRead> JsonlReader<R> {
                 if parse_error.is_eof() && !ends_with_newline {
                     message = format!("the last line is truncated: {message}");
                 }
-                return Some(Err(LineError { line, id, message }));
+                return Some(Err(LineError::new(line, id, message)));
             }
         };
         if let Some(message) = article.problem() {
-            return Some(Err(LineError { line, id: Some(article.id), message }));
+            return Some(Err(LineError::new(line, Some(article.id), message)));
         }
         Some(Ok(article))
     }

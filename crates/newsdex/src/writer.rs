@@ -446,7 +446,7 @@ impl NewsWriter {
                     articles.push((line, article, lang));
                 }
                 Err(error) => {
-                    let line_error = LineError { line, id: Some(article.id), message: error.to_string() };
+                    let line_error = LineError::new(line, Some(article.id), error.to_string());
                     self.reject(line_error, report, options)?;
                 }
             }
@@ -477,7 +477,7 @@ impl NewsWriter {
                         }
                     }
                     Err(error) => {
-                        let line_error = LineError { line, id: Some(article.id), message: error.to_string() };
+                        let line_error = LineError::new(line, Some(article.id), error.to_string());
                         self.reject(line_error, report, options)?;
                     }
                 }
