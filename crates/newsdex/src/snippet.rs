@@ -417,15 +417,16 @@ fn window(
                 && letter_or_digit(index + 1))
     };
     let splits_word = |index: usize| index > 0 && index < chars.len() && in_word(index - 1) && in_word(index);
-    let most_moved = max_chars / 4;
-    let mut first = match_first.saturating_sub(max_chars / 4).min(chars.len() - max_chars);
+    // The window starts a quarter of its length before the match; a cut moves at most as far.
+    let quarter = max_chars / 4;
+    let mut first = match_first.saturating_sub(quarter).min(chars.len() - max_chars);
     let mut last = first + max_chars;
     if splits_word(first) {
         let mut next = first;
         while next < chars.len() && in_word(next) {
             next += 1;
         }
-        if next <= match_first && next - first <= most_moved {
+        if next <= match_first && next - first <= quarter {
             first = next;
         }
     }
@@ -434,7 +435,7 @@ fn window(
         while previous > 0 && in_word(previous - 1) {
             previous -= 1;
         }
-        if previous >= match_end.max(first + 1) && last - previous <= most_moved {
+        if previous >= match_end.max(first + 1) && last - previous <= quarter {
             last = previous;
         }
     }

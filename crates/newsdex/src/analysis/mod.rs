@@ -1064,15 +1064,13 @@ impl StemCache {
         if word.len() <= 2 {
             return word;
         }
+        // Where the stemmed part starts: the whole word, or the part after the last
+        // connector when that part is an English word of three letters or more.
         let last_part = if alnum::is_stemmable(word) {
             0
         } else {
-            match word.rfind(|c: char| !c.is_alphanumeric()) {
-                Some(connector)
-                    if word.len() - connector > 3 && alnum::is_stemmable(&word[connector + 1..]) =>
-                {
-                    connector + 1
-                }
+            match word.rfind(|c: char| !c.is_alphanumeric()).map(|connector| connector + 1) {
+                Some(part) if word.len() - part >= 3 && alnum::is_stemmable(&word[part..]) => part,
                 _ => return word,
             }
         };
