@@ -119,7 +119,14 @@ impl From<newsdex::Error> for ApiError {
             }
             _ => return ApiError::internal(error),
         };
-        ApiError::new(status, code, error.to_string())
+        // The code already says what kind of mistake it is; the message says what is wrong.
+        let message = match error {
+            Error::InvalidQuery(message)
+            | Error::InvalidRequest(message)
+            | Error::InvalidArticle(message) => message,
+            error => error.to_string(),
+        };
+        ApiError::new(status, code, message)
     }
 }
 

@@ -45,8 +45,23 @@ fn json_rejection(rejection: JsonRejection, max_body_bytes: usize) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             ApiError::new(status, "unsupported_media_type", rejection.body_text())
         }
-        StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(status, "invalid_request", rejection.body_text()),
-        _ => ApiError::new(status, "bad_request", rejection.body_text()),
+        StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(
+            status,
+            "invalid_request",
+            format!("the body is not a search request: {}", cause(&rejection)),
+        ),
+        _ => ApiError::new(status, "bad_request", format!("the body is not JSON: {}", cause(&rejection))),
+    }
+}
+
+/// What serde_json said, without the extractor's own preamble. serde_json says column 0
+/// for a value refused before its first character is read; columns are counted from 1.
+fn cause(rejection: &JsonRejection) -> String {
+    let message =
+        std::error::Error::source(rejection).map_or_else(|| rejection.body_text(), |cause| cause.to_string());
+    match message.strip_suffix(" column 0") {
+        Some(start) => format!("{start} column 1"),
+        None => message,
     }
 }
 

@@ -17,6 +17,12 @@ fn assert_error(answer: &Answer, status: StatusCode, named: &str, what: &str) {
         "{what}: the message should name {named:?}: {}",
         answer.body
     );
+    let code_as_words = format!("{}: ", answer.code().replace('_', " "));
+    assert!(
+        !message.starts_with(&code_as_words),
+        "{what}: the message should not repeat the code: {}",
+        answer.body
+    );
 }
 
 fn post_search(content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
@@ -33,17 +39,29 @@ async fn malformed_and_mistyped_json_bodies_are_4xx() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let cases: [(&[u8], StatusCode, &str); 17] = [
         // Fields in order are not a search: each object must be a JSON object.
-        (br#"["tariff", 3]"#, StatusCode::UNPROCESSABLE_ENTITY, "expected a search request (a JSON object)"),
+        (
+            br#"["tariff", 3]"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the body is not a search request: invalid type: sequence, expected a search request (a JSON object) at line 1 column 1",
+        ),
         (b"[]", StatusCode::UNPROCESSABLE_ENTITY, "expected a search request (a JSON object)"),
         (br#"{"query": "a", "recency": [30, 0.5]}"#, StatusCode::UNPROCESSABLE_ENTITY, "a recency setting"),
         (br#"{"query": "a", "snippet": [1]}"#, StatusCode::UNPROCESSABLE_ENTITY, "snippet options"),
-        (b"{not json", StatusCode::BAD_REQUEST, "json"),
+        (
+            b"{not json",
+            StatusCode::BAD_REQUEST,
+            "the body is not JSON: key must be a string at line 1 column 2",
+        ),
         (b"", StatusCode::BAD_REQUEST, "json"),
         (br#"{"query": "tariff"} trailing"#, StatusCode::BAD_REQUEST, "trailing"),
         (br#"{"query": 5}"#, StatusCode::UNPROCESSABLE_ENTITY, "query"),
         (br#"{"query": null}"#, StatusCode::UNPROCESSABLE_ENTITY, "query"),
         (br#""tariff""#, StatusCode::UNPROCESSABLE_ENTITY, "expected"),
-        (br#"{"query": "a", "limit": -1}"#, StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        (
+            br#"{"query": "a", "limit": -1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the body is not a search request: limit: invalid value: integer `-1`, expected usize at line 1 column 26",
+        ),
         (br#"{"query": "a", "limit": 1e400}"#, StatusCode::BAD_REQUEST, "number"),
         (br#"{"query": "a", "from": "2024-13-01"}"#, StatusCode::UNPROCESSABLE_ENTITY, "from"),
         (br#"{"query": "a", "lang": ["fr"]}"#, StatusCode::UNPROCESSABLE_ENTITY, "lang"),
@@ -203,8 +221,9 @@ async fn huge_or_negative_paging_is_a_400() {
         ("fragment_size=18446744073709551615", "fragment size"),
         ("recency_half_life=NaN", "half"),
         ("recency_half_life=inf", "half"),
-        ("recency_half_life=-3", "half"),
+        ("recency_half_life=-3", "half-life must be a positive number of days, not -3"),
         ("recency_weight=1e999", "recency weight"),
+        ("recency_weight=2", "recency weight must be between 0 and 1, not 2"),
         (&format!("pre_tag={}", "x".repeat(65)), "tags"),
         ("pre_tag=%3Cb%3E&post_tag=", "highlight tags come in pairs"),
         ("post_tag=%3C%2Fb%3E&pre_tag=", "both be set or both be empty"),

@@ -209,12 +209,16 @@ impl SearchRequest {
         }
         if let Some(recency) = &self.recency {
             if !(recency.half_life_days.is_finite() && recency.half_life_days > 0.0) {
-                return Err(Error::InvalidRequest(
-                    "recency half-life must be a positive number of days".to_string(),
-                ));
+                return Err(Error::InvalidRequest(format!(
+                    "recency half-life must be a positive number of days, not {}",
+                    recency.half_life_days
+                )));
             }
             if !(0.0..=1.0).contains(&recency.weight) {
-                return Err(Error::InvalidRequest("recency weight must be between 0 and 1".to_string()));
+                return Err(Error::InvalidRequest(format!(
+                    "recency weight must be between 0 and 1, not {}",
+                    recency.weight
+                )));
             }
         }
         self.snippet.validate()
