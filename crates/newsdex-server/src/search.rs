@@ -42,9 +42,11 @@ fn json_rejection(rejection: JsonRejection, max_body_bytes: usize) -> ApiError {
             "payload_too_large",
             format!("the body is larger than the limit of {max_body_bytes} bytes"),
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::new(status, "unsupported_media_type", rejection.body_text())
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            status,
+            "unsupported_media_type",
+            "POST /search takes a JSON body: send Content-Type: application/json",
+        ),
         StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(
             status,
             "invalid_request",

@@ -119,7 +119,9 @@ async fn wrong_content_types_are_415s() {
             "POST /search with {content_type:?}: {}",
             answer.body
         );
-        assert!(answer.body["error"]["message"].as_str().is_some_and(|m| m.contains("application/json")));
+        assert!(answer.body["error"]["message"].as_str().is_some_and(|m| {
+            m.contains("POST /search takes a JSON body: send Content-Type: application/json")
+        }));
     }
     for content_type in
         ["text/plain", "text/csv", "application/xml", "image/png", "", "application/json\u{e9}"]
