@@ -41,6 +41,18 @@ fn english_plural_finds_the_singular_and_the_reverse() {
 }
 
 #[test]
+fn a_word_typed_without_accents_finds_it_with_them() {
+    let plain = search("cafe");
+    let accented = search("café");
+    assert_eq!(ids(&plain), ids(&accented), "help: cafe and café must be the same word");
+    assert_eq!(plain.total, 4, "help: four sample articles say café or cafés");
+    assert!(
+        plain.hits.iter().any(|hit| hit.snippet.contains("<mark>cafés</mark>")),
+        "help: the highlight is on the article's own spelling"
+    );
+}
+
+#[test]
 fn mixed_chinese_and_model_name_finds_the_article_with_both() {
     let response = search("华为 Mate 70");
     assert_eq!(ids(&response).first(), Some(&"hans-tech-0001"));

@@ -39,7 +39,7 @@ pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
 
 /// The analyzer's version: bumped whenever a change to analysis would give an existing
 /// index different tokens (including upgrades of jieba-rs or the OpenCC tables).
-pub const ANALYZER_VERSION: u32 = 2;
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// The name recorded in indexes built by this analyzer.
 const ANALYZER_NAME: &str = "newsdex-bilingual";
@@ -497,7 +497,14 @@ impl Analyzer {
             }
             let Some(original) = text[index..].chars().next() else { break };
             let byte_end = index + original.len_utf8();
-            normalize_char(original, |normalized| pipeline.push(normalized, index, byte_end));
+            let mut emitted = false;
+            normalize_char(original, |normalized| {
+                emitted = true;
+                pipeline.push(normalized, index, byte_end);
+            });
+            if !emitted {
+                pipeline.attach_to_run(index, byte_end);
+            }
             index = byte_end;
         }
         pipeline.flush();
@@ -863,6 +870,20 @@ impl Pipeline<'_> {
         }
         self.scratch.run_chars.push(c);
         self.scratch.run_offsets.push((byte_start, byte_end));
+    }
+
+    /// Widens the current letters-and-digits run over an original character that
+    /// normalises to nothing (a decomposed accent), so the word's offsets cover it; any
+    /// other run ends there, as at a separator.
+    fn attach_to_run(&mut self, byte_start: usize, byte_end: usize) {
+        if self.scratch.run_kind != Some(RunKind::Alnum) {
+            self.flush();
+            return;
+        }
+        for offsets in self.scratch.run_offsets.iter_mut().rev().take_while(|offsets| offsets.1 == byte_start)
+        {
+            offsets.1 = byte_end;
+        }
     }
 
     /// Ends the current run, emitting its tokens.
@@ -1283,6 +1304,18 @@ mod tests {
         assert_eq!(words("exporters’ batteries"), ["export", "batteri"]);
         assert_eq!(words("C++ and C# don't"), ["c++", "and", "c#", "dont"]);
         assert_eq!(words("X-ray x-rays state-owned COVID-19s"), ["x-ray", "x-ray", "state-own", "covid-19s"]);
+    }
+
+    #[test]
+    fn latin_accents_fold_and_their_words_keep_the_original_offsets() {
+        assert_eq!(words("São Paulo cafés NESTLÉ naïve"), ["sao", "paulo", "cafe", "nestl", "naiv"]);
+        // Decomposed accents give the same words, and a word's offsets cover its accents.
+        let text = "cafe\u{301}s Ole\u{301}";
+        assert_eq!(words(text), ["cafe", "ole"]);
+        let tokens = Analyzer::new().analyze(text, AnalysisMode::Query);
+        let pieces: Vec<&str> =
+            tokens.iter().map(|token| &text[token.offset_from..token.offset_to]).collect();
+        assert_eq!(pieces, ["cafe\u{301}s", "Ole\u{301}"]);
     }
 
     #[test]

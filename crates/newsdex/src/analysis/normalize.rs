@@ -60,14 +60,44 @@ pub(crate) fn normalize_char(original: char, mut emit: impl FnMut(char)) {
         return;
     }
     if is_combining_mark(original) {
-        emit(original);
+        // A Latin diacritic written as its own character (decomposed text) is dropped, as
+        // it is when it comes composed with its letter: `cafe\u{301}` is `café` is `cafe`.
+        if !is_combining_diacritic(code) {
+            emit(original);
+        }
         return;
     }
     for composed in std::iter::once(original).nfkc() {
         for lower in composed.to_lowercase() {
-            emit(lower);
+            if let Some(base) = latin_base(lower) {
+                emit(base);
+            } else if !is_combining_diacritic(lower as u32) {
+                emit(lower);
+            }
         }
     }
+}
+
+/// Whether a code point is in the Combining Diacritical Marks block (U+0300–U+036F), the
+/// accents of Latin letters.
+#[inline]
+fn is_combining_diacritic(code: u32) -> bool {
+    (0x300..=0x36F).contains(&code)
+}
+
+/// The ASCII letter under a Latin letter with diacritics (`é` → `e`, `ñ` → `n`, `ǎ` → `a`,
+/// `ş` → `s`), so `Sao Paulo` finds `São Paulo` and `Nestle` finds `Nestlé`. Letters that
+/// are not an ASCII letter plus accents (`ø`, `ß`, `ł`, `æ`) and other scripts (`й`, `ά`,
+/// `ば`) stay as they are.
+#[inline]
+fn latin_base(c: char) -> Option<char> {
+    let code = c as u32;
+    if !((0xC0..=0x24F).contains(&code) || (0x1E00..=0x1EFF).contains(&code)) {
+        return None;
+    }
+    let mut decomposed = std::iter::once(c).nfd();
+    let base = decomposed.next().filter(char::is_ascii_alphabetic)?;
+    decomposed.all(|mark| is_combining_diacritic(mark as u32)).then_some(base)
 }
 
 /// Classifies a normalised character.
@@ -134,6 +164,23 @@ mod tests {
         // A CJK compatibility ideograph folds to its unified form.
         assert_eq!(normalized("\u{F900}"), "\u{8C48}");
         assert_eq!(normalized("China’s"), "china's");
+    }
+
+    #[test]
+    fn latin_letters_lose_their_accents() {
+        assert_eq!(normalized("São Paulo"), "sao paulo");
+        assert_eq!(
+            normalized("NESTLÉ Zürich Ñandú Erdoğan Gdańsk Việt"),
+            "nestle zurich nandu erdogan gdansk viet"
+        );
+        // Decomposed text gives the same characters as composed text.
+        assert_eq!(normalized("cafe\u{301}s"), normalized("cafés"));
+        assert_eq!(normalized("İstanbul"), "istanbul");
+        // Letters that are not an ASCII letter with accents, and other scripts, stay.
+        assert_eq!(normalized("øßłæ"), "øßłæ");
+        assert_eq!(normalized("йάば"), "йάば");
+        // Other combining marks stay (the dakuten of decomposed kana, a variation selector).
+        assert_eq!(normalized("は\u{3099}\u{FE0F}"), "は\u{3099}\u{FE0F}");
     }
 
     #[test]
