@@ -70,6 +70,8 @@ fn index_then_search_the_sample() {
     let output = newsdex(&["search", "--index", path, "tariff"]);
     assert!(output.status.success());
     assert!(stdout(&output).contains("[Tariffs]"), "{}", stdout(&output));
+    let output = newsdex(&["search", "--index", path, "X-ray"]);
+    assert!(stdout(&output).starts_with("1 matching article ("), "{}", stdout(&output));
     let output = newsdex(&["search", "--index", path, "--title-boost=-1", "tariff"]);
     assert!(!output.status.success(), "help: a negative boost must be refused");
     assert!(

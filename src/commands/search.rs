@@ -149,7 +149,8 @@ fn print_hits(response: &SearchResponse) {
             .replace("&amp;", "&")
     };
     let more = if response.total_exact { "" } else { " or more" };
-    println!("{}{more} matching articles ({} ms)", response.total, response.took_ms);
+    let noun = if response.total == 1 && response.total_exact { "article" } else { "articles" };
+    println!("{}{more} matching {noun} ({} ms)", response.total, response.took_ms);
     for note in &response.applied.notes {
         println!("note: {note}");
     }
