@@ -8,7 +8,10 @@
 //! - exclusion: `-足球`, `-"trade war"`, or `NOT 足球`.
 //! - alternatives: `华为 OR 小米`; `AND` between words changes nothing (every word must
 //!   match anyway). `OR`, `AND` and `NOT` are operators only in capitals: `not` is a word.
-//! - fields: `title:芯片`, `body:"南京市长江大桥"`.
+//! - fields: `title:芯片`, `body:"南京市长江大桥"`, `title:-足球`.
+//! - filters: `lang:en`, `source:"Pacific Ledger"`, `category:trade` narrow the search like
+//!   the request's parameters of the same names; several values of one name are
+//!   alternatives. A filter the request already sets by parameter wins, with a note.
 //!
 //! Parsing never fails on odd input: a lone quote, a field with nothing after it or an
 //! out-of-range slop degrade to plain words, with a note in the response. Only an overlong
@@ -17,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::article::Lang;
 use crate::error::{Error, Result};
 
 /// Longest query accepted, in characters.
@@ -74,14 +78,34 @@ pub(crate) struct Clause {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ParsedQuery {
     pub(crate) clauses: Vec<Clause>,
+    pub(crate) filters: QueryFilters,
     pub(crate) notes: Vec<String>,
 }
+
+/// Filters typed into the query (`lang:en`, `source:"Pacific Ledger"`, `category:trade`):
+/// any of a name's values matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct QueryFilters {
+    pub(crate) lang: Vec<Lang>,
+    pub(crate) source: Vec<String>,
+    pub(crate) category: Vec<String>,
+}
+
+impl QueryFilters {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lang.is_empty() && self.source.is_empty() && self.category.is_empty()
+    }
+}
+
+/// The filter names of the query language, as typed before the colon.
+const FILTER_NAMES: [&str; 3] = ["lang", "source", "category"];
 
 const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂'];
 
 /// One whitespace-separated piece of the query before `OR` is applied.
 enum Item {
     Atom { excluded: bool, atom: Atom },
+    Filter { name: &'static str, value: String },
     Or,
     Not,
 }
@@ -113,10 +137,28 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
         }
     }
     let mut clauses: Vec<Clause> = Vec::new();
+    let mut filters = QueryFilters::default();
     let mut join_next = false;
     let mut exclude_next = false;
+    let mut after_filter = false;
     for item in items {
+        let filter = matches!(item, Item::Filter { .. });
         match item {
+            Item::Filter { name, value } => {
+                if std::mem::take(&mut join_next) {
+                    notes.push(format!(
+                        "OR before {name}:{value} was ignored: filters narrow the whole search"
+                    ));
+                }
+                if std::mem::take(&mut exclude_next) {
+                    notes.push(format!("NOT {name}:{value} was ignored: filters cannot exclude"));
+                } else {
+                    add_filter(&mut filters, name, value, &mut notes);
+                }
+            }
+            Item::Or if after_filter => {
+                notes.push("OR after a filter was ignored: filters narrow the whole search".to_string());
+            }
             Item::Not => {
                 if exclude_next {
                     notes.push("NOT after NOT was ignored".to_string());
@@ -146,6 +188,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
                 join_next = false;
             }
         }
+        after_filter = filter;
     }
     if join_next {
         notes.push("OR needs a word on each side; it was ignored".to_string());
@@ -157,7 +200,62 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
         notes.push(format!("only the first {MAX_CLAUSES} clauses of the query were searched"));
         clauses.truncate(MAX_CLAUSES);
     }
-    Ok(ParsedQuery { clauses, notes })
+    Ok(ParsedQuery { clauses, filters, notes })
+}
+
+/// Adds a filter's value, once; a language newsdex does not know is left out with a note.
+fn add_filter(filters: &mut QueryFilters, name: &str, value: String, notes: &mut Vec<String>) {
+    match name {
+        "lang" => match value.parse::<Lang>() {
+            Ok(lang) if !filters.lang.contains(&lang) => filters.lang.push(lang),
+            Ok(_) => {}
+            Err(_) => notes.push(format!(
+                "lang:{value} is not a language newsdex knows (zh-Hans, zh-Hant or en); it was ignored"
+            )),
+        },
+        "source" if !filters.source.contains(&value) => filters.source.push(value),
+        "category" if !filters.category.contains(&value) => filters.category.push(value),
+        _ => {}
+    }
+}
+
+/// Whether `name` followed by a colon (ASCII or full-width) starts at `index`,
+/// case-insensitively; returns where the colon is.
+fn prefix_at(chars: &[char], index: usize, name: &str) -> Option<usize> {
+    let colon = index + name.len();
+    let matches = chars.len() > colon
+        && chars[index..colon].iter().map(char::to_ascii_lowercase).eq(name.chars())
+        && matches!(chars[colon], ':' | '：');
+    matches.then_some(colon)
+}
+
+/// A field or filter name with nothing after its colon (`title:`): searched as the word
+/// it is, with a note.
+fn bare_prefix(
+    chars: &[char],
+    index: usize,
+    colon: usize,
+    excluded: bool,
+    notes: &mut Vec<String>,
+) -> (Option<Item>, usize) {
+    let word: String = chars[index..colon].iter().collect();
+    notes.push(format!("\"{}:\" has nothing after it; it was searched as a word", word.to_ascii_lowercase()));
+    let atom = Atom::Words { field: None, text: word };
+    (Some(Item::Atom { excluded, atom }), colon + 1)
+}
+
+/// A filter's value from `start`: a quoted text (`"Pacific Ledger"`) or the text up to
+/// the next whitespace; returns it and where the next item may start.
+fn filter_value(chars: &[char], start: usize) -> (String, usize) {
+    if QUOTES.contains(&chars[start])
+        && let Some(closing) = (start + 1..chars.len()).find(|&i| QUOTES.contains(&chars[i]))
+    {
+        let value: String = chars[start + 1..closing].iter().collect();
+        return (value.trim().to_string(), closing + 1);
+    }
+    let end = (start..chars.len()).find(|&i| chars[i].is_whitespace()).unwrap_or(chars.len());
+    let value: String = chars[start..end].iter().filter(|c| !QUOTES.contains(c)).collect();
+    (value, end)
 }
 
 /// Reads one item starting at `start` (not whitespace); returns it and where the next
@@ -171,23 +269,39 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     } else if chars[index] == '+' && chars.get(index + 1).is_some_and(|c| !c.is_whitespace()) {
         index += 1;
     }
+    for name in FILTER_NAMES {
+        let Some(colon) = prefix_at(chars, index, name) else { continue };
+        if chars.get(colon + 1).is_none_or(|c| c.is_whitespace()) {
+            return bare_prefix(chars, index, colon, excluded, notes);
+        }
+        let (value, next) = filter_value(chars, colon + 1);
+        if excluded {
+            notes.push(format!("-{name}:{value} was ignored: filters cannot exclude"));
+            return (None, next);
+        }
+        if value.is_empty() {
+            notes.push(format!("{name}: has an empty value; it was ignored"));
+            return (None, next);
+        }
+        return (Some(Item::Filter { name, value }), next);
+    }
     let mut field = None;
     for (name, query_field) in [("title", QueryField::Title), ("body", QueryField::Body)] {
-        let prefix_end = index + name.len();
-        let matches_name = chars.len() > prefix_end
-            && chars[index..prefix_end].iter().copied().map(|c| c.to_ascii_lowercase()).eq(name.chars())
-            && matches!(chars[prefix_end], ':' | '：');
-        if matches_name {
-            if chars.get(prefix_end + 1).is_none_or(|c| c.is_whitespace()) {
-                notes.push(format!("\"{name}:\" has nothing after it; it was searched as a word"));
-                let word: String = chars[index..prefix_end].iter().collect();
-                let atom = Atom::Words { field: None, text: word };
-                return (Some(Item::Atom { excluded, atom }), prefix_end + 1);
-            }
-            field = Some(query_field);
-            index = prefix_end + 1;
-            break;
+        let Some(prefix_end) = prefix_at(chars, index, name) else { continue };
+        if chars.get(prefix_end + 1).is_none_or(|c| c.is_whitespace()) {
+            return bare_prefix(chars, index, prefix_end, excluded, notes);
         }
+        field = Some(query_field);
+        index = prefix_end + 1;
+        // `title:-足球` excludes, as `-title:足球` does.
+        if !excluded
+            && matches!(chars[index], '-' | '－')
+            && chars.get(index + 1).is_some_and(|c| !c.is_whitespace())
+        {
+            excluded = true;
+            index += 1;
+        }
+        break;
     }
     if QUOTES.contains(&chars[index]) {
         let closing = (index + 1..chars.len()).find(|&i| QUOTES.contains(&chars[i]));
@@ -367,6 +481,39 @@ mod tests {
         let dangling = parse("OR 华为 OR").expect("dangling OR parses");
         assert_eq!(dangling.clauses, vec![Clause { excluded: false, alternatives: vec![words("华为")] }]);
         assert_eq!(dangling.notes.len(), 2);
+    }
+
+    #[test]
+    fn filters_narrow_the_search_and_field_exclusions_exclude() {
+        let parsed = parse("lang:en LANG：zh-TW source:\"Pacific Ledger\" category:trade 关税 lang:en")
+            .expect("parses");
+        assert_eq!(parsed.clauses, vec![Clause { excluded: false, alternatives: vec![words("关税")] }]);
+        assert_eq!(parsed.filters.lang, [Lang::En, Lang::ZhHant], "help: values are alternatives, kept once");
+        assert_eq!(parsed.filters.source, ["Pacific Ledger"]);
+        assert_eq!(parsed.filters.category, ["trade"]);
+        assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
+        // Filters only narrow: excluded or joined by OR, they are left out with a note.
+        for (query, note) in [
+            ("-lang:en 关税", "-lang:en was ignored: filters cannot exclude"),
+            ("NOT lang:en 关税", "NOT lang:en was ignored: filters cannot exclude"),
+            ("lang:fr 关税", "lang:fr is not a language newsdex knows"),
+            ("category:\"\" 关税", "category: has an empty value"),
+        ] {
+            let parsed = parse(query).expect("parses");
+            assert!(parsed.filters.is_empty(), "{query}: {:?}", parsed.filters);
+            assert!(parsed.notes.iter().any(|n| n.starts_with(note)), "{query}: {:?}", parsed.notes);
+        }
+        let joined = parse("关税 OR lang:en").expect("parses");
+        assert_eq!(joined.filters.lang, [Lang::En]);
+        assert!(joined.notes[0].starts_with("OR before lang:en was ignored"), "{:?}", joined.notes);
+        let bare = parse("lang: 关税").expect("parses");
+        assert_eq!(bare.clauses[0].alternatives[0], words("lang"));
+        // A field's exclusion may follow its prefix.
+        for query in ["title:-足球", "-title:足球", "title:－足球"] {
+            let parsed = parse(query).expect("parses");
+            let atom = Atom::Words { field: Some(QueryField::Title), text: "足球".into() };
+            assert_eq!(parsed.clauses, vec![Clause { excluded: true, alternatives: vec![atom] }], "{query}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Searching: requests, ranking, filters, facets, and hits with snippets.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -498,6 +499,43 @@ impl RankingConfig {
     }
 }
 
+/// Parses the request's query and adds the filters typed into it (`lang:en`) to the
+/// request's own: a filter the request already sets by parameter wins, with a note.
+pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRequest>, ParsedQuery)> {
+    let mut parsed = parse(&request.query)?;
+    if parsed.filters.is_empty() {
+        return Ok((Cow::Borrowed(request), parsed));
+    }
+    let mut resolved = request.clone();
+    let typed = &parsed.filters;
+    let notes = &mut parsed.notes;
+    merge_filter("lang", &mut resolved.lang, &typed.lang, notes);
+    merge_filter("source", &mut resolved.source, &typed.source, notes);
+    merge_filter("category", &mut resolved.category, &typed.category, notes);
+    Ok((Cow::Owned(resolved), parsed))
+}
+
+/// Sets a filter of the request from the query, unless the request sets it already.
+fn merge_filter<T: Clone + std::fmt::Display>(
+    name: &str,
+    set: &mut Vec<T>,
+    typed: &[T],
+    notes: &mut Vec<String>,
+) {
+    if typed.is_empty() {
+        return;
+    }
+    if set.is_empty() {
+        set.extend_from_slice(typed);
+        return;
+    }
+    let typed: Vec<String> = typed.iter().map(|value| format!("{name}:{value}")).collect();
+    notes.push(format!(
+        "{} in the query was ignored: the {name} parameter already filters the search",
+        typed.join(" ")
+    ));
+}
+
 /// Analyses a parsed query with `analyzer`. Fails when nothing searchable is left: no
 /// clause at all, or positive clauses none of which keeps a word.
 pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result<AnalyzedQuery> {
@@ -570,9 +608,10 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         }
         clauses.push(AnalyzedClause { excluded: clause.excluded, alternatives });
     }
-    // No clause left (matching every article would answer a question nobody asked), or
-    // positive clauses none of which keeps a word.
-    if clauses.is_empty() || (positive_kept == 0 && positive_typed > 0) {
+    // No clause left (matching every article would answer a question nobody asked, unless
+    // the query filters: `lang:en` lists the English articles), or positive clauses none
+    // of which keeps a word.
+    if (clauses.is_empty() && parsed.filters.is_empty()) || (positive_kept == 0 && positive_typed > 0) {
         // Only odd syntax (a lone quote, a lone `OR`): its notes say why.
         let why = if parsed.clauses.is_empty() && !parsed.notes.is_empty() {
             parsed.notes.join("; ")
@@ -875,7 +914,8 @@ impl NewsIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
-        let parsed = parse(&request.query)?;
+        let (request, parsed) = parse_request(request)?;
+        let request = request.as_ref();
         let analyzed = analyze_query(&parsed, self.analyzer())?;
         let compiler = QueryCompiler { schema: self.schema(), ranking: *self.ranking() };
         let filters = self.filters(request);

@@ -75,6 +75,35 @@ fn filters_exclude_what_they_should() {
 }
 
 #[test]
+fn filters_typed_into_the_query_are_the_parameters_filters() {
+    let typed = run(SearchRequest::new("lang:zh-Hans 半导体"));
+    let parameter = run(SearchRequest { lang: vec![Lang::ZhHans], ..SearchRequest::new("半导体") });
+    assert_eq!(ids(&typed), ids(&parameter));
+    assert_eq!(typed.applied.lang, [Lang::ZhHans], "help: the response says which filter applied");
+    assert_eq!(typed.applied.terms, ["半导体"], "help: lang:zh-Hans is not a word");
+    let typed = run(SearchRequest::new("source:\"寶島財經週刊\" category:trade 半导体"));
+    let parameters = run(SearchRequest {
+        source: vec!["寶島財經週刊".into()],
+        category: vec!["trade".into()],
+        ..SearchRequest::new("半导体")
+    });
+    assert_eq!(ids(&typed), ids(&parameters));
+    // A filter alone lists what it keeps.
+    let english = run(SearchRequest { limit: 100, ..SearchRequest::new("lang:en") });
+    assert!(english.total > 10);
+    assert!(english.hits.iter().all(|hit| hit.lang == Some(Lang::En)));
+    // The request's own filter wins, with a note.
+    let both =
+        run(SearchRequest { lang: vec![Lang::ZhHant], ..SearchRequest::new("lang:zh-Hans 半导体") });
+    assert_eq!(both.applied.lang, [Lang::ZhHant]);
+    assert!(both.hits.iter().all(|hit| hit.lang == Some(Lang::ZhHant)));
+    assert_eq!(
+        both.applied.notes,
+        ["lang:zh-Hans in the query was ignored: the lang parameter already filters the search"]
+    );
+}
+
+#[test]
 fn date_sort_is_newest_first() {
     let response = run(SearchRequest {
         sort: SortOrder::Date,

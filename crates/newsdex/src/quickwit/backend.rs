@@ -17,12 +17,11 @@ use crate::backend::{
 use crate::commit_queue::{CommitInfo, WriteOp};
 use crate::error::{Error, Result};
 use crate::language::detect_language;
-use crate::query::parse;
 use crate::recency::recency_factor;
 use crate::related::RelatedResponse;
 use crate::search::{
     AnalyzedQuery, AppliedOptions, FacetCount, Facets, Hit, MAX_RESULT_WINDOW, Matching, RankingConfig,
-    SearchRequest, SearchResponse, SortOrder, analyze_query,
+    SearchRequest, SearchResponse, SortOrder, analyze_query, parse_request,
 };
 use crate::snippet::Highlighter;
 
@@ -509,7 +508,8 @@ impl SearchBackend for QuickwitBackend {
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
-        let parsed = parse(&request.query)?;
+        let (request, parsed) = parse_request(request)?;
+        let request = request.as_ref();
         let analyzed = analyze_query(&parsed, &self.analyzer)?;
         let mut matching = Matching::All;
         let mut page = self.run(&analyzed, Matching::All, request)?;

@@ -167,6 +167,9 @@ fn filters_sorting_facets_and_paging_agree() {
         },
         SearchRequest { offset: 3, limit: 4, ..SearchRequest::new("china") },
         SearchRequest::new("-疫苗"),
+        // Filters typed into the query, also alone.
+        SearchRequest::new("lang:zh-Hant category:health 醫院"),
+        SearchRequest { limit: 3, ..SearchRequest::new("lang:en") },
     ];
     for request in requests {
         let expected = local.search(&request).expect("local");
