@@ -261,6 +261,23 @@ fn stdin_is_read_with_a_dash() {
     let output = child.wait_with_output().expect("wait");
     let summary: Value = serde_json::from_str(&stdout(&output)).expect("json");
     assert_eq!(summary["indexed"], 1);
+    // The summary as text counts in words: one article, not one articles.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args(["index", "--index", path.to_str().expect("path"), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"{\"id\":\"s2\",\"body\":\"x\"}\n{\"id\":3}\n")
+        .expect("write");
+    let text = stdout(&child.wait_with_output().expect("wait"));
+    assert!(text.contains("indexed:    1 article (0 duplicate ids, last one kept)"), "{text}");
+    assert!(text.contains("rejected:   1 line\n"), "{text}");
+    assert!(text.contains(" MB (2 articles, "), "{text}");
 }
 
 #[test]

@@ -497,5 +497,5 @@ fn print_report(report: &Report) {
 
 /// `1 thread`, `2 threads`.
 fn threads_text(threads: usize) -> String {
-    if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") }
+    super::count(threads as u64, "thread")
 }

@@ -319,18 +319,19 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
     }
     println!("index:      {}", path.display());
     println!(
-        "indexed:    {} articles ({} duplicate ids, last one kept)",
-        summary.indexed, summary.duplicates
+        "indexed:    {} ({}, last one kept)",
+        super::count(summary.indexed, "article"),
+        super::count(summary.duplicates, "duplicate id")
     );
-    println!("rejected:   {} lines", summary.rejected);
+    println!("rejected:   {}", super::count(summary.rejected, "line"));
     println!("input:      {:.2} MB", summary.input_mb);
     println!("time:       {:.2} s", summary.seconds);
     println!("throughput: {:.0} articles/s, {:.2} MB/s", summary.articles_per_second, summary.mb_per_second);
     println!(
-        "index size: {:.2} MB ({} articles, {} segments)",
+        "index size: {:.2} MB ({}, {})",
         summary.index_bytes as f64 / 1e6,
-        summary.articles_in_index,
-        summary.segments
+        super::count(summary.articles_in_index, "article"),
+        super::count(summary.segments as u64, "segment")
     );
     if let Some(peak) = summary.peak_rss_bytes {
         let anonymous = summary

@@ -35,6 +35,11 @@ pub fn open_index(path: &Path, user_dict: Option<&Path>) -> anyhow::Result<newsd
     index.with_context(|| format!("cannot open the index at {}", path.display()))
 }
 
+/// A count with its noun, singular for one: `1 article`, `2 articles`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// Total size of the files in a directory, recursively.
 pub fn directory_size(path: &Path) -> u64 {
     let mut total = 0;
