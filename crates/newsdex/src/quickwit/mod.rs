@@ -26,7 +26,9 @@ pub use self::export::{ExportOptions, ExportProgress, ExportReport, export_to_qu
 pub use self::mapping::{ExportIdentity, QuickwitDocument, quickwit_index_config};
 
 /// The query string the Quickwit backend sends for `query` when every word is required:
-/// for inspection, and for tools that query Quickwit themselves.
+/// for inspection, and for tools that query Quickwit themselves. Filters typed into the
+/// query (`lang:en`) are not part of it: the backend sends them beside the query string,
+/// with the request's own filters.
 pub fn quickwit_query_string(
     query: &str,
     analyzer: &crate::Analyzer,
