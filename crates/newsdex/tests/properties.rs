@@ -23,6 +23,33 @@ fn mixed_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(mixed_char(), 0..120).prop_map(|chars| chars.into_iter().collect())
 }
 
+/// Queries built from the query language's own pieces: operators, fields, filters,
+/// quotes and slops, between words and arbitrary text.
+fn query_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("lang:".to_string()),
+        Just("source:".to_string()),
+        Just("category:".to_string()),
+        Just("title:".to_string()),
+        Just("body:".to_string()),
+        Just("LANG：".to_string()),
+        Just("OR".to_string()),
+        Just("NOT".to_string()),
+        Just("AND".to_string()),
+        Just("-".to_string()),
+        Just("\"".to_string()),
+        Just("~3".to_string()),
+        Just("en".to_string()),
+        Just("zh-Hant".to_string()),
+        Just("trade".to_string()),
+        Just("半导体".to_string()),
+        Just(" ".to_string()),
+        Just(" ".to_string()),
+        mixed_text().prop_map(|text| text.chars().take(6).collect()),
+    ];
+    proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+}
+
 /// Half-width printable ASCII turned into its full-width form (the rest unchanged).
 fn to_full_width(text: &str) -> String {
     text.chars()
@@ -91,6 +118,24 @@ proptest! {
         let index = crate::support::sample_index();
         match index.search(&SearchRequest::new(query.clone())) {
             Ok(response) => prop_assert!(response.hits.len() <= 10),
+            Err(error) => prop_assert!(error.is_user_error(), "{query:?}: {error}"),
+        }
+    }
+
+    #[test]
+    fn any_query_syntax_searches_or_fails_as_the_callers_error(query in query_text()) {
+        let index = crate::support::sample_index();
+        match index.search(&SearchRequest::new(query.clone())) {
+            Ok(response) => {
+                prop_assert!(response.hits.len() <= 10);
+                // A filter typed into the query holds for every hit.
+                for hit in &response.hits {
+                    prop_assert!(
+                        response.applied.lang.is_empty() || hit.lang.is_some_and(|lang| response.applied.lang.contains(&lang)),
+                        "{query:?}: {} is outside {:?}", hit.id, response.applied.lang
+                    );
+                }
+            }
             Err(error) => prop_assert!(error.is_user_error(), "{query:?}: {error}"),
         }
     }
