@@ -21,7 +21,8 @@ pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
 /// A news article.
 ///
 /// `id` is unique: writing an article with an existing id replaces it. `lang` is detected
-/// from the text when missing. Unknown fields in the input are ignored. It reads only
+/// from the text when missing. Unknown fields in the input are ignored, and a blank
+/// `source`, `category` or `url` (`""`, spaces) is read as missing. It reads only
 /// from a JSON object (a map): an array is refused, never read field by field in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(remote = "Self")]
@@ -41,13 +42,13 @@ pub struct Article {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<ArticleDate>,
     /// Publisher or dataset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
     pub source: Option<String>,
     /// Topic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
     pub category: Option<String>,
     /// Address of the original.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
     pub url: Option<String>,
 }
 
@@ -55,6 +56,12 @@ object_only_serde!(Article, "an article (a JSON object)");
 
 fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A blank value of an optional field is no value: it would otherwise be stored, shown
+/// and counted in facets as an empty name.
+fn blank_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|value| !value.trim().is_empty()))
 }
 
 impl Article {
@@ -299,6 +306,13 @@ mod tests {
         let bad_lang = serde_json::from_str::<Article>(r#"{"id":"a","lang":"fr","body":"x"}"#)
             .expect_err("unknown language");
         assert!(bad_lang.to_string().contains("unknown lang \"fr\""), "{bad_lang}");
+        let blank = r#"{"id":"a2","body":"x","source":"","category":"  ","url":"\t"}"#;
+        let article: Article = serde_json::from_str(blank).expect("valid article");
+        assert_eq!(
+            (article.source, article.category, article.url),
+            (None, None, None),
+            "help: blank is missing"
+        );
     }
 
     #[test]
