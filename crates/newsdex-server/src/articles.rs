@@ -8,6 +8,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
@@ -106,13 +107,29 @@ pub(crate) async fn post_articles(
     }))
 }
 
+/// The id in an `/articles/{id}` path, or a 400 saying why it cannot be read.
+fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    match id {
+        Ok(Path(id)) => Ok(id),
+        Err(PathRejection::FailedToDeserializePathParams(error))
+            if matches!(error.kind(), ErrorKind::InvalidUtf8InPathParam { .. }) =>
+        {
+            Err(ApiError::bad_request(
+                "the article id in the path is not UTF-8 once percent-decoded; percent-encode the id's \
+                 UTF-8 bytes (encodeURIComponent)",
+            ))
+        }
+        Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
+    }
+}
+
 /// `GET /articles/{id}`: the stored article.
 pub(crate) async fn get_article(
     _access: ReadAccess,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Article>, ApiError> {
-    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let id = path_id(id)?;
     match find(&state, &id).await? {
         Some(article) => Ok(Json(article)),
         None => Err(newsdex::Error::ArticleNotFound(id).into()),
@@ -130,7 +147,7 @@ pub(crate) async fn related_articles(
     id: Result<Path<String>, PathRejection>,
     Params(params): Params,
 ) -> Result<Json<RelatedResponse>, ApiError> {
-    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let id = path_id(id)?;
     let mut limit = DEFAULT_RELATED_LIMIT;
     for (name, value) in &params {
         match name.as_str() {
@@ -168,7 +185,7 @@ pub(crate) async fn delete_article(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Deleted>, ApiError> {
-    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let id = path_id(id)?;
     if find(&state, &id).await?.is_none() {
         return Err(newsdex::Error::ArticleNotFound(id).into());
     }
