@@ -134,6 +134,6 @@ pub use crate::search::{
     AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_RESULT_WINDOW, Matching, RankingConfig, Recency,
     SearchRequest, SearchResponse, SortOrder, TOTAL_COUNT_LIMIT,
 };
-pub use crate::snippet::{Fragment, SnippetOptions, TextRange};
+pub use crate::snippet::{Fragment, MAX_HIGHLIGHTED_BYTES, SnippetOptions, TextRange};
 pub use crate::stats::IndexStats;
 pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};

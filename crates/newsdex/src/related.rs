@@ -11,7 +11,7 @@ use tantivy::{TantivyDocument, Term};
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
 use crate::search::{Hit, MAX_LIMIT};
-use crate::snippet::{HighlightSpec, Highlighter, SnippetOptions};
+use crate::snippet::{HighlightSpec, Highlighter, SnippetOptions, floor_char_boundary};
 
 /// Articles like a given one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,10 @@ pub struct RelatedResponse {
 
 /// Words of the article that most distinguish it (by tf·idf) make the query.
 const MAX_QUERY_TERMS: usize = 25;
+
+/// How much of the article's text its words are picked from, in bytes: the opening of a
+/// very long article says what it is about, and analysing 50 MB would take seconds.
+const MAX_ANALYZED_BYTES: usize = 1_000_000;
 
 impl NewsIndex {
     /// Up to `limit` articles most like the article `id`: its most distinctive words, in
@@ -46,7 +50,8 @@ impl NewsIndex {
             return Err(Error::ArticleNotFound(id.to_string()));
         };
         let document: TantivyDocument = searcher.doc(address)?;
-        let article = schema.article(&document);
+        let mut article = schema.article(&document);
+        article.body.truncate(floor_char_boundary(&article.body, MAX_ANALYZED_BYTES));
         let like_this = MoreLikeThisQuery::builder()
             .with_min_doc_frequency(1)
             .with_min_term_frequency(1)

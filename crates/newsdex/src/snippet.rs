@@ -21,6 +21,10 @@ pub const MAX_FRAGMENT_CHARS: usize = 1000;
 pub const MIN_FRAGMENT_CHARS: usize = 20;
 /// Longest highlight tag, in bytes.
 pub const MAX_TAG_BYTES: usize = 64;
+/// How far into a title or body highlights and snippets look for matches, in bytes: a
+/// 50 MB article would otherwise be analysed again for every search that finds it. A
+/// match further in is found by search but not highlighted; news articles are far shorter.
+pub const MAX_HIGHLIGHTED_BYTES: usize = 1_000_000;
 
 /// How snippets are cut and marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +168,7 @@ impl<'a> Highlighter<'a> {
         if spec.is_empty() || text.is_empty() {
             return Vec::new();
         }
+        let text = &text[..floor_char_boundary(text, MAX_HIGHLIGHTED_BYTES)];
         self.analyzer.analyze_into(
             text,
             AnalysisMode::Index,
@@ -235,8 +240,7 @@ impl<'a> Highlighter<'a> {
         let sentences = sentences(text);
         let mut scored: Vec<(usize, usize, usize)> = Vec::new();
         for (index, &(start, end)) in sentences.iter().enumerate() {
-            let inside: Vec<&(usize, usize)> =
-                ranges.iter().filter(|(from, to)| *from >= start && *to <= end).collect();
+            let inside = ranges_within(&ranges, start, end);
             if inside.is_empty() {
                 continue;
             }
@@ -253,7 +257,7 @@ impl<'a> Highlighter<'a> {
         let windows: Vec<(usize, usize, bool, bool)> = chosen
             .iter()
             .map(|&(start, end)| {
-                let first_match = ranges.iter().copied().find(|&(from, to)| from >= start && to <= end);
+                let first_match = ranges_within(&ranges, start, end).first().copied();
                 window(text, start, end, first_match, options.fragment_chars)
             })
             .collect();
@@ -270,17 +274,32 @@ impl<'a> Highlighter<'a> {
         windows
             .into_iter()
             .map(|(start, end, cut_before, cut_after)| {
-                let inside: Vec<(usize, usize)> =
-                    ranges.iter().copied().filter(|&(from, to)| from >= start && to <= end).collect();
+                let inside = ranges_within(&ranges, start, end);
                 Fragment {
                     text: text[start..end].to_string(),
-                    html: mark(text, start, end, &inside, options, cut_before, cut_after),
+                    html: mark(text, start, end, inside, options, cut_before, cut_after),
                     range: table.range(start, end),
                     highlights: inside.iter().map(|&(from, to)| table.range(from, to)).collect(),
                 }
             })
             .collect()
     }
+}
+
+/// The largest char boundary of `text` at or before `index`.
+pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
+    if index >= text.len() {
+        return text.len();
+    }
+    (0..=index).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// The ranges lying wholly within `start..end`, found by binary search: `ranges` are sorted
+/// and do not overlap, so they form one run, ended by the first that reaches past `end`.
+fn ranges_within(ranges: &[(usize, usize)], start: usize, end: usize) -> &[(usize, usize)] {
+    let first = ranges.partition_point(|&(from, _)| from < start);
+    let count = ranges[first..].iter().take_while(|&&(_, to)| to <= end).count();
+    &ranges[first..first + count]
 }
 
 /// The spans where `phrase` occurs, given each word's (position, from, to) occurrences.
@@ -301,8 +320,13 @@ fn phrase_matches(
         let (mut span_from, mut span_to) = (from, to);
         for (offset, word) in &phrase.words[1..] {
             let expected = base + *offset as isize;
+            // Occurrences are in text order, so positions never decrease: the first within
+            // reach of `expected` is found by binary search.
             let found = occurrences.get(word.as_str()).and_then(|list| {
-                list.iter().find(|(candidate, _, _)| (*candidate as isize - expected).unsigned_abs() <= slop)
+                let first = list
+                    .partition_point(|&(candidate, _, _)| (candidate as isize) < expected - slop as isize);
+                list.get(first)
+                    .filter(|(candidate, _, _)| (*candidate as isize - expected).unsigned_abs() <= slop)
             });
             let Some(&(_, word_from, word_to)) = found else {
                 continue 'starts;
@@ -559,6 +583,31 @@ mod tests {
         let ranges = highlighter.match_ranges(text, &spec(&["大桥"]));
         assert_eq!(ranges.len(), 1);
         assert_eq!(&text[ranges[0].0..ranges[0].1], "大橋");
+    }
+
+    #[test]
+    fn only_the_opening_of_a_huge_text_is_looked_at_and_each_sentence_finds_its_matches() {
+        let analyzer = Analyzer::new();
+        let mut highlighter = Highlighter::new(&analyzer);
+        // Hundreds of thousands of sentences, each with a match: scoring them must not
+        // compare every sentence with every match.
+        let sentence = "市场平稳运行。";
+        let filler = sentence.repeat(MAX_HIGHLIGHTED_BYTES / sentence.len() + 1);
+        let text = format!("{filler}关税上调，市场承压。");
+        let ranges = highlighter.match_ranges(&text, &spec(&["市场", "关税"]));
+        assert!(ranges.iter().all(|&(_, to)| to <= MAX_HIGHLIGHTED_BYTES), "help: matches past the cap");
+        assert_eq!(ranges.len(), MAX_HIGHLIGHTED_BYTES / sentence.len());
+        let options = SnippetOptions { fragments: 3, ..SnippetOptions::default() };
+        let fragments = highlighter.fragments(&text, &spec(&["市场", "关税"]), &options);
+        let texts: Vec<&str> = fragments.iter().map(|fragment| fragment.text.as_str()).collect();
+        assert_eq!(texts, [sentence; 3], "help: the best sentences of the opening, in order");
+        assert!(fragments.iter().all(|fragment| fragment.highlights.len() == 1));
+        // A text whose only match lies past the cap gets its opening, unmarked.
+        let late = format!("{}关税上调。", "平稳运行。".repeat(MAX_HIGHLIGHTED_BYTES / 15 + 1));
+        let fragments = highlighter.fragments(&late, &spec(&["关税"]), &options);
+        assert_eq!(fragments.len(), 1);
+        assert_eq!(fragments[0].text, "平稳运行。");
+        assert!(fragments[0].highlights.is_empty());
     }
 
     #[test]
