@@ -26,7 +26,8 @@ use crate::error::{Error, Result};
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 2000;
 
-/// Most clauses (words, phrases, alternatives) a query may have; the rest are ignored.
+/// Most words, phrases and `OR` alternatives a query may have together; the rest are
+/// ignored, with a note.
 pub const MAX_CLAUSES: usize = 64;
 
 /// Largest phrase slop: below the position gap at sentence ends, so no phrase matches
@@ -196,9 +197,18 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     if exclude_next {
         notes.push("NOT needs a word after it; it was ignored".to_string());
     }
-    if clauses.len() > MAX_CLAUSES {
-        notes.push(format!("only the first {MAX_CLAUSES} clauses of the query were searched"));
-        clauses.truncate(MAX_CLAUSES);
+    // Each alternative costs as much as a clause of its own.
+    let atoms: usize = clauses.iter().map(|clause| clause.alternatives.len()).sum();
+    if atoms > MAX_CLAUSES {
+        notes.push(format!(
+            "only the first {MAX_CLAUSES} words, phrases and alternatives of the query were searched"
+        ));
+        let mut budget = MAX_CLAUSES;
+        clauses.retain_mut(|clause| {
+            clause.alternatives.truncate(budget);
+            budget -= clause.alternatives.len();
+            !clause.alternatives.is_empty()
+        });
     }
     Ok(ParsedQuery { clauses, filters, notes })
 }
@@ -514,6 +524,30 @@ mod tests {
             let atom = Atom::Words { field: Some(QueryField::Title), text: "足球".into() };
             assert_eq!(parsed.clauses, vec![Clause { excluded: true, alternatives: vec![atom] }], "{query}");
         }
+    }
+
+    #[test]
+    fn alternatives_count_towards_the_clause_limit() {
+        let words: Vec<String> = (0..MAX_CLAUSES + 6).map(|i| format!("w{i}")).collect();
+        let alternatives = parse(&words.join(" OR ")).expect("parses");
+        assert_eq!(alternatives.clauses.len(), 1);
+        assert_eq!(
+            alternatives.clauses[0].alternatives.len(),
+            MAX_CLAUSES,
+            "help: OR must not lift the limit"
+        );
+        let mixed = parse(&format!("a b {}", words[..MAX_CLAUSES].join(" OR "))).expect("parses");
+        let kept: usize = mixed.clauses.iter().map(|clause| clause.alternatives.len()).sum();
+        assert_eq!((mixed.clauses.len(), kept), (3, MAX_CLAUSES));
+        assert_eq!(
+            mixed.notes,
+            [format!(
+                "only the first {MAX_CLAUSES} words, phrases and alternatives of the query were searched"
+            )]
+        );
+        let clauses = parse(&words.join(" ")).expect("parses");
+        assert_eq!(clauses.clauses.len(), MAX_CLAUSES);
+        assert!(parse(&words[..MAX_CLAUSES].join(" OR ")).expect("parses").notes.is_empty());
     }
 
     #[test]
