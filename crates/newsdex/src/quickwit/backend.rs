@@ -538,7 +538,7 @@ impl SearchBackend for QuickwitBackend {
             took_ms: started.elapsed().as_millis() as u64,
             hits,
             facets: page.facets,
-            applied: AppliedOptions::new(request, matching, analyzed.terms, self.ranking, parsed.notes),
+            applied: AppliedOptions::new(request, matching, analyzed.terms, self.ranking, analyzed.notes),
         })
     }
 
