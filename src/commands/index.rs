@@ -15,7 +15,8 @@ use crate::progress::Progress;
 
 #[derive(Args)]
 pub struct IndexArgs {
-    /// The index directory (created if it does not exist).
+    /// The index directory: an existing index is added to; a new or empty directory gets
+    /// a new index (a directory holding other files is refused).
     #[arg(long, value_name = "DIR")]
     index: PathBuf,
     /// JSON Lines files of articles; `-` reads standard input.

@@ -75,7 +75,8 @@ impl NewsIndex {
     }
 
     /// Creates an empty index in `path`, creating the directory if needed. Fails if `path`
-    /// already holds an index.
+    /// already holds an index, or holds anything else: an index is made only in a new or
+    /// empty directory, never among other files.
     pub fn create(path: impl AsRef<Path>, analyzer: Analyzer) -> Result<NewsIndex> {
         let path = path.as_ref();
         std::fs::create_dir_all(path).map_err(|source| Error::Io {
@@ -85,6 +86,19 @@ impl NewsIndex {
         let directory = open_directory(path)?;
         if Index::exists(&directory).unwrap_or(false) {
             return Err(Error::InvalidRequest(format!("{} already holds an index", path.display())));
+        }
+        let entries = std::fs::read_dir(path).map_err(|source| Error::Io {
+            context: format!("cannot read the index directory {}", path.display()),
+            source,
+        })?;
+        if let Some(entry) = entries.filter_map(std::result::Result::ok).next() {
+            return Err(Error::NotAnIndex {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the directory is not empty (it holds {:?}); give a new or empty directory for the index",
+                    entry.file_name()
+                ),
+            });
         }
         NewsIndex::create_in(Box::new(directory), Some(path.to_path_buf()), analyzer)
     }

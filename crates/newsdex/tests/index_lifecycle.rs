@@ -131,6 +131,15 @@ fn opening_what_is_not_an_index_is_a_clear_error() {
     assert!(empty.to_string().contains("is not a newsdex index"), "{empty}");
     let file = NewsIndex::open(directory.path().join("notes.txt")).expect_err("a file");
     assert!(file.to_string().contains("not a directory"), "{file}");
+    // An index is never made among other files: a mistyped path is left as it was.
+    let among = NewsIndex::create(directory.path(), Analyzer::new()).expect_err("not empty");
+    assert!(among.to_string().contains("is not empty (it holds \"notes.txt\")"), "{among}");
+    let among = NewsIndex::open_or_create(directory.path(), Analyzer::new()).expect_err("not empty");
+    assert!(among.to_string().contains("give a new or empty directory"), "{among}");
+    let left: Vec<_> = std::fs::read_dir(directory.path()).expect("read").filter_map(Result::ok).collect();
+    assert_eq!(left.len(), 1, "help: nothing may be written beside the user's files");
+    let empty = tempfile::tempdir().expect("tempdir");
+    NewsIndex::create(empty.path(), Analyzer::new()).expect("an empty directory takes an index");
 }
 
 #[test]
