@@ -509,9 +509,16 @@ impl RankingConfig {
 
 /// Parses the request's query and adds the filters typed into it (`lang:en`) to the
 /// request's own: a filter the request already sets by parameter wins, with a note.
+///
+/// A query with nothing to rank by — filters or exclusions only (`lang:en`, `-足球`) —
+/// lists the articles it keeps newest first, unless recency is asked for: every one
+/// matches equally, and index order means nothing to a reader.
 pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRequest>, ParsedQuery)> {
     let mut parsed = parse(&request.query)?;
-    if parsed.filters.is_empty() {
+    let unranked = parsed.clauses.iter().all(|clause| clause.excluded)
+        && request.sort == SortOrder::Relevance
+        && request.recency.is_none();
+    if parsed.filters.is_empty() && !unranked {
         return Ok((Cow::Borrowed(request), parsed));
     }
     let mut resolved = request.clone();
@@ -520,6 +527,10 @@ pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRe
     merge_filter("lang", &mut resolved.lang, &typed.lang, notes);
     merge_filter("source", &mut resolved.source, &typed.source, notes);
     merge_filter("category", &mut resolved.category, &typed.category, notes);
+    if unranked {
+        resolved.sort = SortOrder::Date;
+        notes.push("nothing in the query ranks the articles, so they are listed newest first".to_string());
+    }
     Ok((Cow::Owned(resolved), parsed))
 }
 

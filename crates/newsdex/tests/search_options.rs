@@ -88,10 +88,26 @@ fn filters_typed_into_the_query_are_the_parameters_filters() {
         ..SearchRequest::new("半导体")
     });
     assert_eq!(ids(&typed), ids(&parameters));
-    // A filter alone lists what it keeps.
+    // A filter alone lists what it keeps, newest first: nothing ranks the articles.
     let english = run(SearchRequest { limit: 100, ..SearchRequest::new("lang:en") });
     assert!(english.total > 10);
     assert!(english.hits.iter().all(|hit| hit.lang == Some(Lang::En)));
+    let dates: Vec<_> = english.hits.iter().map(|hit| hit.date.expect("dated").instant()).collect();
+    assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "help: newest first");
+    assert_eq!(english.applied.sort, SortOrder::Date);
+    assert_eq!(
+        english.applied.notes,
+        ["nothing in the query ranks the articles, so they are listed newest first"]
+    );
+    let excluded = run(SearchRequest { limit: 20, ..SearchRequest::new("-经济") });
+    assert_eq!(excluded.applied.sort, SortOrder::Date, "help: exclusions alone rank nothing either");
+    // Asked for recency, the list is ranked by it instead, without a note.
+    let recent = run(SearchRequest {
+        recency: Some(Recency { half_life_days: 30.0, weight: 1.0, reference: None }),
+        ..SearchRequest::new("lang:en")
+    });
+    assert_eq!(recent.applied.sort, SortOrder::Relevance);
+    assert!(recent.applied.notes.is_empty(), "{:?}", recent.applied.notes);
     // The request's own filter wins, with a note.
     let both =
         run(SearchRequest { lang: vec![Lang::ZhHant], ..SearchRequest::new("lang:zh-Hans 半导体") });
