@@ -21,8 +21,8 @@ pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
 /// A news article.
 ///
 /// `id` is unique: writing an article with an existing id replaces it. `lang` is detected
-/// from the text when missing. Unknown fields in the input are ignored, and a blank
-/// `source`, `category` or `url` (`""`, spaces) is read as missing. It reads only
+/// from the text when missing. Unknown fields in the input are ignored; `source`,
+/// `category` and `url` are read without surrounding whitespace, and blank as missing. It reads only
 /// from a JSON object (a map): an array is refused, never read field by field in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(remote = "Self")]
@@ -42,13 +42,13 @@ pub struct Article {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<ArticleDate>,
     /// Publisher or dataset.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "trimmed_or_none")]
     pub source: Option<String>,
     /// Topic.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "trimmed_or_none")]
     pub category: Option<String>,
     /// Address of the original.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "blank_as_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "trimmed_or_none")]
     pub url: Option<String>,
 }
 
@@ -58,10 +58,19 @@ fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// A blank value of an optional field is no value: it would otherwise be stored, shown
-/// and counted in facets as an empty name.
-fn blank_as_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.filter(|value| !value.trim().is_empty()))
+/// An optional name without the whitespace around it, and none when blank: `" Reuters"`
+/// would otherwise be a facet value and a filter of its own beside `"Reuters"`, and `""`
+/// an empty name.
+fn trimmed_or_none<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<String>::deserialize(deserializer)?;
+    Ok(value.and_then(|value| {
+        let trimmed = value.trim();
+        match trimmed.len() {
+            0 => None,
+            length if length == value.len() => Some(value),
+            _ => Some(trimmed.to_string()),
+        }
+    }))
 }
 
 impl Article {
@@ -312,6 +321,12 @@ mod tests {
             (article.source, article.category, article.url),
             (None, None, None),
             "help: blank is missing"
+        );
+        let padded = r#"{"id":"a3","body":"x","source":" Reuters ","category":"trade\n"}"#;
+        let article: Article = serde_json::from_str(padded).expect("valid article");
+        assert_eq!(
+            (article.source.as_deref(), article.category.as_deref()),
+            (Some("Reuters"), Some("trade"))
         );
     }
 
