@@ -22,8 +22,9 @@ pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
 ///
 /// `id` is unique: writing an article with an existing id replaces it. `lang` is detected
 /// from the text when missing. Unknown fields in the input are ignored; `source`,
-/// `category` and `url` are read without surrounding whitespace, and blank as missing. It reads only
-/// from a JSON object (a map): an array is refused, never read field by field in order.
+/// `category` and `url` are read without surrounding whitespace, and blank as missing.
+/// It reads only from a JSON object (a map): an array is refused, never read field by
+/// field in order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Article {
