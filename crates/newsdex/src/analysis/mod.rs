@@ -39,7 +39,7 @@ pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
 
 /// The analyzer's version: bumped whenever a change to analysis would give an existing
 /// index different tokens (including upgrades of jieba-rs or the OpenCC tables).
-pub const ANALYZER_VERSION: u32 = 3;
+pub const ANALYZER_VERSION: u32 = 4;
 
 /// The name recorded in indexes built by this analyzer.
 const ANALYZER_NAME: &str = "newsdex-bilingual";
@@ -1304,6 +1304,14 @@ mod tests {
         assert_eq!(words("exporters’ batteries"), ["export", "batteri"]);
         assert_eq!(words("C++ and C# don't"), ["c++", "and", "c#", "dont"]);
         assert_eq!(words("X-ray x-rays state-owned COVID-19s"), ["x-ray", "x-ray", "state-own", "covid-19s"]);
+    }
+
+    #[test]
+    fn invisible_joiners_inside_a_word_keep_it_whole() {
+        let text = "inter\u{AD}national 经\u{200D}济 foo\u{200B}bar";
+        assert_eq!(words(text), ["internat", "经", "济", "foo", "bar"]);
+        let tokens = Analyzer::new().analyze(text, AnalysisMode::Query);
+        assert_eq!(&text[tokens[0].offset_from..tokens[0].offset_to], "inter\u{AD}national");
     }
 
     #[test]

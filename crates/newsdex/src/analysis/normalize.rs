@@ -59,6 +59,12 @@ pub(crate) fn normalize_char(original: char, mut emit: impl FnMut(char)) {
         emit(original);
         return;
     }
+    // Invisible joiners — a soft hyphen, the zero-width (non-)joiner, the word joiner and
+    // U+FEFF — sit inside words (`inter\u{AD}national`) without ending them: dropped, as
+    // accents are. The zero-width space marks a word boundary and stays a separator.
+    if matches!(original, '\u{AD}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}') {
+        return;
+    }
     if is_combining_mark(original) {
         // A Latin diacritic written as its own character (decomposed text) is dropped, as
         // it is when it comes composed with its letter: `cafe\u{301}` is `café` is `cafe`.
@@ -181,6 +187,16 @@ mod tests {
         assert_eq!(normalized("йάば"), "йάば");
         // Other combining marks stay (the dakuten of decomposed kana, a variation selector).
         assert_eq!(normalized("は\u{3099}\u{FE0F}"), "は\u{3099}\u{FE0F}");
+    }
+
+    #[test]
+    fn invisible_joiners_vanish_and_the_zero_width_space_separates() {
+        assert_eq!(
+            normalized("inter\u{AD}national co\u{200D}op\u{2060}s \u{FEFF}x"),
+            "international coops x"
+        );
+        assert_eq!(normalized("foo\u{200B}bar"), "foo\u{200B}bar");
+        assert_eq!(classify('\u{200B}'), CharClass::Separator);
     }
 
     #[test]
