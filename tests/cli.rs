@@ -241,40 +241,34 @@ fn inputs_that_cannot_be_read_are_refused_before_anything_is_written() {
     }
 }
 
-#[test]
-fn stdin_is_read_with_a_dash() {
+/// `newsdex` with `args`, given `input` on standard input.
+fn newsdex_with_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
-    let temporary = tempfile::tempdir().expect("tempdir");
-    let path = temporary.path().join("index");
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
-        .args(["index", "--index", path.to_str().expect("path"), "--json", "-"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all("{\"id\":\"s1\",\"body\":\"从标准输入读取的文章。\"}\n".as_bytes())
-        .expect("write");
-    let output = child.wait_with_output().expect("wait");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let path = temporary.path().join("index");
+    let path = path.to_str().expect("path");
+    let output = newsdex_with_stdin(
+        &["index", "--index", path, "--json", "-"],
+        "{\"id\":\"s1\",\"body\":\"从标准输入读取的文章。\"}\n".as_bytes(),
+    );
     let summary: Value = serde_json::from_str(&stdout(&output)).expect("json");
     assert_eq!(summary["indexed"], 1);
     // The summary as text counts in words: one article, not one articles.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
-        .args(["index", "--index", path.to_str().expect("path"), "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"{\"id\":\"s2\",\"body\":\"x\"}\n{\"id\":3}\n")
-        .expect("write");
-    let text = stdout(&child.wait_with_output().expect("wait"));
+    let output =
+        newsdex_with_stdin(&["index", "--index", path, "-"], b"{\"id\":\"s2\",\"body\":\"x\"}\n{\"id\":3}\n");
+    let text = stdout(&output);
     assert!(text.contains("indexed:    1 article (0 duplicate ids, last one kept)"), "{text}");
     assert!(text.contains("rejected:   1 line\n"), "{text}");
     assert!(text.contains(" MB (2 articles, "), "{text}");

@@ -201,7 +201,7 @@ fn bench(args: &BenchArgs, work_dir: &Path) -> anyhow::Result<Report> {
                 eprintln!(
                     "round {round}/{}: building with {}, {memory_mb} MiB, {analyzer:?} analyzer …",
                     args.rounds,
-                    threads_text(threads)
+                    super::count(threads as u64, "thread")
                 );
             }
             let summary = build(&executable, work_dir, &files, threads, memory_mb, analyzer)?;
@@ -476,7 +476,7 @@ fn print_report(report: &Report) {
     for run in &report.runs {
         println!(
             "{}, {} MiB, {:?}: ratio to B per round {}",
-            threads_text(run.threads),
+            super::count(run.threads as u64, "thread"),
             run.memory_mb,
             run.analyzer,
             list(&run.rounds_ratio_to_bound)
@@ -485,7 +485,7 @@ fn print_report(report: &Report) {
     for speed_up in &report.speed_ups {
         println!(
             "{} over {} ({} MiB, {:?}): {:.2}x (rounds: {})",
-            threads_text(speed_up.threads),
+            super::count(speed_up.threads as u64, "thread"),
             speed_up.over_threads,
             speed_up.memory_mb,
             speed_up.analyzer,
@@ -493,9 +493,4 @@ fn print_report(report: &Report) {
             list(&speed_up.rounds_speed_up)
         );
     }
-}
-
-/// `1 thread`, `2 threads`.
-fn threads_text(threads: usize) -> String {
-    super::count(threads as u64, "thread")
 }

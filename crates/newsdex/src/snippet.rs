@@ -286,7 +286,8 @@ impl<'a> Highlighter<'a> {
     }
 }
 
-/// The largest char boundary of `text` at or before `index`.
+/// The largest char boundary of `text` at or before `index`: `str::floor_char_boundary`,
+/// which is stable only since Rust 1.91, above the workspace's `rust-version` (1.88).
 pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
     if index >= text.len() {
         return text.len();
