@@ -13,6 +13,12 @@ use crate::error::{Error, Result};
 /// Longest accepted article id, in bytes.
 pub const MAX_ID_BYTES: usize = 512;
 
+/// Longest accepted `source` or `category`, in bytes. Each is one term of the index, and
+/// a name much longer than any publisher's or topic's is a mistake in the input (a body
+/// in the wrong column); left in, one over tantivy's term limit (65,530 bytes) would be
+/// stored and shown but never found by its filter.
+pub const MAX_NAME_BYTES: usize = 512;
+
 /// The years a date may fall in. An index keeps dates as nanoseconds since the Unix
 /// epoch in 64 bits, which reach from 1677-09-21 to 2262-04-11; whole years inside that
 /// span leave room for any UTC offset and for the day after a `to` date.
@@ -93,6 +99,16 @@ impl Article {
         }
         if self.title.trim().is_empty() && self.body.trim().is_empty() {
             return Some("\"title\" and \"body\" are both empty".to_string());
+        }
+        for (field, value) in [("source", &self.source), ("category", &self.category)] {
+            if let Some(value) = value
+                && value.len() > MAX_NAME_BYTES
+            {
+                return Some(format!(
+                    "\"{field}\" is {} bytes long; the limit is {MAX_NAME_BYTES}",
+                    value.len()
+                ));
+            }
         }
         None
     }
@@ -340,5 +356,27 @@ mod tests {
         );
         let no_id = Article { id: "".into(), body: "text".into(), ..Article::default() };
         assert!(no_id.validate().is_err());
+    }
+
+    #[test]
+    fn names_longer_than_the_limit_are_refused() {
+        let named = |source: usize, category: usize| Article {
+            id: "a".into(),
+            body: "text".into(),
+            source: Some("s".repeat(source)),
+            category: Some("c".repeat(category)),
+            ..Article::default()
+        };
+        named(MAX_NAME_BYTES, MAX_NAME_BYTES).validate().expect("names at the limit");
+        for (article, field) in [(named(MAX_NAME_BYTES + 1, 1), "source"), (named(1, 70_000), "category")] {
+            let length = article.source.iter().chain(&article.category).map(String::len).max();
+            assert_eq!(
+                article.validate().expect_err(field).to_string(),
+                format!(
+                    "invalid article: \"{field}\" is {} bytes long; the limit is {MAX_NAME_BYTES}",
+                    length.unwrap_or_default()
+                )
+            );
+        }
     }
 }

@@ -107,7 +107,7 @@ pub use crate::analysis::{
     ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerBuilder, AnalyzerIdentity,
     NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
 };
-pub use crate::article::{Article, ArticleDate, DATE_YEARS, Lang, MAX_ID_BYTES};
+pub use crate::article::{Article, ArticleDate, DATE_YEARS, Lang, MAX_ID_BYTES, MAX_NAME_BYTES};
 pub use crate::backend::{
     BackendStats, CommitObserver, LocalBackend, SearchBackend, Visibility, WriteCallback, WriteReceipt,
     WriteState,
@@ -131,8 +131,9 @@ pub use crate::quickwit::{
 pub use crate::related::RelatedResponse;
 pub use crate::scale::{GeneratedCorpus, SentencePool};
 pub use crate::search::{
-    AppliedOptions, FacetCount, Facets, Hit, MAX_LIMIT, MAX_QUERY_WORDS, MAX_RESULT_WINDOW, Matching,
-    RankingConfig, Recency, SearchRequest, SearchResponse, SortOrder, TOTAL_COUNT_LIMIT,
+    AppliedOptions, FacetCount, Facets, Hit, MAX_FILTER_VALUES, MAX_LIMIT, MAX_QUERY_WORDS,
+    MAX_RESULT_WINDOW, Matching, RankingConfig, Recency, SearchRequest, SearchResponse, SortOrder,
+    TOTAL_COUNT_LIMIT,
 };
 pub use crate::snippet::{Fragment, MAX_HIGHLIGHTED_BYTES, SnippetOptions, TextRange};
 pub use crate::stats::IndexStats;

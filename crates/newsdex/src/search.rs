@@ -37,6 +37,8 @@ use crate::value_filter::ValueFilter;
 pub const MAX_LIMIT: usize = 100;
 /// Deepest result reachable by paging: `offset + limit` may not exceed it.
 pub const MAX_RESULT_WINDOW: usize = 1000;
+/// Most values one filter (`lang`, `source` or `category`) may list.
+pub const MAX_FILTER_VALUES: usize = 1024;
 /// Matches counted exactly before `total` becomes a lower bound (unless the request asks
 /// for `exact_total`).
 pub const TOTAL_COUNT_LIMIT: u64 = 10_000;
@@ -195,8 +197,17 @@ impl SearchRequest {
         SearchRequest { query: query.into(), ..SearchRequest::default() }
     }
 
-    /// Checks paging, dates and snippet options.
+    /// Checks paging, filters, dates and snippet options.
     pub fn validate(&self) -> Result<()> {
+        for (name, values) in
+            [("lang", self.lang.len()), ("source", self.source.len()), ("category", self.category.len())]
+        {
+            if values > MAX_FILTER_VALUES {
+                return Err(Error::InvalidRequest(format!(
+                    "the {name} filter lists {values} values; the limit is {MAX_FILTER_VALUES}"
+                )));
+            }
+        }
         if self.limit > MAX_LIMIT {
             return Err(Error::InvalidRequest(format!(
                 "limit must be at most {MAX_LIMIT}, not {}",
@@ -513,15 +524,24 @@ impl RankingConfig {
 /// A query with nothing to rank by — filters or exclusions only (`lang:en`, `-足球`) —
 /// lists the articles it keeps newest first, unless recency is asked for: every one
 /// matches equally, and index order means nothing to a reader.
+///
+/// `source` and `category` values are read as articles store theirs: without the
+/// whitespace around them, blank ones left out, each once (so `" Reuters"` finds the
+/// articles of `Reuters`).
 pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRequest>, ParsedQuery)> {
     let mut parsed = parse(&request.query)?;
     let unranked = parsed.clauses.iter().all(|clause| clause.excluded)
         && request.sort == SortOrder::Relevance
         && request.recency.is_none();
-    if parsed.filters.is_empty() && !unranked {
+    let untidy = !(tidy_names(&request.source) && tidy_names(&request.category));
+    if parsed.filters.is_empty() && !unranked && !untidy {
         return Ok((Cow::Borrowed(request), parsed));
     }
     let mut resolved = request.clone();
+    if untidy {
+        tidy_up_names(&mut resolved.source);
+        tidy_up_names(&mut resolved.category);
+    }
     let typed = &parsed.filters;
     let notes = &mut parsed.notes;
     merge_filter("lang", &mut resolved.lang, &typed.lang, notes);
@@ -532,6 +552,25 @@ pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRe
         notes.push("nothing in the query ranks the articles, so they are listed newest first".to_string());
     }
     Ok((Cow::Owned(resolved), parsed))
+}
+
+/// Whether every name is trimmed, not blank and given once.
+fn tidy_names(names: &[String]) -> bool {
+    names.iter().enumerate().all(|(index, name)| {
+        !name.is_empty() && name.trim().len() == name.len() && !names[..index].contains(name)
+    })
+}
+
+/// Trims the names, leaves out blank ones and keeps each once, in order.
+fn tidy_up_names(names: &mut Vec<String>) {
+    let mut tidy: Vec<String> = Vec::with_capacity(names.len());
+    for name in names.drain(..) {
+        let name = name.trim();
+        if !name.is_empty() && !tidy.iter().any(|kept| kept == name) {
+            tidy.push(name.to_string());
+        }
+    }
+    *names = tidy;
 }
 
 /// Sets a filter of the request from the query, unless the request sets it already.

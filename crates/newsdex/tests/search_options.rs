@@ -75,6 +75,38 @@ fn filters_exclude_what_they_should() {
 }
 
 #[test]
+fn filter_names_are_read_as_articles_store_them() {
+    let exact =
+        run(SearchRequest { source: vec!["寶島財經週刊".into()], ..SearchRequest::new("半导体") });
+    let untidy = run(SearchRequest {
+        source: vec![" 寶島財經週刊\t".into(), "".into(), "寶島財經週刊 ".into()],
+        category: vec!["  ".into()],
+        ..SearchRequest::new("半导体")
+    });
+    assert_eq!(ids(&untidy), ids(&exact), "help: surrounding whitespace is not part of a name");
+    assert_eq!(untidy.applied.source, ["寶島財經週刊"], "help: each name once, trimmed");
+    assert!(untidy.applied.category.is_empty(), "help: a blank name filters nothing");
+    let typed = run(SearchRequest::new("source:\" 寶島財經週刊 \" 半导体"));
+    assert_eq!(ids(&typed), ids(&exact));
+    // Too many values is the caller's mistake, named.
+    let many = SearchRequest {
+        category: (0..=newsdex::MAX_FILTER_VALUES).map(|i| format!("c{i}")).collect(),
+        ..SearchRequest::new("半导体")
+    };
+    let error = sample_index().search(&many).expect_err("over the limit");
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid request: the category filter lists 1025 values; the limit is {}",
+            newsdex::MAX_FILTER_VALUES
+        )
+    );
+    let at_the_limit = SearchRequest { category: many.category[1..].to_vec(), ..many };
+    assert_eq!(run(at_the_limit).total, 0);
+}
+
+#[test]
 fn filters_typed_into_the_query_are_the_parameters_filters() {
     let typed = run(SearchRequest::new("lang:zh-Hans 半导体"));
     let parameter = run(SearchRequest { lang: vec![Lang::ZhHans], ..SearchRequest::new("半导体") });
