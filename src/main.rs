@@ -3,6 +3,7 @@
 //! Glue only: parse arguments, set up logging, call the library, print the result.
 
 mod commands;
+mod input;
 mod progress;
 mod sample;
 

@@ -198,7 +198,11 @@ fn inputs_that_cannot_be_read_are_refused_before_anything_is_written() {
     let missing = temporary.path().join("missing.jsonl");
     let directory = temporary.path().join("a-directory");
     std::fs::create_dir(&directory).expect("mkdir");
-    for (input, expected) in [(&missing, "cannot open"), (&directory, "is a directory")] {
+    let xz = temporary.path().join("articles.jsonl.xz");
+    std::fs::write(&xz, b"\xfd7zXZ\x00\x00\x04").expect("write");
+    for (input, expected) in
+        [(&missing, "cannot open"), (&directory, "is a directory"), (&xz, "is xz-compressed")]
+    {
         let index = temporary.path().join("index");
         let output = newsdex(&[
             "index",
@@ -239,6 +243,41 @@ fn inputs_that_cannot_be_read_are_refused_before_anything_is_written() {
         assert!(stderr(&output).contains(expected), "{flags:?}: {}", stderr(&output));
         assert!(!index.exists(), "help: a refused run must not create an index");
     }
+}
+
+#[test]
+fn compressed_input_is_read_as_the_plain_file() {
+    use std::io::Write;
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let plain = std::fs::read(index_data().join("articles.jsonl")).expect("the sample");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&plain).expect("compress");
+    let gzip = gzip.finish().expect("compress");
+    let zstd = zstd::encode_all(plain.as_slice(), 3).expect("compress");
+    let expected = build_sample(&temporary.path().join("plain"));
+    for (name, bytes) in [("articles.jsonl.gz", &gzip), ("articles.zst", &zstd)] {
+        let file = temporary.path().join(name);
+        std::fs::write(&file, bytes).expect("write");
+        let index = temporary.path().join(format!("index-{name}"));
+        let output = newsdex(&[
+            "index",
+            "--index",
+            index.to_str().expect("path"),
+            "--json",
+            file.to_str().expect("path"),
+        ]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let summary: Value = serde_json::from_str(&stdout(&output)).expect("json");
+        for key in ["indexed", "rejected", "input_bytes"] {
+            assert_eq!(summary[key], expected[key], "{name}: {key}");
+        }
+    }
+    let output = newsdex_with_stdin(
+        &["index", "--index", &temporary.path().join("piped").to_string_lossy(), "--json", "-"],
+        &gzip,
+    );
+    let summary: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(summary["indexed"], expected["indexed"], "help: standard input may be compressed too");
 }
 
 /// `newsdex` with `args`, given `input` on standard input.

@@ -7,7 +7,6 @@
 //! anything. Every newsdex build runs in a child `newsdex index` process, so its peak
 //! resident memory is its own.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -321,11 +320,7 @@ fn read_texts(files: &[PathBuf], sample_limit: usize) -> anyhow::Result<(u64, u6
     let mut sample = Vec::new();
     let mut sampled = 0usize;
     for file in files {
-        let reader: Box<dyn BufRead> = Box::new(std::io::BufReader::with_capacity(
-            1 << 20,
-            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
-        ));
-        for record in JsonlReader::new(reader) {
+        for record in JsonlReader::new(crate::input::open(file)?.lines) {
             let Ok(article) = record?.article else { continue };
             articles += 1;
             let bytes = article.title.len() + article.body.len();

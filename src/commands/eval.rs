@@ -247,10 +247,8 @@ fn search(args: SearchEvalArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn known_items(args: KnownItemsArgs) -> anyhow::Result<ExitCode> {
-    let file = std::fs::File::open(&args.corpus)
-        .with_context(|| format!("cannot open {}", args.corpus.display()))?;
     let mut articles = Vec::new();
-    for record in JsonlReader::new(std::io::BufReader::new(file)) {
+    for record in JsonlReader::new(crate::input::open(&args.corpus)?.lines) {
         if let Ok(article) = record?.article {
             articles.push(article);
         }

@@ -44,20 +44,20 @@ pub fn load_pool(corpus: &Path) -> anyhow::Result<SentencePool> {
             .with_context(|| format!("cannot read {}", corpus.display()))?
             .flatten()
             .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+            .filter(|path| {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                [".jsonl", ".jsonl.gz", ".jsonl.zst"].iter().any(|suffix| name.ends_with(suffix))
+            })
             .collect();
         files.sort();
         files
     } else {
         vec![corpus.to_path_buf()]
     };
-    anyhow::ensure!(!files.is_empty(), "no .jsonl files in {}", corpus.display());
+    anyhow::ensure!(!files.is_empty(), "no .jsonl (.jsonl.gz, .jsonl.zst) files in {}", corpus.display());
     let mut pool = SentencePool::new();
     for file in files {
-        let reader = std::io::BufReader::new(
-            std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?,
-        );
-        for record in JsonlReader::new(reader) {
+        for record in JsonlReader::new(crate::input::open(&file)?.lines) {
             if let Ok(article) = record?.article {
                 pool.add(&article);
             }

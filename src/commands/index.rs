@@ -1,7 +1,5 @@
 //! `newsdex index`: build or update an index from JSON Lines.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -157,13 +155,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
 /// Refuses inputs that cannot be read before anything is created or written: a missing
 /// file or a directory met part way would stop the run and lose the files before it.
 pub fn check_inputs(files: &[PathBuf]) -> anyhow::Result<()> {
-    for file in files.iter().filter(|file| file.as_os_str() != "-") {
-        let metadata = std::fs::metadata(file).with_context(|| format!("cannot open {}", file.display()))?;
-        if metadata.is_dir() {
-            anyhow::bail!("{} is a directory; give the JSON Lines files in it", file.display());
-        }
-    }
-    Ok(())
+    files.iter().try_for_each(|file| crate::input::check(file))
 }
 
 /// Writer settings from the flags, defaults for what is not given.
@@ -228,19 +220,16 @@ pub fn ingest_files(
     let mut progress = Progress::new(total_bytes, quiet);
     let mut report = IngestReport::default();
     let mut errors = Vec::new();
+    // Progress is over the files' own bytes, compressed or not.
+    let mut read_before = 0;
     for file in files {
         let name = file.display().to_string();
-        let input: Box<dyn BufRead> = if file.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            let opened = File::open(file).with_context(|| format!("cannot open {name}"))?;
-            Box::new(BufReader::with_capacity(1 << 20, opened))
-        };
-        let bytes_before = report.input_bytes;
+        let input = crate::input::open(file)?;
+        let consumed = input.consumed.clone();
         let indexed_before = report.indexed;
         let file_report = writer
-            .ingest_jsonl(input, options, &mut |step| {
-                progress.update(bytes_before + step.input_bytes, indexed_before + step.indexed);
+            .ingest_jsonl(input.lines, options, &mut |step| {
+                progress.update(read_before + consumed.bytes(), indexed_before + step.indexed);
                 if let Some(line) = step.committed_through_line {
                     eprintln!("committed: {name} through line {line}");
                 }
@@ -262,6 +251,7 @@ pub fn ingest_files(
             message: error.message.clone(),
         }));
         report.merge(file_report, options.max_reported_errors);
+        read_before += input.consumed.bytes();
     }
     writer.commit().context("cannot commit the index")?;
     writer.finish().context("cannot finish merging segments")?;
