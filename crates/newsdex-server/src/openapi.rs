@@ -54,7 +54,7 @@ pub fn openapi_document() -> Value {
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),
-        query_parameter("fragment_size", json!({ "type": "integer" }), "Longest fragment, in characters (default 160)."),
+        query_parameter("fragment_size", json!({ "type": "integer" }), "Longest fragment, in characters (default 160); also fragment_chars."),
         query_parameter("pre_tag", json!({ "type": "string" }), "Inserted before each highlight (default <mark>)."),
         query_parameter("post_tag", json!({ "type": "string" }), "Inserted after each highlight (default </mark>).")
     ]);
@@ -66,7 +66,7 @@ pub fn openapi_document() -> Value {
                     "sort": { "type": "string", "enum": ["relevance", "date"] }, "facets": { "type": "boolean" },
                     "exact_total": { "type": "boolean" },
                     "recency": { "type": "object", "additionalProperties": false, "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
-                    "snippet": { "type": "object", "additionalProperties": false, "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
+                    "snippet": { "type": "object", "additionalProperties": false, "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "fragment_size": { "type": "integer", "description": "The same as fragment_chars." }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
     let search_response = json!({ "type": "object", "required": ["query", "total", "total_exact", "took_ms", "hits", "applied"], "properties": {
                     "query": { "type": "string" }, "total": { "type": "integer", "description": "Matching articles; a lower bound when total_exact is false." },
                     "total_exact": { "type": "boolean", "description": "Whether total is the exact count (see the exact_total parameter)." },

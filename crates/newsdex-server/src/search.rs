@@ -163,7 +163,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             "facets" => request.facets = parse_bool(name, value)?,
             "exact_total" => request.exact_total = parse_bool(name, value)?,
             "fragments" => request.snippet.fragments = number(value)?,
-            "fragment_size" => request.snippet.fragment_chars = number(value)?,
+            "fragment_size" | "fragment_chars" => request.snippet.fragment_chars = number(value)?,
             "pre_tag" => request.snippet.pre_tag = value.clone(),
             "post_tag" => request.snippet.post_tag = value.clone(),
             "recency_half_life" | "recency" => {
@@ -202,7 +202,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
     refuse_repeats(
         params,
         &["lang", "source", "category"],
-        &[("query", "q"), ("recency", "recency_half_life")],
+        &[("query", "q"), ("recency", "recency_half_life"), ("fragment_chars", "fragment_size")],
     )?;
     match query {
         Some(query) if !query.trim().is_empty() => request.query = query,

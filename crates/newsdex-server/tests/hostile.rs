@@ -81,7 +81,7 @@ async fn malformed_and_mistyped_json_bodies_are_4xx() {
     assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "unknown field `x`", "a deep unknown field");
     for (body, named) in [
         (r#"{"query": "a", "limt": 5}"#, "unknown field `limt`, expected one of"),
-        (r#"{"query": "a", "snippet": {"fragment_size": 50}}"#, "unknown field `fragment_size`"),
+        (r#"{"query": "a", "snippet": {"fragment_length": 50}}"#, "unknown field `fragment_length`"),
         (r#"{"query": "a", "recency": {"half_life": 30}}"#, "unknown field `half_life`"),
     ] {
         let answer = call(&state, post_search(Some("application/json"), body)).await;
@@ -97,6 +97,8 @@ async fn malformed_and_mistyped_json_bodies_are_4xx() {
         (r#"{"query": "a", "recency": {"half_life_days": -1, "weight": 0.5}}"#, "half"),
         (r#"{"query": "a", "snippet": {"fragments": 1000000}}"#, "fragments"),
         (r#"{"query": "a", "snippet": {"fragment_chars": 0}}"#, "fragment size"),
+        // `fragment_size`, the parameter's name, is the same field.
+        (r#"{"query": "a", "snippet": {"fragment_size": 0}}"#, "fragment size"),
     ] {
         let answer = call(&state, post_search(Some("application/json"), body)).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, named, body);
@@ -221,6 +223,11 @@ async fn huge_or_negative_paging_is_a_400() {
         ("fragments=4294967296", "fragments"),
         ("fragment_size=0", "fragment size"),
         ("fragment_size=18446744073709551615", "fragment size"),
+        ("fragment_chars=0", "fragment size"),
+        (
+            "fragment_size=40&fragment_chars=40",
+            "parameters \"fragment_size\" and \"fragment_chars\" are the same",
+        ),
         ("recency_half_life=NaN", "half"),
         ("recency_half_life=inf", "half"),
         ("recency_half_life=-3", "half-life must be a positive number of days, not -3"),

@@ -32,7 +32,9 @@ pub const MAX_HIGHLIGHTED_BYTES: usize = 1_000_000;
 pub struct SnippetOptions {
     /// Fragments per hit, best first (0: none).
     pub fragments: usize,
-    /// Longest fragment, in characters.
+    /// Longest fragment, in characters. Also read as `fragment_size`, the name of the
+    /// HTTP parameter and the CLI flag.
+    #[serde(alias = "fragment_size")]
     pub fragment_chars: usize,
     /// Inserted before each highlight (not escaped).
     pub pre_tag: String,
