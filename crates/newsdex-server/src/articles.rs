@@ -66,7 +66,12 @@ pub(crate) async fn post_articles(
         let message = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             format!("the body is larger than the limit of {} bytes", state.config().max_body_bytes)
         } else {
-            rejection.body_text()
+            // What went wrong, without axum's preamble: a gzip body that is not gzip, a
+            // connection closed part way.
+            let cause = std::error::Error::source(&rejection)
+                .and_then(std::error::Error::source)
+                .map_or_else(|| rejection.body_text(), ToString::to_string);
+            format!("the body could not be read: {cause}")
         };
         ApiError::new(rejection.status(), code, message)
     })?;

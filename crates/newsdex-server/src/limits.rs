@@ -1,7 +1,7 @@
 //! Load shedding, and JSON bodies for the errors that middleware and routing raise.
 
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, CONTENT_TYPE};
+use axum::http::header::{ALLOW, CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,10 @@ pub(crate) async fn shed_load(State(state): State<AppState>, request: Request, n
 pub(crate) async fn json_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let encoding = request
+        .headers()
+        .get(CONTENT_ENCODING)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -55,9 +59,19 @@ pub(crate) async fn json_errors(State(state): State<AppState>, request: Request,
                 state.config().request_timeout.as_secs_f64()
             ),
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("unsupported_media_type", "unsupported content type".to_string())
-        }
+        // Handlers answer a wrong content type themselves, in JSON; this is the body's
+        // encoding, refused before any handler runs.
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            match encoding {
+                Some(encoding) => {
+                    format!(
+                        "Content-Encoding {encoding:?} is not supported; send the body as it is or with gzip"
+                    )
+                }
+                None => "unsupported content type".to_string(),
+            },
+        ),
         other if other.is_server_error() => {
             return ApiError::internal(format!("{other} from {method} {path}")).into_response();
         }

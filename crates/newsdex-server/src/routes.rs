@@ -5,7 +5,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -22,6 +24,9 @@ use crate::{AppState, articles, limits, metrics, operations, page, search};
 ///
 /// Requests beyond `max_concurrent_requests` are answered 503 at once; `/health`,
 /// `/ready` and `/metrics` are exempt, so a loaded server can still be watched.
+///
+/// Bodies sent with `Content-Encoding: gzip` are decompressed before the body limit, which
+/// so bounds what they expand to; responses are gzip-compressed for clients that accept it.
 pub fn router(state: AppState) -> Router {
     let config = state.config().clone();
     // The API: counted against the concurrency limit.
@@ -43,11 +48,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(RequestDecompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout));
     if let Some(cors) = cors_layer(&config.cors_origins) {
         app = app.layer(cors);
     }
     app.layer(from_fn_with_state(state.clone(), limits::json_errors))
+        .layer(CompressionLayer::new())
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
 }

@@ -375,6 +375,97 @@ async fn bodies_over_the_limit_are_413() {
     assert_eq!(state.backend().num_articles().expect("count"), 0);
 }
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("compress");
+    encoder.finish().expect("compress")
+}
+
+fn post_encoded(uri: &str, encoding: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(uri)
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("content-type", if uri == "/search" { "application/json" } else { "application/x-ndjson" })
+        .header("content-encoding", encoding)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_read_and_bounded_once_expanded() {
+    let state = writable(ServerConfig { max_body_bytes: 4096, ..ServerConfig::default() });
+    let lines =
+        "{\"id\":\"z1\",\"body\":\"压缩后上传的文章。\"}\n{\"id\":\"z2\",\"body\":\"Compressed upload.\"}\n";
+    let answer = call(&state, post_encoded("/articles", "gzip", gzip(lines.as_bytes()))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["indexed"], 2);
+    let search = call(&state, post_encoded("/search", "gzip", gzip(br#"{"query":"upload"}"#))).await;
+    assert_eq!(search.body["hits"][0]["id"], "z2", "{}", search.body);
+    // The limit bounds what a body expands to: 1 MiB of blank lines is 1 KiB of gzip.
+    let bomb = gzip((lines.to_string() + &"\n".repeat(1 << 20)).as_bytes());
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    let answer = call(&state, post_encoded("/articles", "gzip", bomb)).await;
+    assert_eq!((answer.status, answer.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    // Bytes that are not gzip, and encodings the server does not read, say so.
+    let answer = call(&state, post_encoded("/articles", "gzip", lines.as_bytes().to_vec())).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert_eq!(
+        answer.body["error"]["message"].as_str(),
+        Some("the body could not be read: Invalid gzip header"),
+        "{}",
+        answer.body
+    );
+    let answer = call(&state, post_encoded("/articles", "br", lines.as_bytes().to_vec())).await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["message"].as_str()),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("Content-Encoding \"br\" is not supported; send the body as it is or with gzip")
+        )
+    );
+    assert_eq!(state.backend().num_articles().expect("count"), 2, "help: refused bodies write nothing");
+}
+
+#[tokio::test]
+async fn responses_are_gzip_for_clients_that_accept_it() {
+    use std::io::Read;
+    let state = read_only(ServerConfig::default());
+    let uri = format!("/search?q={}&limit=20", encode("经济"));
+    let plain = router_bytes(&state, &uri, None).await;
+    let compressed = router_bytes(&state, &uri, Some("gzip")).await;
+    assert_eq!(compressed.0.as_deref(), Some("gzip"));
+    assert_eq!(plain.0, None, "help: only when asked");
+    assert!(compressed.1.len() * 2 < plain.1.len(), "{} vs {}", compressed.1.len(), plain.1.len());
+    let mut expanded = Vec::new();
+    flate2::read::GzDecoder::new(compressed.1.as_slice()).read_to_end(&mut expanded).expect("gzip");
+    let (plain, expanded): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&plain.1).expect("json"), serde_json::from_slice(&expanded).expect("json"));
+    assert_eq!(plain["hits"], expanded["hits"]);
+}
+
+/// The `Content-Encoding` and the raw body of `GET uri`, accepting `encoding`.
+async fn router_bytes(
+    state: &newsdex_server::AppState,
+    uri: &str,
+    encoding: Option<&str>,
+) -> (Option<String>, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = Request::get(uri);
+    if let Some(encoding) = encoding {
+        request = request.header("accept-encoding", encoding);
+    }
+    let response = newsdex_server::router(state.clone())
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("a response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let encoding =
+        response.headers().get("content-encoding").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let bytes = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    (encoding, bytes)
+}
+
 #[tokio::test]
 async fn stats_and_metrics_describe_the_server() {
     let state = writable(ServerConfig::default());
