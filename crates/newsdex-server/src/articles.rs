@@ -18,6 +18,7 @@ use newsdex::{
 };
 use serde::Serialize;
 
+use crate::limits::Slot;
 use crate::params::{Params, refuse_repeats};
 use crate::{ApiError, AppState, ReadAccess, WriteAccess};
 
@@ -50,6 +51,7 @@ pub(crate) struct Deleted {
 /// `POST /articles[?on_error=skip|fail]`: one article, a JSON array or JSON Lines.
 pub(crate) async fn post_articles(
     _access: WriteAccess,
+    slot: Slot,
     State(state): State<AppState>,
     Params(params): Params,
     headers: HeaderMap,
@@ -75,9 +77,7 @@ pub(crate) async fn post_articles(
         };
         ApiError::new(rejection.status(), code, message)
     })?;
-    let batch = tokio::task::spawn_blocking(move || read_article_batch(&body, format))
-        .await
-        .map_err(|join_error| ApiError::internal(format!("parsing task failed: {join_error}")))?;
+    let batch = slot.run("parsing", move || read_article_batch(&body, format)).await?;
     let rejected = batch.errors.len() as u64;
     let mut errors = batch.errors;
     errors.truncate(MAX_REPORTED_ERRORS);
@@ -131,11 +131,12 @@ fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
 /// `GET /articles/{id}`: the stored article.
 pub(crate) async fn get_article(
     _access: ReadAccess,
+    slot: Slot,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Article>, ApiError> {
     let id = path_id(id)?;
-    match find(&state, &id).await? {
+    match find(&state, slot, &id).await? {
         Some(article) => Ok(Json(article)),
         None => Err(newsdex::Error::ArticleNotFound(id).into()),
     }
@@ -148,6 +149,7 @@ const DEFAULT_RELATED_LIMIT: usize = 5;
 /// is no such article.
 pub(crate) async fn related_articles(
     _access: ReadAccess,
+    slot: Slot,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     Params(params): Params,
@@ -178,20 +180,19 @@ pub(crate) async fn related_articles(
         )));
     }
     let backend = state.backend().clone();
-    let response = tokio::task::spawn_blocking(move || backend.related(&id, limit))
-        .await
-        .map_err(|join_error| ApiError::internal(format!("related task failed: {join_error}")))??;
+    let response = slot.run("related", move || backend.related(&id, limit)).await??;
     Ok(Json(response))
 }
 
 /// `DELETE /articles/{id}`: 404 when there is no such article.
 pub(crate) async fn delete_article(
     _access: WriteAccess,
+    slot: Slot,
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Deleted>, ApiError> {
     let id = path_id(id)?;
-    if find(&state, &id).await?.is_none() {
+    if find(&state, slot, &id).await?.is_none() {
         return Err(newsdex::Error::ArticleNotFound(id).into());
     }
     let receipt = submit(&state, vec![WriteOp::Delete(id.clone())]).await?;
@@ -199,13 +200,10 @@ pub(crate) async fn delete_article(
     Ok(Json(Deleted { id, deleted: true, visibility: receipt.visibility }))
 }
 
-async fn find(state: &AppState, id: &str) -> Result<Option<Article>, ApiError> {
+async fn find(state: &AppState, slot: Slot, id: &str) -> Result<Option<Article>, ApiError> {
     let backend = state.backend().clone();
     let id = id.to_string();
-    let article = tokio::task::spawn_blocking(move || backend.get(&id))
-        .await
-        .map_err(|join_error| ApiError::internal(format!("lookup task failed: {join_error}")))??;
-    Ok(article)
+    Ok(slot.run("lookup", move || backend.get(&id)).await??)
 }
 
 /// Hands `operations` to the backend and waits, without holding a runtime thread, for

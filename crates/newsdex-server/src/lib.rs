@@ -134,7 +134,7 @@ impl AppState {
         &self.metrics
     }
 
-    pub(crate) fn permits(&self) -> &Semaphore {
+    pub(crate) fn permits(&self) -> &Arc<Semaphore> {
         &self.permits
     }
 

@@ -1,17 +1,22 @@
 //! Load shedding, and JSON bodies for the errors that middleware and routing raise.
 
-use axum::extract::{Request, State};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{ALLOW, CONTENT_ENCODING, CONTENT_TYPE};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::{ApiError, AppState};
 
 /// Middleware: answers 503 at once when `max_concurrent_requests` requests are already
 /// being served, rather than queueing without bound.
-pub(crate) async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Ok(_permit) = state.permits().try_acquire() else {
+pub(crate) async fn shed_load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Ok(permit) = Arc::clone(state.permits()).try_acquire_owned() else {
         state.metrics().record_shed();
         return ApiError::overloaded(format!(
             "the server is at its limit of {} concurrent requests; retry shortly",
@@ -19,7 +24,47 @@ pub(crate) async fn shed_load(State(state): State<AppState>, request: Request, n
         ))
         .into_response();
     };
-    next.run(request).await
+    let slot = Slot { _permit: Some(Arc::new(permit)) };
+    request.extensions_mut().insert(slot.clone());
+    let response = next.run(request).await;
+    drop(slot);
+    response
+}
+
+/// A request's place among the `max_concurrent_requests`, held by the request and by the
+/// blocking work it starts. A request past the timeout is answered 503 at once, but its
+/// work on a blocking thread cannot be stopped and runs to its end; it keeps the place
+/// until then, so the limit counts the work the server is really doing.
+#[derive(Clone)]
+pub(crate) struct Slot {
+    /// Released when the last holder drops it.
+    _permit: Option<Arc<OwnedSemaphorePermit>>,
+}
+
+impl Slot {
+    /// Runs `work` on a blocking thread, holding the place until it ends; `what` names
+    /// the work in the error if the thread fails.
+    pub(crate) async fn run<T: Send + 'static>(
+        self,
+        what: &str,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        tokio::task::spawn_blocking(move || {
+            let _held = self;
+            work()
+        })
+        .await
+        .map_err(|join_error| ApiError::internal(format!("{what} task failed: {join_error}")))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Slot {
+    type Rejection = Infallible;
+
+    /// The place `shed_load` took; none on the routes it does not guard.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Slot, Infallible> {
+        Ok(parts.extensions.get::<Slot>().cloned().unwrap_or(Slot { _permit: None }))
+    }
 }
 
 /// Middleware: gives every error answered without a JSON body (no route, wrong method,

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use newsdex::{BackendStats, WriteState};
 use serde::Serialize;
 
+use crate::limits::Slot;
 use crate::{ApiError, AppState, ReadAccess};
 
 #[derive(Serialize)]
@@ -71,12 +72,11 @@ pub(crate) struct Stats {
 /// `GET /stats`: what the backend holds, what built it, how long the server has run.
 pub(crate) async fn stats(
     _access: ReadAccess,
+    slot: Slot,
     State(state): State<AppState>,
 ) -> Result<Json<Stats>, ApiError> {
     let backend = state.backend().clone();
-    let backend_stats = tokio::task::spawn_blocking(move || backend.stats())
-        .await
-        .map_err(|join_error| ApiError::internal(format!("stats task failed: {join_error}")))??;
+    let backend_stats = slot.run("stats", move || backend.stats()).await??;
     Ok(Json(Stats {
         backend: backend_stats,
         uptime_seconds: state.started().elapsed().as_secs_f64(),

@@ -6,22 +6,25 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use newsdex::{ArticleDate, Lang, SearchRequest, SearchResponse, SortOrder};
 
+use crate::limits::Slot;
 use crate::params::{Params, refuse_repeats};
 use crate::{ApiError, AppState, ReadAccess};
 
 /// `GET /search?q=…&limit=&offset=&lang=&source=&category=&from=&to=&sort=&facets=…`
 pub(crate) async fn search_get(
     _access: ReadAccess,
+    slot: Slot,
     State(state): State<AppState>,
     Params(params): Params,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let request = search_request_from_params(&params)?;
-    run_search(state, request).await
+    run_search(state, slot, request).await
 }
 
 /// `POST /search` with a JSON [`SearchRequest`] body.
 pub(crate) async fn search_post(
     _access: ReadAccess,
+    slot: Slot,
     State(state): State<AppState>,
     body: Result<Json<SearchRequest>, JsonRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
@@ -29,7 +32,7 @@ pub(crate) async fn search_post(
     if request.query.trim().is_empty() {
         return Err(ApiError::bad_request("the request needs a non-empty \"query\""));
     }
-    run_search(state, request).await
+    run_search(state, slot, request).await
 }
 
 /// A body `POST /search` cannot use, with a code saying why: the wrong content type
@@ -67,12 +70,14 @@ fn cause(rejection: &JsonRejection) -> String {
     }
 }
 
-async fn run_search(state: AppState, request: SearchRequest) -> Result<Json<SearchResponse>, ApiError> {
+async fn run_search(
+    state: AppState,
+    slot: Slot,
+    request: SearchRequest,
+) -> Result<Json<SearchResponse>, ApiError> {
     check_limits(&state, &request)?;
     let backend = state.backend().clone();
-    let response = tokio::task::spawn_blocking(move || backend.search(&request))
-        .await
-        .map_err(|join_error| ApiError::internal(format!("search task failed: {join_error}")))??;
+    let response = slot.run("search", move || backend.search(&request)).await??;
     Ok(Json(response))
 }
 

@@ -126,6 +126,50 @@ fn requests_over_the_concurrency_limit_are_shed_with_503() {
 }
 
 #[test]
+fn work_past_the_timeout_still_counts_against_the_limit() {
+    let config = ServerConfig {
+        request_timeout: Duration::from_millis(100),
+        max_concurrent_requests: 1,
+        max_body_bytes: 64 << 20,
+        ..ServerConfig::default()
+    };
+    let server = Server::start(writable(config));
+    let address = server.address;
+    // A body whose parsing, on a blocking thread, runs far past the timeout.
+    let lines: String = (0..ARTICLES_PARSED_PAST_THE_TIMEOUT)
+        .map(|i| format!("{{\"id\":\"t{i}\",\"lang\":\"en\",\"body\":\"Port traffic rose in March.\"}}\n"))
+        .collect();
+    let started = std::time::Instant::now();
+    let headers = [("Authorization", &*format!("Bearer {KEY}")), ("Content-Type", "application/x-ndjson")];
+    let (status, body) = http(address, "POST", "/articles", &headers, lines.as_bytes());
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"timeout\""), "{body}");
+    // The parsing goes on, and holds the only place: the next request is shed.
+    let (status, body) = http(address, "GET", "/search?q=port", &[], b"");
+    let answered = started.elapsed();
+    assert_eq!(status, 503, "help: answered {answered:?} after the write was sent: {body}");
+    assert!(body.contains("\"overloaded\""), "{body}");
+    // Once it ends, requests are served again.
+    let mut served = false;
+    for _ in 0..300 {
+        if http(address, "GET", "/search?q=port", &[], b"").0 == 200 {
+            served = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(served, "help: the place must be given back when the work ends");
+    assert_eq!(
+        server.state.backend().num_articles().expect("count"),
+        0,
+        "help: a timed-out write is not made"
+    );
+}
+
+/// Enough articles that parsing them takes seconds in a test build.
+const ARTICLES_PARSED_PAST_THE_TIMEOUT: usize = 300_000;
+
+#[test]
 fn a_request_over_the_time_limit_is_a_503_timeout() {
     let config = ServerConfig { request_timeout: Duration::from_millis(300), ..ServerConfig::default() };
     let server = Server::start(read_only(config));
