@@ -67,6 +67,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Slot {
     }
 }
 
+/// Request map: content codings are case-insensitive (RFC 9110), so `Content-Encoding:
+/// GZIP` is read as `gzip` by the decompression layer, which compares exactly.
+pub(crate) async fn lowercase_content_encoding(mut request: Request) -> Request {
+    if let Some(value) = request.headers_mut().get_mut(CONTENT_ENCODING)
+        && let Ok(text) = value.to_str()
+        && text.bytes().any(|byte| byte.is_ascii_uppercase() || byte.is_ascii_whitespace())
+        && let Ok(lowered) = HeaderValue::from_str(&text.trim().to_ascii_lowercase())
+    {
+        *value = lowered;
+    }
+    request
+}
+
 /// Middleware: gives every error answered without a JSON body (no route, wrong method,
 /// a body over the limit, a timeout) the `{"error": {"code", "message"}}` shape.
 pub(crate) async fn json_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
