@@ -77,7 +77,11 @@ fn read_json(body: &[u8]) -> ArticleBatch {
         Ok(text) => text,
         Err(invalid) => {
             let (line, column) = position(without_bom, invalid.valid_up_to());
-            batch.errors.push(LineError::new(line, None, format!("invalid UTF-8 (column {column})")));
+            batch.errors.push(LineError::new(
+                line,
+                None,
+                crate::ingest::not_utf8(&format!("(column {column})")),
+            ));
             return batch;
         }
     };
@@ -216,7 +220,11 @@ mod tests {
         let (_, errors) = outcome("[\"\u{0}\"]", BatchFormat::Json);
         assert_eq!(errors.len(), 1);
         let batch = read_article_batch(b"[{\"id\":\"a\",\"body\":\"\xFF\"}]", BatchFormat::Auto);
-        assert_eq!(batch.errors[0].to_string(), "line 1: invalid UTF-8 (column 20)");
+        assert!(
+            batch.errors[0].to_string().starts_with("line 1: invalid UTF-8 (column 20); text must be UTF-8"),
+            "{}",
+            batch.errors[0]
+        );
     }
 
     #[test]

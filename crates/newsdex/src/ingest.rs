@@ -134,7 +134,7 @@ impl<R: BufRead> JsonlReader<R> {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(invalid) => {
-                return error(format!("invalid UTF-8 at byte {} of the line", invalid.valid_up_to() + 1));
+                return error(not_utf8(&format!("at byte {} of the line", invalid.valid_up_to() + 1)));
             }
         };
         if text.trim().is_empty() {
@@ -192,6 +192,12 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 }
 
 /// serde_json's message without its own position (always line 1 here), plus the column.
+/// The message for text that is not UTF-8 at `place`, with what to do: Chinese corpora
+/// often come in GBK or Big5.
+pub(crate) fn not_utf8(place: &str) -> String {
+    format!("invalid UTF-8 {place}; text must be UTF-8 (convert GBK or Big5 first: iconv -f GBK -t UTF-8)")
+}
+
 fn describe_json_error(error: &serde_json::Error) -> String {
     describe_json_error_at(error, error.column())
 }
@@ -297,7 +303,12 @@ mod tests {
     fn invalid_utf8_and_nul_bytes_are_reported() {
         let input = b"{\"id\":\"a\",\"body\":\"\xFF\"}\n{\"id\":\"b\",\"body\":\"x\0y\"}\n";
         let found = records(input);
-        assert_eq!(found[0], Err("line 1: invalid UTF-8 at byte 19 of the line".to_string()));
+        assert_eq!(
+            found[0],
+            Err("line 1: invalid UTF-8 at byte 19 of the line; text must be UTF-8 (convert GBK or Big5 first: \
+                 iconv -f GBK -t UTF-8)"
+                .to_string())
+        );
         assert_eq!(found[1], Err("line 2: NUL byte at column 20".to_string()));
     }
 }
