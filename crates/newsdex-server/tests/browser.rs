@@ -300,6 +300,15 @@ fn the_page_searches_in_chinese_highlights_filters_and_pages() {
         "a second page of results for market OR 市场",
     );
     let page_one: Value = browser.evaluate("[...document.querySelectorAll('.hit')].map(h => h.dataset.id)");
+    // Fragments are joined by one ellipsis, never two (a cut fragment carries its own).
+    let snippets: Value =
+        browser.evaluate("[...document.querySelectorAll('.hit .snippet')].map(s => s.textContent)");
+    let snippets: Vec<&str> = snippets.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    assert!(
+        snippets.iter().filter(|s| s.contains('…')).count() >= 2,
+        "help: some fragments are cut: {snippets:?}"
+    );
+    assert!(snippets.iter().all(|s| !s.contains("… …")), "{snippets:?}");
     browser.click("#next");
     browser.wait_for(
         "document.body.dataset.state === 'done' && document.getElementById('page-info').textContent.startsWith('2 /')",
