@@ -287,6 +287,7 @@ fn newsdex_with_stdin(args: &[&str], input: &[u8]) -> Output {
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
     child.stdin.take().expect("stdin").write_all(input).expect("write");
@@ -311,6 +312,11 @@ fn stdin_is_read_with_a_dash() {
     assert!(text.contains("indexed:    1 article (0 duplicate ids, last one kept)"), "{text}");
     assert!(text.contains("rejected:   1 line\n"), "{text}");
     assert!(text.contains(" MB (2 articles, "), "{text}");
+    // Past the 100 lines reported, the rest are counted, in words too.
+    let output = newsdex_with_stdin(&["index", "--index", path, "-"], "{\"id\":3}\n".repeat(101).as_bytes());
+    let errors = stderr(&output);
+    assert_eq!(errors.matches("expected a string").count(), 100, "{errors}");
+    assert!(errors.contains("… and 1 more rejected line\n"), "{errors}");
 }
 
 #[test]

@@ -306,7 +306,8 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
         eprintln!("{}: line {}: {}", error.file, error.line, error.message);
     }
     if summary.rejected as usize > summary.errors.len() {
-        eprintln!("… and {} more rejected lines", summary.rejected as usize - summary.errors.len());
+        let more = summary.rejected - summary.errors.len() as u64;
+        eprintln!("… and {more} more rejected line{}", if more == 1 { "" } else { "s" });
     }
     println!("index:      {}", path.display());
     println!(
