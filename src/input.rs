@@ -71,7 +71,7 @@ pub fn open(path: &Path) -> anyhow::Result<Input> {
                 .with_context(|| format!("cannot start reading {name} as zstd"))?;
             Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder))
         }
-        unsupported => return Err(unsupported.refusal(path)),
+        Format::Unsupported(format) => return Err(refusal(path, format)),
     };
     Ok(Input { lines, consumed })
 }
@@ -92,7 +92,7 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
         .and_then(|file| file.take(8).read_to_end(&mut start))
         .with_context(|| format!("cannot read {name}"))?;
     match Format::of(&start) {
-        unsupported @ Format::Unsupported(..) => Err(unsupported.refusal(path)),
+        Format::Unsupported(format) => Err(refusal(path, format)),
         _ => Ok(()),
     }
 }
@@ -103,8 +103,8 @@ enum Format {
     Plain,
     Gzip,
     Zstd,
-    /// A compression format newsdex does not read, and the tool that decompresses it.
-    Unsupported(&'static str, &'static str),
+    /// A compression format newsdex does not read, named as the tool that decompresses it.
+    Unsupported(&'static str),
 }
 
 impl Format {
@@ -112,24 +112,20 @@ impl Format {
         match start {
             [0x1f, 0x8b, ..] => Format::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Format::Zstd,
-            [b'B', b'Z', b'h', ..] => Format::Unsupported("bzip2", "bzip2"),
-            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Format::Unsupported("xz", "xz"),
+            [b'B', b'Z', b'h', ..] => Format::Unsupported("bzip2"),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Format::Unsupported("xz"),
             _ => Format::Plain,
         }
     }
+}
 
-    /// Why an input in this format is refused, and what to do instead.
-    fn refusal(&self, path: &Path) -> anyhow::Error {
-        let (format, tool) = match self {
-            Format::Unsupported(format, tool) => (*format, *tool),
-            _ => ("an unknown format", "the right tool"),
-        };
-        let name = path.display();
-        anyhow::anyhow!(
-            "{name} is {format}-compressed; newsdex reads plain, gzip and zstd JSON Lines: \
-             decompress it first (`{tool} -dc {name} | newsdex … -`)"
-        )
-    }
+/// Why an input compressed with `format` is refused, and what to do instead.
+fn refusal(path: &Path, format: &str) -> anyhow::Error {
+    let name = path.display();
+    anyhow::anyhow!(
+        "{name} is {format}-compressed; newsdex reads plain, gzip and zstd JSON Lines: \
+         decompress it first (`{format} -dc {name} | newsdex … -`)"
+    )
 }
 
 #[cfg(test)]

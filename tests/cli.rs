@@ -26,18 +26,20 @@ fn index_data() -> PathBuf {
 }
 
 fn build_sample(directory: &Path) -> Value {
-    let articles = index_data().join("articles.jsonl");
     let dictionary = index_data().join("userdict.txt");
-    let output = newsdex(&[
-        "index",
-        "--index",
-        directory.to_str().expect("utf-8 path"),
-        "--user-dict",
-        dictionary.to_str().expect("utf-8 path"),
-        "--json",
-        articles.to_str().expect("utf-8 path"),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    index_json(
+        directory,
+        &["--user-dict", dictionary.to_str().expect("utf-8 path")],
+        &index_data().join("articles.jsonl"),
+    )
+}
+
+/// `newsdex index --index DIRECTORY FLAGS --json INPUT`, which must succeed: its summary.
+fn index_json(directory: &Path, flags: &[&str], input: &Path) -> Value {
+    let index = ["index", "--index", directory.to_str().expect("utf-8 path")];
+    let json = ["--json", input.to_str().expect("utf-8 path")];
+    let output = newsdex(&[&index[..], flags, &json].concat());
+    assert!(output.status.success(), "{}: {}", input.display(), stderr(&output));
     serde_json::from_str(&stdout(&output)).expect("one JSON summary")
 }
 
@@ -258,16 +260,7 @@ fn compressed_input_is_read_as_the_plain_file() {
     for (name, bytes) in [("articles.jsonl.gz", &gzip), ("articles.zst", &zstd)] {
         let file = temporary.path().join(name);
         std::fs::write(&file, bytes).expect("write");
-        let index = temporary.path().join(format!("index-{name}"));
-        let output = newsdex(&[
-            "index",
-            "--index",
-            index.to_str().expect("path"),
-            "--json",
-            file.to_str().expect("path"),
-        ]);
-        assert!(output.status.success(), "{name}: {}", stderr(&output));
-        let summary: Value = serde_json::from_str(&stdout(&output)).expect("json");
+        let summary = index_json(&temporary.path().join(format!("index-{name}")), &[], &file);
         for key in ["indexed", "rejected", "input_bytes"] {
             assert_eq!(summary[key], expected[key], "{name}: {key}");
         }

@@ -191,13 +191,13 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     }
 }
 
-/// serde_json's message without its own position (always line 1 here), plus the column.
 /// The message for text that is not UTF-8 at `place`, with what to do: Chinese corpora
 /// often come in GBK or Big5.
 pub(crate) fn not_utf8(place: &str) -> String {
     format!("invalid UTF-8 {place}; text must be UTF-8 (convert GBK or Big5 first: iconv -f GBK -t UTF-8)")
 }
 
+/// serde_json's message without its own position (always line 1 here), plus the column.
 fn describe_json_error(error: &serde_json::Error) -> String {
     describe_json_error_at(error, error.column())
 }
