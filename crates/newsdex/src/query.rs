@@ -9,6 +9,7 @@
 //! - alternatives: `华为 OR 小米`; `AND` between words changes nothing (every word must
 //!   match anyway). `OR`, `AND` and `NOT` are operators only in capitals: `not` is a word.
 //! - fields: `title:芯片`, `body:"南京市长江大桥"`, `title:-足球`.
+//! - prefixes: `semicond*`, `半导*` match the indexed words that begin so.
 //! - filters: `lang:en`, `source:"Pacific Ledger"`, `category:trade` narrow the search like
 //!   the request's parameters of the same names; several values of one name are
 //!   alternatives. A filter the request already sets by parameter wins, with a note.
@@ -62,6 +63,13 @@ pub(crate) enum Atom {
         text: String,
         /// Allowed position moves.
         slop: u32,
+    },
+    /// A word typed with `*` after it: any indexed word beginning with it.
+    Prefix {
+        /// Limited to one field, or both.
+        field: Option<QueryField>,
+        /// The text before the `*`.
+        text: String,
     },
 }
 
@@ -359,6 +367,16 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     if text.is_empty() {
         return (None, end.max(start + 1));
     }
+    if let Some(stem) = text.strip_suffix(['*', '＊']) {
+        let stem = stem.trim_end_matches(['*', '＊']);
+        if !stem.is_empty() && !stem.contains(['*', '＊']) {
+            return (
+                Some(Item::Atom { excluded, atom: Atom::Prefix { field, text: stem.to_string() } }),
+                end,
+            );
+        }
+    }
+    let text = without_unsupported_operator(text, notes);
     if !excluded && field.is_none() {
         if text == "OR" || text == "|" {
             return (Some(Item::Or), end);
@@ -371,6 +389,25 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
         }
     }
     (Some(Item::Atom { excluded, atom: Atom::Words { field, text } }), end)
+}
+
+/// A word with a boost (`半导体^2`) or a fuzziness (`tarif~`, `tarif~1`) after it, as other
+/// query languages write them: the word alone, with a note, rather than the number
+/// searched as a word of its own.
+fn without_unsupported_operator(text: String, notes: &mut Vec<String>) -> String {
+    for (operator, what, verb) in [('^', "boosts", "are"), ('~', "fuzzy matching", "is")] {
+        let Some((word, number)) = text.rsplit_once(operator) else { continue };
+        let is_number = number.is_empty() && operator == '~'
+            || (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.'));
+        if word.is_empty() || !is_number {
+            continue;
+        }
+        notes.push(format!(
+            "{what} ({operator}{number}) {verb} not supported; \"{text}\" was searched as \"{word}\""
+        ));
+        return word.to_string();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -548,6 +585,44 @@ mod tests {
         let clauses = parse(&words.join(" ")).expect("parses");
         assert_eq!(clauses.clauses.len(), MAX_CLAUSES);
         assert!(parse(&words[..MAX_CLAUSES].join(" OR ")).expect("parses").notes.is_empty());
+    }
+
+    #[test]
+    fn a_star_after_a_word_makes_a_prefix() {
+        let prefix = |field, text: &str| Atom::Prefix { field, text: text.to_string() };
+        assert_eq!(
+            clauses("semicond* title:半导＊ -chip**"),
+            vec![
+                Clause { excluded: false, alternatives: vec![prefix(None, "semicond")] },
+                Clause { excluded: false, alternatives: vec![prefix(Some(QueryField::Title), "半导")] },
+                Clause { excluded: true, alternatives: vec![prefix(None, "chip")] },
+            ]
+        );
+        assert_eq!(clauses("华为 OR 小米*")[0].alternatives[1], prefix(None, "小米"));
+        // A star alone, inside a word or in a phrase is not a prefix.
+        assert_eq!(clauses("* se*mi")[1].alternatives[0], words("se*mi"));
+        assert_eq!(clauses("*")[0].alternatives[0], words("*"));
+        assert!(matches!(clauses("\"trade war*\"")[0].alternatives[0], Atom::Phrase { .. }));
+    }
+
+    #[test]
+    fn boosts_and_fuzziness_of_other_query_languages_are_dropped_with_a_note() {
+        for (query, word, note) in [
+            ("半导体^2", "半导体", "boosts (^2) are not supported; \"半导体^2\" was searched as \"半导体\""),
+            ("tariff^1.5", "tariff", "boosts (^1.5)"),
+            ("tarif~", "tarif", "fuzzy matching (~) is not supported"),
+            ("tarif~2", "tarif", "fuzzy matching (~2)"),
+        ] {
+            let parsed = parse(query).expect("parses");
+            assert_eq!(parsed.clauses[0].alternatives, vec![words(word)], "{query}");
+            assert!(parsed.notes[0].starts_with(note), "{query}: {:?}", parsed.notes);
+        }
+        // Other carets and tildes are text.
+        for query in ["x^y", "^2", "~", "a~b"] {
+            let parsed = parse(query).expect("parses");
+            assert_eq!(parsed.clauses[0].alternatives, vec![words(query)], "{query}");
+            assert!(parsed.notes.is_empty(), "{query}: {:?}", parsed.notes);
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, Scorer, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    Scorer, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
@@ -51,6 +52,13 @@ pub(crate) const MAX_PROXIMITY_WORDS: usize = 12;
 /// (when no article has every word, any of them may match, and ranking the union slows
 /// with every word); 64 words took 0.3–0.6 s, 32 take 0.1–0.25 s.
 pub const MAX_QUERY_WORDS: usize = 32;
+/// Most indexed words one prefix (`semicond*`) stands for: the most frequent, the rest
+/// left out with a note.
+pub const MAX_PREFIX_WORDS: usize = 50;
+/// Fewest characters a prefix may have; a shorter one is searched as a word.
+pub const MIN_PREFIX_CHARS: usize = 2;
+/// Most prefixes one query may have; further ones are searched as words.
+pub const MAX_PREFIXES: usize = 3;
 /// How far the query's words may move and still earn the proximity bonus.
 pub(crate) const PROXIMITY_SLOP: u32 = 3;
 
@@ -458,6 +466,16 @@ pub(crate) struct AnalyzedQuery {
     pub(crate) notes: Vec<String>,
 }
 
+impl AnalyzedQuery {
+    /// The prefixes of the query, as typed (`semicond*`).
+    pub(crate) fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.clauses.iter().flat_map(|clause| &clause.alternatives).filter_map(|atom| match &atom.kind {
+            AtomKind::Prefix { typed, .. } => Some(typed.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// Alternatives joined by `OR`, required or excluded as a whole.
 #[derive(Debug, Clone)]
 pub(crate) struct AnalyzedClause {
@@ -485,6 +503,16 @@ pub(crate) enum AtomKind {
     Words(Vec<QueryWord>),
     /// Words in order, each with its offset from the first, within `slop` moves.
     Phrase { words: Vec<(usize, String)>, slop: u32 },
+    /// Any indexed word beginning with one of `forms` (see [`Analyzer::prefix_forms`]):
+    /// `words` are those found in the index, filled in before the query is compiled.
+    Prefix {
+        /// The prefix as typed, for notes.
+        typed: String,
+        /// What the words begin with.
+        forms: Vec<String>,
+        /// The indexed words it stands for, most frequent first.
+        words: Vec<String>,
+    },
 }
 
 /// An analysed query word, with the parts an alphanumeric word is also indexed as
@@ -607,6 +635,8 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
     let mut proximity_words: Vec<String> = Vec::new();
     let mut words_left = MAX_QUERY_WORDS;
     let mut words_dropped = false;
+    let mut prefixes = 0;
+    let mut analysis_notes = Vec::new();
     for clause in &parsed.clauses {
         let plain = !clause.excluded && clause.alternatives.len() == 1;
         let mut alternatives = Vec::new();
@@ -614,6 +644,30 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
             let (field, text, phrase_slop) = match atom {
                 Atom::Words { field, text } => (*field, text, None),
                 Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
+                Atom::Prefix { field, text } => {
+                    let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
+                    let why_not = if forms.is_empty() {
+                        format!("a prefix needs at least {MIN_PREFIX_CHARS} letters or digits")
+                    } else if prefixes == MAX_PREFIXES {
+                        format!("a query may have at most {MAX_PREFIXES} prefixes")
+                    } else {
+                        String::new()
+                    };
+                    if why_not.is_empty() && words_left > 0 {
+                        prefixes += 1;
+                        words_left -= 1;
+                        if !clause.excluded {
+                            terms.push(format!("{}*", forms[0]));
+                        }
+                        let kind = AtomKind::Prefix { typed: format!("{text}*"), forms, words: Vec::new() };
+                        alternatives.push(AnalyzedAtom { field: *field, kind });
+                        continue;
+                    }
+                    if !why_not.is_empty() {
+                        analysis_notes.push(format!("{why_not}: \"{text}*\" was searched as \"{text}\""));
+                    }
+                    (*field, text, None)
+                }
             };
             let mut tokens = analyzer.analyze(text, AnalysisMode::Query);
             if tokens.len() > words_left {
@@ -690,6 +744,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         proximity_words.clear();
     }
     let mut notes = parsed.notes.clone();
+    notes.extend(analysis_notes);
     if words_dropped {
         notes.push(format!("only the first {MAX_QUERY_WORDS} words of the query were searched"));
     }
@@ -729,6 +784,63 @@ impl QueryCompiler<'_> {
                 (tantivy_field, self.ranking.boost(*query_field))
             })
             .collect()
+    }
+
+    /// Finds the indexed words each prefix of `analyzed` stands for, in the fields it is
+    /// searched in: at most [`MAX_PREFIX_WORDS`], those in the most articles first. They
+    /// are highlighted as the query's own words are.
+    fn expand_prefixes(&self, analyzed: &mut AnalyzedQuery, searcher: &Searcher) -> Result<()> {
+        let AnalyzedQuery { clauses, title_spec, body_spec, notes, .. } = analyzed;
+        for clause in clauses {
+            for atom in &mut clause.alternatives {
+                let AtomKind::Prefix { typed, forms, words } = &mut atom.kind else { continue };
+                let mut frequencies: HashMap<String, u64> = HashMap::new();
+                for (field, _) in self.fields(atom.field) {
+                    for segment in searcher.segment_readers() {
+                        let inverted = segment.inverted_index(field)?;
+                        for form in forms.iter() {
+                            let mut stream =
+                                inverted.terms().range().ge(form.as_bytes()).into_stream().map_err(
+                                    |source| Error::Io {
+                                        context: "cannot read the index's words".to_string(),
+                                        source,
+                                    },
+                                )?;
+                            while stream.advance() && stream.key().starts_with(form.as_bytes()) {
+                                let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
+                                *frequencies.entry(word.to_string()).or_default() +=
+                                    u64::from(stream.value().doc_freq);
+                            }
+                        }
+                    }
+                }
+                let mut found: Vec<(String, u64)> = frequencies.into_iter().collect();
+                found.sort_unstable_by(|(a, a_count), (b, b_count)| {
+                    b_count.cmp(a_count).then_with(|| a.cmp(b))
+                });
+                if found.is_empty() {
+                    notes.push(format!("no indexed word begins with {typed}"));
+                } else if found.len() > MAX_PREFIX_WORDS {
+                    notes.push(format!(
+                        "{typed} stands for {} indexed words; the {MAX_PREFIX_WORDS} in the most articles were searched",
+                        found.len()
+                    ));
+                    found.truncate(MAX_PREFIX_WORDS);
+                }
+                *words = found.into_iter().map(|(word, _)| word).collect();
+                if !clause.excluded {
+                    for query_field in QueryField::either(atom.field) {
+                        let spec = if *query_field == QueryField::Title {
+                            &mut *title_spec
+                        } else {
+                            &mut *body_spec
+                        };
+                        spec.words.extend(words.iter().cloned());
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn compile(&self, analyzed: &AnalyzedQuery, matching: Matching) -> Compiled {
@@ -823,6 +935,14 @@ impl QueryCompiler<'_> {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) => words.as_slice(),
                     AtomKind::Phrase { .. } => return None,
+                    AtomKind::Prefix { words, .. } => {
+                        for word in words {
+                            for (field, boost) in self.fields(atom.field) {
+                                terms.push((Term::from_field_text(field, word), boost));
+                            }
+                        }
+                        continue;
+                    }
                 };
                 for word in words {
                     if !word.parts.is_empty() {
@@ -861,6 +981,14 @@ impl QueryCompiler<'_> {
                 let words = match &atom.kind {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
+                    AtomKind::Prefix { words, .. } => {
+                        for word in words {
+                            for (field, boost) in self.fields(atom.field) {
+                                terms.push((Occur::Should, field_term(field, word, boost)));
+                            }
+                        }
+                        continue;
+                    }
                     _ => return None,
                 };
                 for word in words {
@@ -872,6 +1000,10 @@ impl QueryCompiler<'_> {
                     }
                 }
             }
+        }
+        if terms.is_empty() {
+            // Prefixes that stand for no indexed word.
+            return Some(Box::new(EmptyQuery));
         }
         Some(single_or_any(terms))
     }
@@ -887,6 +1019,14 @@ impl QueryCompiler<'_> {
                 ))
             }
             AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
+            AtomKind::Prefix { words, .. } => {
+                let terms: Vec<(Occur, Box<dyn Query>)> = words
+                    .iter()
+                    .flat_map(|word| fields.iter().map(move |&(field, boost)| (field, word, boost)))
+                    .map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost)))
+                    .collect();
+                if terms.is_empty() { Box::new(EmptyQuery) } else { single_or_any(terms) }
+            }
         }
     }
 
@@ -986,10 +1126,11 @@ impl NewsIndex {
         request.validate()?;
         let (request, parsed) = parse_request(request)?;
         let request = request.as_ref();
-        let analyzed = analyze_query(&parsed, self.analyzer())?;
+        let mut analyzed = analyze_query(&parsed, self.analyzer())?;
         let compiler = QueryCompiler { schema: self.schema(), ranking: *self.ranking() };
         let filters = self.filters(request);
         let searcher = self.reader().searcher();
+        compiler.expand_prefixes(&mut analyzed, &searcher)?;
         let mut matching = Matching::All;
         let mut outcome = self.collect(
             &searcher,

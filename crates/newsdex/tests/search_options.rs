@@ -256,6 +256,70 @@ fn exclusion_alternatives_and_fields() {
 }
 
 #[test]
+fn a_word_with_a_star_finds_the_words_it_begins() {
+    // Stemmed English words, in any inflection, and both scripts of Chinese.
+    let english = run(SearchRequest::new("semicond*"));
+    assert_eq!(run(SearchRequest::new("semiconductors")).total, 2, "help: the corpus changed");
+    assert_eq!(english.total, 2, "{:?}", ids(&english));
+    assert!(english.hits.iter().all(|hit| hit.snippet.contains("<mark>semiconductors</mark>")));
+    assert_eq!(english.applied.terms, ["semicond*"]);
+    assert!(english.applied.notes.is_empty(), "{:?}", english.applied.notes);
+    let simplified = run(SearchRequest::new("半导*"));
+    let traditional = run(SearchRequest::new("半導*"));
+    assert_eq!(ids(&simplified), ids(&traditional));
+    let whole_word = run(SearchRequest::new("半导体"));
+    assert!(simplified.total >= whole_word.total && whole_word.total > 0);
+    assert!(ids(&simplified).contains(&"hant-tech-0001"), "help: 半导* must find 半導體");
+    // `chip*` finds chip and chipmakers, which `chip` does not.
+    let chips = run(SearchRequest::new("chip*"));
+    let chip = run(SearchRequest::new("chip"));
+    assert!(ids(&chip).iter().all(|id| ids(&chips).contains(id)), "{:?} {:?}", ids(&chip), ids(&chips));
+    assert!(chips.hits.iter().any(|hit| hit.title_html.contains("<mark>Chipmakers</mark>")));
+    assert!(!chip.hits.iter().any(|hit| hit.title_html.contains("<mark>Chipmakers</mark>")));
+    // Prefixes combine with words, exclusions and fields.
+    let trade = run(SearchRequest::new("trade"));
+    let without_tariffs = run(SearchRequest::new("trade -tarif*"));
+    assert!(without_tariffs.total < trade.total);
+    assert_eq!(without_tariffs.total, trade.total - run(SearchRequest::new("trade tarif*")).total);
+    let in_titles = run(SearchRequest::new("title:半导*"));
+    assert!(in_titles.total < simplified.total && in_titles.total > 0);
+    assert!(in_titles.hits.iter().all(|hit| hit.title_html.contains("<mark>")));
+}
+
+#[test]
+fn prefixes_say_what_they_searched() {
+    let nothing = run(SearchRequest::new("zzqx*"));
+    assert_eq!(nothing.total, 0);
+    assert_eq!(nothing.applied.notes, ["no indexed word begins with zzqx*"]);
+    let short = run(SearchRequest::new("a*"));
+    assert_eq!(short.applied.terms, ["a"]);
+    assert_eq!(
+        short.applied.notes,
+        ["a prefix needs at least 2 letters or digits: \"a*\" was searched as \"a\""]
+    );
+    // `co*` stands for more words than one prefix searches: the most frequent are kept.
+    let many = run(SearchRequest::new("co*"));
+    let note = &many.applied.notes[0];
+    assert!(
+        note.starts_with("co* stands for ") && note.ends_with("the 50 in the most articles were searched"),
+        "{note}"
+    );
+    assert!(many.total > 10);
+    let highlighted = |hit: &newsdex::Hit| {
+        hit.fragments.iter().flat_map(|f| &f.highlights).chain(&hit.title_highlights).count() > 0
+    };
+    assert!(many.hits.iter().all(highlighted));
+    let four = run(SearchRequest::new("tr* ch* se* ma*"));
+    assert_eq!(four.applied.terms, ["tr*", "ch*", "se*", "ma"]);
+    assert!(
+        four.applied
+            .notes
+            .iter()
+            .any(|note| note == "a query may have at most 3 prefixes: \"ma*\" was searched as \"ma\"")
+    );
+}
+
+#[test]
 fn mixed_chinese_and_english_in_one_query() {
     let response = run(SearchRequest::new("英伟达 H100"));
     assert_eq!(ids(&response).first(), Some(&"hans-tech-0004"));

@@ -422,6 +422,34 @@ impl Analyzer {
         NewsTokenizer::new(self.clone())
     }
 
+    /// What the indexed words a typed prefix (`semicond*`, `半導*`) stands for begin with:
+    /// the prefix as text is indexed — normalised, lowercased, folded to Simplified —
+    /// without segmenting or stemming it, and, when analysis reads it as one word of a
+    /// different form (an English stem: `happy` → `happi`), that form too. Characters
+    /// that are neither letters nor digits are left off both ends. Empty when fewer
+    /// than `min_chars` characters are left.
+    pub(crate) fn prefix_forms(&self, prefix: &str, min_chars: usize) -> Vec<String> {
+        let mut normalized = String::with_capacity(prefix.len());
+        for c in prefix.chars() {
+            normalize_char(c, |c| normalized.push(c));
+        }
+        let trimmed = normalized.trim_matches(|c: char| !c.is_alphanumeric());
+        if trimmed.chars().count() < min_chars {
+            return Vec::new();
+        }
+        let mut forms = vec![trimmed.to_string()];
+        if trimmed.chars().any(is_han) {
+            ScriptFolder::shared().fold_run(trimmed, &mut forms[0]);
+        }
+        if let [word] = self.analyze(prefix, AnalysisMode::Query).as_slice()
+            && word.text.chars().count() >= min_chars
+            && !forms.contains(&word.text)
+        {
+            forms.push(word.text.clone());
+        }
+        forms
+    }
+
     /// The parts an alphanumeric word is indexed with besides itself (`iphone15` →
     /// `iphon`, `15`), in order; empty for anything else. `word` is analysed text.
     pub(crate) fn alphanumeric_parts(&self, word: &str) -> Vec<String> {
@@ -1133,6 +1161,18 @@ mod tests {
             "[中国华为经济市场。，]{1,3}",
         ];
         prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    fn prefixes_are_normalised_folded_and_also_stemmed() {
+        let analyzer = Analyzer::new();
+        let forms = |prefix: &str| analyzer.prefix_forms(prefix, 2);
+        assert_eq!(forms("半導"), ["半导"]);
+        assert_eq!(forms("Semicond"), ["semicond"]);
+        assert_eq!(forms("Happy"), ["happy", "happi"]);
+        assert_eq!(forms("ＣＯＶＩＤ-1"), ["covid-1"]);
+        assert_eq!(forms("(iphone"), ["iphone", "iphon"]);
+        assert!(forms("a").is_empty() && forms("半").is_empty() && forms("-a-").is_empty());
     }
 
     proptest! {

@@ -87,6 +87,15 @@ fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) 
                 .collect();
             format!("({})", per_field.join(" OR "))
         }
+        // The indexed words found for a prefix (the backend refuses prefixes, which it
+        // cannot expand: Quickwit does not list an index's words).
+        AtomKind::Prefix { words, .. } => {
+            let per_word: Vec<String> = words
+                .iter()
+                .map(|word| word_query(fields, &QueryWord { text: word.clone(), parts: Vec::new() }, ranking))
+                .collect();
+            format!("({})", per_word.join(" OR "))
+        }
     }
 }
 

@@ -200,6 +200,26 @@ fn nothing_matching_every_word_relaxes_to_any_word_on_both() {
 }
 
 #[test]
+fn prefixes_are_refused_by_quickwit_before_any_request() {
+    let fake = FakeQuickwit::start();
+    let quickwit = exported(&fake, "sample-prefix");
+    let searches = || fake.requests().iter().filter(|request| request.path.ends_with("_search")).count();
+    let before = searches();
+    let error = quickwit.search(&SearchRequest::new("trade semicond*")).expect_err("a prefix");
+    assert!(error.is_user_error(), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "invalid query: prefix search (semicond*) needs a local index: Quickwit does not list the indexed words a prefix stands for"
+    );
+    assert_eq!(searches(), before, "help: nothing is sent");
+    // A star too short to be a prefix is searched as a word, as locally.
+    assert_eq!(
+        top_ten(&quickwit, "trade a*").total,
+        top_ten(&LocalBackend::new(sample_index().clone()), "trade a*").total
+    );
+}
+
+#[test]
 fn an_interrupted_export_resumes_without_duplicates() {
     let fake = FakeQuickwit::start();
     let client = QuickwitClient::new(&fake.url).expect("client").with_retries(0, Duration::ZERO);
