@@ -1,4 +1,4 @@
-//! Query latency on a large index: term, several-word, phrase, mixed-language, filtered,
+//! Query latency on a large index: term, several-word, phrase, prefix, mixed-language, filtered,
 //! faceted, newest-first, recency-blended and snippet-producing queries. `one category`
 //! and `one month` filter each query to the category, or the month, holding most of its
 //! matches: in an index generated from the real corpus one of dozens, a filter far rarer
@@ -150,6 +150,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
         QueryKind {
             name: "mixed+snippets",
             requests: plain(&["中国 oil", "经济 market", "美国 tariff", "华为 5G", "香港 dollar"]),
+        },
+        QueryKind {
+            // Prefixes: each expands to the index's most frequent words beginning with
+            // it, searched as alternatives.
+            name: "prefix+snippets",
+            requests: plain(&["经济*", "半导*", "econom*", "tari*", "中国 mark*"]),
         },
         QueryKind {
             name: "filtered+snippets",
