@@ -155,7 +155,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             "from" => request.from = Some(date(value)?),
             "to" => request.to = Some(date(value)?),
             "sort" => {
-                request.sort = match value.as_str() {
+                request.sort = match value.trim().to_ascii_lowercase().as_str() {
                     "relevance" => SortOrder::Relevance,
                     "date" => SortOrder::Date,
                     other => {

@@ -90,6 +90,30 @@ async fn search_errors_are_400s_that_say_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn sort_values_are_read_in_any_case_as_languages_are() {
+    let state = read_only(ServerConfig::default());
+    for uri in ["/search?q=tariff&sort=Date&lang=EN", "/search?q=tariff&sort=%20DATE%20"] {
+        let answer = get(&state, uri).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.body);
+        assert_eq!(answer.body["applied"]["sort"], "date", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn prefixes_and_a_lone_star_over_http() {
+    let state = read_only(ServerConfig::default());
+    let prefix = get(&state, &format!("/search?q={}", encode("semicond*"))).await;
+    assert_eq!(prefix.status, StatusCode::OK, "{}", prefix.body);
+    assert_eq!(prefix.body["applied"]["terms"], serde_json::json!(["semicond*"]));
+    let snippet = prefix.body["hits"][0]["snippet"].as_str().unwrap_or("");
+    assert!(snippet.contains("<mark>semiconductors</mark>"), "{}", prefix.body);
+    let everything = get(&state, "/search?q=*&lang=zh-Hant&limit=1").await;
+    assert_eq!(everything.status, StatusCode::OK, "{}", everything.body);
+    assert_eq!(everything.body["applied"]["sort"], "date");
+    assert!(everything.body["total"].as_u64().is_some_and(|total| total > 1), "{}", everything.body);
+}
+
+#[tokio::test]
 async fn post_search_takes_a_json_body() {
     let state = read_only(ServerConfig::default());
     let request = |content_type: &str, body: &str| {

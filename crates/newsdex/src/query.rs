@@ -9,7 +9,8 @@
 //! - alternatives: `华为 OR 小米`; `AND` between words changes nothing (every word must
 //!   match anyway). `OR`, `AND` and `NOT` are operators only in capitals: `not` is a word.
 //! - fields: `title:芯片`, `body:"南京市长江大桥"`, `title:-足球`.
-//! - prefixes: `semicond*`, `半导*` match the indexed words that begin so.
+//! - prefixes: `semicond*`, `半导*` match the indexed words that begin so; `*` alone
+//!   matches every article (narrowed by filters, if any).
 //! - filters: `lang:en`, `source:"Pacific Ledger"`, `category:trade` narrow the search like
 //!   the request's parameters of the same names; several values of one name are
 //!   alternatives. A filter the request already sets by parameter wins, with a note.
@@ -89,6 +90,8 @@ pub(crate) struct ParsedQuery {
     pub(crate) clauses: Vec<Clause>,
     pub(crate) filters: QueryFilters,
     pub(crate) notes: Vec<String>,
+    /// `*` was typed: every article matches (what the filters keep, if any).
+    pub(crate) everything: bool,
 }
 
 /// Filters typed into the query (`lang:en`, `source:"Pacific Ledger"`, `category:trade`):
@@ -113,8 +116,16 @@ const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂']
 
 /// One whitespace-separated piece of the query before `OR` is applied.
 enum Item {
-    Atom { excluded: bool, atom: Atom },
-    Filter { name: &'static str, value: String },
+    Atom {
+        excluded: bool,
+        atom: Atom,
+    },
+    Filter {
+        name: &'static str,
+        value: String,
+    },
+    /// `*`: every article.
+    Everything,
     Or,
     Not,
 }
@@ -150,9 +161,16 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     let mut join_next = false;
     let mut exclude_next = false;
     let mut after_filter = false;
+    let mut everything = false;
     for item in items {
         let filter = matches!(item, Item::Filter { .. });
         match item {
+            Item::Everything => {
+                if std::mem::take(&mut join_next) || std::mem::take(&mut exclude_next) {
+                    notes.push("* matches every article; the OR or NOT before it was ignored".to_string());
+                }
+                everything = true;
+            }
             Item::Filter { name, value } => {
                 if std::mem::take(&mut join_next) {
                     notes.push(format!(
@@ -218,7 +236,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
             !clause.alternatives.is_empty()
         });
     }
-    Ok(ParsedQuery { clauses, filters, notes })
+    Ok(ParsedQuery { clauses, filters, notes, everything })
 }
 
 /// Adds a filter's value, once; a language newsdex does not know is left out with a note.
@@ -366,6 +384,9 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     let text: String = chars[index..end].iter().filter(|c| !QUOTES.contains(c)).collect();
     if text.is_empty() {
         return (None, end.max(start + 1));
+    }
+    if !excluded && field.is_none() && text.chars().all(|c| matches!(c, '*' | '＊')) {
+        return (Some(Item::Everything), end);
     }
     if let Some(stem) = text.strip_suffix(['*', '＊']) {
         let stem = stem.trim_end_matches(['*', '＊']);
@@ -599,9 +620,18 @@ mod tests {
             ]
         );
         assert_eq!(clauses("华为 OR 小米*")[0].alternatives[1], prefix(None, "小米"));
-        // A star alone, inside a word or in a phrase is not a prefix.
-        assert_eq!(clauses("* se*mi")[1].alternatives[0], words("se*mi"));
-        assert_eq!(clauses("*")[0].alternatives[0], words("*"));
+        // A star alone matches everything; inside a word or in a phrase it is not a prefix.
+        let star = parse("* se*mi").expect("parses");
+        assert!(star.everything);
+        assert_eq!(star.clauses[0].alternatives[0], words("se*mi"));
+        for query in ["*", "**", "＊", "lang:en *"] {
+            let everything = parse(query).expect("parses");
+            assert!(everything.everything && everything.clauses.is_empty(), "{query}");
+        }
+        let or_star = parse("华为 OR *").expect("parses");
+        assert!(or_star.everything);
+        assert_eq!(or_star.notes, ["* matches every article; the OR or NOT before it was ignored"]);
+        assert!(!parse("-*").expect("parses").everything, "help: -* is no way to ask for everything");
         assert!(matches!(clauses("\"trade war*\"")[0].alternatives[0], Atom::Phrase { .. }));
     }
 

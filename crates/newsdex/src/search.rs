@@ -728,9 +728,10 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         clauses.push(AnalyzedClause { excluded: clause.excluded, alternatives });
     }
     // No clause left (matching every article would answer a question nobody asked, unless
-    // the query filters: `lang:en` lists the English articles), or positive clauses none
-    // of which keeps a word.
-    if (clauses.is_empty() && parsed.filters.is_empty()) || (positive_kept == 0 && positive_typed > 0) {
+    // the query says `*` or filters: `lang:en` lists the English articles), or positive
+    // clauses none of which keeps a word.
+    let everything = parsed.everything || !parsed.filters.is_empty();
+    if (clauses.is_empty() && !everything) || (positive_kept == 0 && positive_typed > 0) {
         // Only odd syntax (a lone quote, a lone `OR`): its notes say why.
         let why = if parsed.clauses.is_empty() && !parsed.notes.is_empty() {
             parsed.notes.join("; ")

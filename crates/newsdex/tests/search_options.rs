@@ -287,6 +287,26 @@ fn a_word_with_a_star_finds_the_words_it_begins() {
 }
 
 #[test]
+fn a_star_alone_lists_every_article_newest_first() {
+    let everything = run(SearchRequest { limit: 100, ..SearchRequest::new("*") });
+    assert_eq!(everything.total, sample_index().num_articles());
+    assert_eq!(everything.applied.sort, SortOrder::Date);
+    assert_eq!(
+        everything.applied.notes,
+        ["nothing in the query ranks the articles, so they are listed newest first"]
+    );
+    let dates: Vec<_> = everything.hits.iter().map(|hit| hit.date).collect();
+    assert!(dates.windows(2).all(|pair| pair[0] >= pair[1]), "help: newest first");
+    let english = run(SearchRequest { lang: vec![Lang::En], ..SearchRequest::new("*") });
+    assert_eq!(english.total, run(SearchRequest::new("lang:en")).total);
+    assert!(english.total > 0 && english.total < everything.total);
+    // With words, `*` adds nothing; excluded, it is no way to ask for everything.
+    assert_eq!(ids(&run(SearchRequest::new("* 半导体"))), ids(&run(SearchRequest::new("半导体"))));
+    let error = sample_index().search(&SearchRequest::new("-*")).expect_err("nothing searchable");
+    assert!(error.is_user_error(), "{error}");
+}
+
+#[test]
 fn prefixes_say_what_they_searched() {
     let nothing = run(SearchRequest::new("zzqx*"));
     assert_eq!(nothing.total, 0);

@@ -200,7 +200,7 @@ fn nothing_matching_every_word_relaxes_to_any_word_on_both() {
 }
 
 #[test]
-fn prefixes_are_refused_by_quickwit_before_any_request() {
+fn prefixes_are_refused_by_quickwit_but_a_star_alone_is_searched() {
     let fake = FakeQuickwit::start();
     let quickwit = exported(&fake, "sample-prefix");
     let searches = || fake.requests().iter().filter(|request| request.path.ends_with("_search")).count();
@@ -212,6 +212,9 @@ fn prefixes_are_refused_by_quickwit_before_any_request() {
         "invalid query: prefix search (semicond*) needs a local index: Quickwit does not list the indexed words a prefix stands for"
     );
     assert_eq!(searches(), before, "help: nothing is sent");
+    // `*` alone lists every article, as locally.
+    let everything = quickwit.search(&SearchRequest::new("*")).expect("searches");
+    assert_eq!(everything.total, sample_index().num_articles());
     // A star too short to be a prefix is searched as a word, as locally.
     assert_eq!(
         top_ten(&quickwit, "trade a*").total,
