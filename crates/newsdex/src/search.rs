@@ -787,6 +787,18 @@ impl QueryCompiler<'_> {
             .collect()
     }
 
+    /// Each of `words` in each field searched, with the field's boost.
+    fn word_fields<'w>(
+        &self,
+        field: Option<QueryField>,
+        words: &'w [String],
+    ) -> impl Iterator<Item = (Field, &'w str, f32)> {
+        let fields = self.fields(field);
+        words.iter().flat_map(move |word| {
+            fields.clone().into_iter().map(move |(field, boost)| (field, word.as_str(), boost))
+        })
+    }
+
     /// Finds the indexed words each prefix of `analyzed` stands for, in the fields it is
     /// searched in: at most [`MAX_PREFIX_WORDS`], those in the most articles first. They
     /// are highlighted as the query's own words are.
@@ -937,11 +949,10 @@ impl QueryCompiler<'_> {
                     AtomKind::Words(words) => words.as_slice(),
                     AtomKind::Phrase { .. } => return None,
                     AtomKind::Prefix { words, .. } => {
-                        for word in words {
-                            for (field, boost) in self.fields(atom.field) {
-                                terms.push((Term::from_field_text(field, word), boost));
-                            }
-                        }
+                        let words = self.word_fields(atom.field, words);
+                        terms.extend(
+                            words.map(|(field, word, boost)| (Term::from_field_text(field, word), boost)),
+                        );
                         continue;
                     }
                 };
@@ -983,11 +994,10 @@ impl QueryCompiler<'_> {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
                     AtomKind::Prefix { words, .. } => {
-                        for word in words {
-                            for (field, boost) in self.fields(atom.field) {
-                                terms.push((Occur::Should, field_term(field, word, boost)));
-                            }
-                        }
+                        let words = self.word_fields(atom.field, words);
+                        terms.extend(
+                            words.map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost))),
+                        );
                         continue;
                     }
                     _ => return None,
@@ -1021,9 +1031,8 @@ impl QueryCompiler<'_> {
             }
             AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
             AtomKind::Prefix { words, .. } => {
-                let terms: Vec<(Occur, Box<dyn Query>)> = words
-                    .iter()
-                    .flat_map(|word| fields.iter().map(move |&(field, boost)| (field, word, boost)))
+                let terms: Vec<(Occur, Box<dyn Query>)> = self
+                    .word_fields(atom.field, words)
                     .map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost)))
                     .collect();
                 if terms.is_empty() { Box::new(EmptyQuery) } else { single_or_any(terms) }
