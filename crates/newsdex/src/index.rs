@@ -24,6 +24,10 @@ use crate::writer::{NewsWriter, WriterSettings};
 /// The file beside tantivy's that records what built the index. The leading dot keeps
 /// tantivy's garbage collector away from it.
 const METADATA_FILE: &str = ".newsdex.json";
+/// What an index creation writes before `meta.json` (which makes the directory an
+/// index): a directory holding nothing else is new, and a creation may begin there again.
+const CREATION_FILES: [&str; 4] =
+    [METADATA_FILE, ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock"];
 
 /// Bumped when the schema or the metadata change incompatibly.
 const FORMAT_VERSION: u32 = 1;
@@ -91,7 +95,10 @@ impl NewsIndex {
             context: format!("cannot read the index directory {}", path.display()),
             source,
         })?;
-        if let Some(entry) = entries.filter_map(std::result::Result::ok).next() {
+        let mut entries = entries.filter_map(std::result::Result::ok);
+        if let Some(entry) =
+            entries.find(|entry| !CREATION_FILES.iter().any(|name| entry.file_name() == *name))
+        {
             return Err(Error::NotAnIndex {
                 path: path.to_path_buf(),
                 reason: format!(
@@ -132,7 +139,7 @@ impl NewsIndex {
     /// Opens the index in `path` if there is one (checking the analyzer), or creates it.
     pub fn open_or_create(path: impl AsRef<Path>, analyzer: Analyzer) -> Result<NewsIndex> {
         let path = path.as_ref();
-        if path.join("meta.json").exists() || path.join(METADATA_FILE).exists() {
+        if path.join("meta.json").exists() {
             NewsIndex::open_with(path, analyzer)
         } else {
             NewsIndex::create(path, analyzer)
@@ -145,7 +152,6 @@ impl NewsIndex {
         analyzer: Analyzer,
     ) -> Result<NewsIndex> {
         let schema = NewsSchema::new();
-        let index = Index::create(directory, schema.schema.clone(), tantivy::IndexSettings::default())?;
         let metadata = IndexMetadata {
             format: FORMAT_VERSION,
             analyzer: analyzer.identity().clone(),
@@ -153,10 +159,13 @@ impl NewsIndex {
         };
         let bytes =
             serde_json::to_vec_pretty(&metadata).map_err(|error| Error::InvalidRequest(error.to_string()))?;
-        index
-            .directory()
+        // newsdex's metadata first, then tantivy's `meta.json`, which makes the directory an
+        // index: a creation cut short in between leaves no index, only files a new
+        // creation writes over (`CREATION_FILES`).
+        directory
             .atomic_write(Path::new(METADATA_FILE), &bytes)
             .map_err(|source| Error::Io { context: "cannot write the index metadata".to_string(), source })?;
+        let index = Index::create(directory, schema.schema.clone(), tantivy::IndexSettings::default())?;
         NewsIndex::assemble(index, schema, analyzer, path, false)
     }
 
@@ -356,15 +365,17 @@ fn read_metadata(path: &Path) -> Result<(MmapDirectory, IndexMetadata)> {
         let reason = if path.exists() { "it is not a directory" } else { "it does not exist" };
         return Err(Error::NotAnIndex { path: path.to_path_buf(), reason: reason.to_string() });
     }
+    if !path.join("meta.json").exists() {
+        // Empty, or a creation cut short before `meta.json`: nothing was ever committed.
+        let reason = "it holds no index; build one with `newsdex index`".to_string();
+        return Err(Error::NotAnIndex { path: path.to_path_buf(), reason });
+    }
     let directory = open_directory(path)?;
     let bytes = match directory.atomic_read(Path::new(METADATA_FILE)) {
         Ok(bytes) => bytes,
         Err(_) => {
-            let reason = if path.join("meta.json").exists() {
-                format!("it is a tantivy index without {METADATA_FILE}; build it with `newsdex index`")
-            } else {
-                "it holds no index; build one with `newsdex index`".to_string()
-            };
+            let reason =
+                format!("it is a tantivy index without {METADATA_FILE}; build it with `newsdex index`");
             return Err(Error::NotAnIndex { path: path.to_path_buf(), reason });
         }
     };

@@ -143,6 +143,34 @@ fn opening_what_is_not_an_index_is_a_clear_error() {
 }
 
 #[test]
+fn a_creation_cut_short_leaves_no_index_and_may_begin_again() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let path = directory.path().join("index");
+    drop(NewsIndex::create(&path, Analyzer::new()).expect("creates"));
+    // What a creation killed before tantivy's `meta.json` leaves behind: newsdex's
+    // metadata (written first) and tantivy's bookkeeping.
+    std::fs::remove_file(path.join("meta.json")).expect("meta.json");
+    let names: Vec<String> = std::fs::read_dir(&path)
+        .expect("read")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|name| name == ".newsdex.json"), "{names:?}");
+    let error = NewsIndex::open(&path).expect_err("no index");
+    assert!(error.to_string().contains("it holds no index; build one with `newsdex index`"), "{error}");
+    let dictionary = UserDictionary::parse("test", "澜岳半导体 10 nz").expect("dictionary");
+    let index =
+        NewsIndex::open_or_create(&path, Analyzer::with_user_dictionary(dictionary)).expect("begins again");
+    let mut writer = index.writer(settings()).expect("writer");
+    writer.upsert(&article("a", "澜岳半导体上市", "")).expect("upsert");
+    writer.commit().expect("commit");
+    drop(writer);
+    let reopened = NewsIndex::open(&path).expect("opens");
+    assert_eq!(reopened.num_articles(), 1);
+    assert!(reopened.analyzer().user_dictionary().is_some(), "help: the second creation's metadata counts");
+}
+
+#[test]
 fn a_second_writer_is_refused() {
     let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
     let _first = index.writer(settings()).expect("first writer");
