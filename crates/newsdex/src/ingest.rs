@@ -151,6 +151,9 @@ impl<R: BufRead> JsonlReader<R> {
                 if parse_error.is_eof() && !ends_with_newline {
                     message = format!("the last line is truncated: {message}");
                 }
+                if let Some(hint) = not_json_lines(text) {
+                    message = format!("{message}; {hint}");
+                }
                 return Some(Err(LineError::new(line, id, message)));
             }
         };
@@ -188,6 +191,23 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 return Some(Ok(Record { line: self.line, article }));
             }
         }
+    }
+}
+
+/// What to do with a line that shows the input is JSON but not JSON Lines: an array of
+/// articles, or an article spread over several lines.
+fn not_json_lines(text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    if text.starts_with('[') {
+        Some(
+            "input is JSON Lines, one article object per line, not a JSON array (`jq -c '.[]' articles.json` writes an array's articles one per line)",
+        )
+    } else if text == "{" {
+        Some(
+            "input is JSON Lines, one article object per line, not pretty-printed JSON (`jq -c . articles.json` writes one object per line)",
+        )
+    } else {
+        None
     }
 }
 
@@ -244,6 +264,18 @@ mod tests {
     }
 
     #[test]
+    fn json_that_is_not_json_lines_says_how_to_convert_it() {
+        let array = records(b"[{\"id\":\"a\",\"body\":\"x\"}]\n");
+        let message = array[0].as_ref().expect_err("an array is not an article");
+        assert!(message.contains("not a JSON array (`jq -c '.[]' articles.json`"), "{message}");
+        let pretty = records(b"{\n  \"id\": \"a\",\n  \"body\": \"x\"\n}\n");
+        let message = pretty[0].as_ref().expect_err("a lone brace is not an article");
+        assert!(message.contains("not pretty-printed JSON (`jq -c . articles.json`"), "{message}");
+        let plain = records(b"{\"id\":1}\n");
+        assert!(!plain[0].as_ref().expect_err("a number id").contains("jq"));
+    }
+
+    #[test]
     fn every_problem_names_its_line() {
         let input = concat!(
             "{\"id\":\"ok\",\"body\":\"fine\"}\n",
@@ -287,7 +319,9 @@ mod tests {
         assert_eq!(
             records(input.as_bytes()),
             vec![
-                Err("line 1: invalid type: sequence, expected an article (a JSON object) (column 1)"
+                Err("line 1: invalid type: sequence, expected an article (a JSON object) (column 1); input is \
+                     JSON Lines, one article object per line, not a JSON array (`jq -c '.[]' articles.json` \
+                     writes an array's articles one per line)"
                     .to_string()),
                 Err("line 2: invalid type: string \"text\", expected an article (a JSON object) (column 6)"
                     .to_string()),
