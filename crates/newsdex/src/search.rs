@@ -1135,11 +1135,15 @@ impl NewsIndex {
         let started = Instant::now();
         request.validate()?;
         let (request, parsed) = parse_request(request)?;
-        let request = request.as_ref();
         let mut analyzed = analyze_query(&parsed, self.analyzer())?;
+        let searcher = self.reader().searcher();
+        let request = match self.names_in_any_case(&searcher, &request, &mut analyzed.notes)? {
+            Some(resolved) => Cow::Owned(resolved),
+            None => request,
+        };
+        let request = request.as_ref();
         let compiler = QueryCompiler { schema: self.schema(), ranking: *self.ranking() };
         let filters = self.filters(request);
-        let searcher = self.reader().searcher();
         compiler.expand_prefixes(&mut analyzed, &searcher)?;
         let mut matching = Matching::All;
         let mut outcome = self.collect(
@@ -1179,6 +1183,70 @@ impl NewsIndex {
             facets: outcome.facets,
             applied: AppliedOptions::new(request, matching, analyzed.terms, *self.ranking(), analyzed.notes),
         })
+    }
+
+    /// The request with each `source` and `category` value that no article has exactly
+    /// replaced by the names articles have that differ from it only in case (`Trade` →
+    /// `trade`), each with a note; `None` when every value is kept as it is. Names are
+    /// matched exactly first, so this costs a look through the field's names only for a
+    /// value that matches nothing.
+    fn names_in_any_case(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<SearchRequest>> {
+        let mut resolved: Option<SearchRequest> = None;
+        for (name, field) in [("source", self.schema().source), ("category", self.schema().category)] {
+            let values = if name == "source" { &request.source } else { &request.category };
+            // The values no article has, by their lowercase form, with the names found.
+            let mut missing: HashMap<String, (usize, Vec<String>)> = HashMap::new();
+            for (index, value) in values.iter().enumerate() {
+                if searcher.doc_freq(&Term::from_field_text(field, value))? == 0 {
+                    missing.entry(value.to_lowercase()).or_insert((index, Vec::new()));
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            // One pass over the field's names per segment, however many values are missing.
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field)?;
+                let mut names = inverted.terms().stream().map_err(|source| Error::Io {
+                    context: format!("cannot read the index's {name} names"),
+                    source,
+                })?;
+                while names.advance() {
+                    let Ok(indexed) = std::str::from_utf8(names.key()) else { continue };
+                    if let Some((_, found)) = missing.get_mut(&indexed.to_lowercase())
+                        && !found.iter().any(|kept| kept == indexed)
+                    {
+                        found.push(indexed.to_string());
+                    }
+                }
+            }
+            let mut matched: Vec<(usize, Vec<String>)> =
+                missing.into_values().filter(|(_, found)| !found.is_empty()).collect();
+            matched.sort_unstable();
+            for (index, mut found) in matched {
+                found.sort_unstable();
+                let quoted: Vec<String> = found.iter().map(|name| format!("{name:?}")).collect();
+                notes.push(format!(
+                    "no article has {name} {:?}; it was matched as {}, which differs only in case",
+                    values[index],
+                    quoted.join(" or ")
+                ));
+                let copy = resolved.get_or_insert_with(|| request.clone());
+                let list = if name == "source" { &mut copy.source } else { &mut copy.category };
+                list[index] = found.remove(0);
+                list.extend(found);
+            }
+        }
+        if let Some(copy) = &mut resolved {
+            tidy_up_names(&mut copy.source);
+            tidy_up_names(&mut copy.category);
+        }
+        Ok(resolved)
     }
 
     fn filters(&self, request: &SearchRequest) -> Vec<Box<dyn Query>> {

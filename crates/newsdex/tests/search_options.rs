@@ -107,6 +107,28 @@ fn filter_names_are_read_as_articles_store_them() {
 }
 
 #[test]
+fn a_filter_name_no_article_has_matches_the_names_differing_only_in_case() {
+    let exact = run(SearchRequest::new("category:trade exporters"));
+    assert!(exact.total > 0 && exact.applied.notes.is_empty(), "{:?}", exact.applied.notes);
+    let capitalised = run(SearchRequest::new("category:Trade exporters"));
+    assert_eq!(ids(&capitalised), ids(&exact));
+    assert_eq!(capitalised.applied.category, ["trade"]);
+    assert_eq!(
+        capitalised.applied.notes,
+        ["no article has category \"Trade\"; it was matched as \"trade\", which differs only in case"]
+    );
+    let shouted = run(SearchRequest {
+        source: vec!["PACIFIC LEDGER".into(), "Pacific Ledger".into()],
+        ..SearchRequest::new("*")
+    });
+    assert_eq!(shouted.total, run(SearchRequest::new("source:\"Pacific Ledger\"")).total);
+    assert_eq!(shouted.applied.source, ["Pacific Ledger"], "help: kept once");
+    let nowhere = run(SearchRequest::new("category:Nowhere 半导体"));
+    assert_eq!(nowhere.total, 0);
+    assert!(nowhere.applied.notes.is_empty(), "{:?}", nowhere.applied.notes);
+}
+
+#[test]
 fn filters_typed_into_the_query_are_the_parameters_filters() {
     let typed = run(SearchRequest::new("lang:zh-Hans 半导体"));
     let parameter = run(SearchRequest { lang: vec![Lang::ZhHans], ..SearchRequest::new("半导体") });
