@@ -2,6 +2,28 @@
 //!
 //! Glue only: parse arguments, set up logging, call the library, print the result.
 
+/// `println!` for results on standard output, except that a closed output — the reader of
+/// a pipe gone, as in `newsdex search … | head -3` — ends the program quietly, as it ends
+/// other command-line tools, instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::output_failed(error);
+        }
+    }};
+}
+
+/// Ends the program after a failed write to standard output: quietly (with success) when
+/// the output was closed by its reader, with the error otherwise.
+fn output_failed(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {error}");
+    std::process::exit(1);
+}
+
 mod commands;
 mod input;
 mod progress;

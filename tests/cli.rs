@@ -733,3 +733,24 @@ fn adding_to_an_index_keeps_its_analysis_options_and_refuses_others() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let directory = tempfile::tempdir().expect("tempdir");
+    let index = directory.path().join("index");
+    build_sample(&index);
+    // 100 hits of JSON overflow a pipe's buffer: the write blocks until the reader goes,
+    // then fails with a broken pipe, as under `newsdex search … | head -1`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args(["search", "--index", index.to_str().expect("utf-8 path"), "--json", "--limit", "100", "*"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(child.stdout.as_mut().expect("stdout"), &mut first).expect("output begins");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{:?}: {}", output.status, stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

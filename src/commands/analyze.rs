@@ -42,13 +42,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     };
     let tokens = analyzer.analyze(&args.text, mode);
     if args.json {
-        println!("{}", serde_json::to_string(&TokensJson { tokens: &tokens })?);
+        outln!("{}", serde_json::to_string(&TokensJson { tokens: &tokens })?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:>8}  {:<20} {:<16} original", "position", "token", "bytes");
+    outln!("{:>8}  {:<20} {:<16} original", "position", "token", "bytes");
     for token in &tokens {
         let marker = if token.kind == TokenKind::SubWord { "  └ " } else { "" };
-        println!(
+        outln!(
             "{:>8}  {:<20} {:<16} {}",
             token.position,
             format!("{marker}{}", token.text),

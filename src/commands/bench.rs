@@ -136,7 +136,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let report = outcome?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
         print_report(&report);
     }
@@ -426,11 +426,11 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
 
 fn print_report(report: &Report) {
     let list = |values: &[f64]| values.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(", ");
-    println!("input: {} articles, {:.1} MB of title and body text", report.articles, report.text_mb);
+    outln!("input: {} articles, {:.1} MB of title and body text", report.articles, report.text_mb);
     let rounds = if report.rounds == 1 { "1 round".to_string() } else { format!("{} rounds", report.rounds) };
-    println!("medians over {rounds} (each round measures the bound, then every build once)");
+    outln!("medians over {rounds} (each round measures the bound, then every build once)");
     let bound = &report.bound;
-    println!(
+    outln!(
         "bound on {:.1} MB: jieba J = {:.2} MB/s, tantivy (whitespace, 1 thread) W = {:.2} MB/s, B = 1/(1/J+1/W) = {:.2} MB/s (rounds: {})",
         bound.text_mb,
         bound.jieba_mb_per_second,
@@ -438,16 +438,16 @@ fn print_report(report: &Report) {
         bound.bound_mb_per_second,
         list(&bound.rounds_bound_mb_per_second)
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "| threads | memory MiB | analyzer | articles | input MB | seconds | articles/s | MB/s | text MB/s | ratio to B | peak RSS MB | peak anon MB | index MB | segments |"
     );
-    println!(
+    outln!(
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for run in &report.runs {
         let summary = &run.summary;
-        println!(
+        outln!(
             "| {} | {} | {:?} | {} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {:.1} | {} |",
             run.threads,
             run.memory_mb,
@@ -467,9 +467,9 @@ fn print_report(report: &Report) {
             summary.segments
         );
     }
-    println!();
+    outln!();
     for run in &report.runs {
-        println!(
+        outln!(
             "{}, {} MiB, {:?}: ratio to B per round {}",
             super::count(run.threads as u64, "thread"),
             run.memory_mb,
@@ -478,7 +478,7 @@ fn print_report(report: &Report) {
         );
     }
     for speed_up in &report.speed_ups {
-        println!(
+        outln!(
             "{} over {} ({} MiB, {:?}): {:.2}x (rounds: {})",
             super::count(speed_up.threads as u64, "thread"),
             speed_up.over_threads,

@@ -173,11 +173,11 @@ fn startup(args: StartupArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(!analyzer.analyze("臺灣", newsdex::AnalysisMode::Query).is_empty());
     let dictionary_loaded = started.elapsed();
     let after_dictionary = resident_bytes();
-    println!("folding table build (OpenCC t2s): {:>8.1} ms", folding_built.as_secs_f64() * 1e3);
-    println!("jieba dictionary load:            {:>8.1} ms", dictionary_loaded.as_secs_f64() * 1e3);
-    println!("resident at start:                {:>11}", megabytes(before));
-    println!("resident with the folding table:  {:>11}", megabytes(after_folding));
-    println!("resident with the dictionary:     {:>11}", megabytes(after_dictionary));
+    outln!("folding table build (OpenCC t2s): {:>8.1} ms", folding_built.as_secs_f64() * 1e3);
+    outln!("jieba dictionary load:            {:>8.1} ms", dictionary_loaded.as_secs_f64() * 1e3);
+    outln!("resident at start:                {:>11}", megabytes(before));
+    outln!("resident with the folding table:  {:>11}", megabytes(after_folding));
+    outln!("resident with the dictionary:     {:>11}", megabytes(after_dictionary));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -229,13 +229,13 @@ fn search(args: SearchEvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let output =
             serde_json::json!({ "score": score, "ranking": ranking, "unsearchable_queries": failed });
-        println!("{}", serde_json::to_string(&output)?);
+        outln!("{}", serde_json::to_string(&output)?);
     } else {
-        println!("queries:     {} ({failed} with nothing searchable)", score.queries);
-        println!("MRR@10:      {:.4}", score.mrr_at_10);
-        println!("Recall@10:   {:.4}", score.recall_at_10);
-        println!("nDCG@10:     {:.4}", score.ndcg_at_10);
-        println!(
+        outln!("queries:     {} ({failed} with nothing searchable)", score.queries);
+        outln!("MRR@10:      {:.4}", score.mrr_at_10);
+        outln!("Recall@10:   {:.4}", score.recall_at_10);
+        outln!("nDCG@10:     {:.4}", score.ndcg_at_10);
+        outln!(
             "ranking:     title ×{} body ×{} proximity ×{} fallback {}",
             ranking.title_boost,
             ranking.body_boost,
@@ -287,7 +287,7 @@ fn known_items(args: KnownItemsArgs) -> anyhow::Result<ExitCode> {
         writeln!(qrels_file, "{query}\t{article}\t1")?;
     }
     qrels_file.flush()?;
-    println!(
+    outln!(
         "{} articles, {} queries written to {}",
         set.articles.len(),
         set.queries.len(),
@@ -342,16 +342,24 @@ fn segmentation(args: SegmentationArgs) -> anyhow::Result<ExitCode> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        outln!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<6} {:<8} {:<12} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8}",
-        "set", "script", "method", "P", "R", "F1", "OOV-R", "lines", "skipped"
+        "set",
+        "script",
+        "method",
+        "P",
+        "R",
+        "F1",
+        "OOV-R",
+        "lines",
+        "skipped"
     );
     for result in &results {
         for (method, score) in [("newsdex", &result.newsdex), ("jieba-alone", &result.jieba_alone)] {
-            println!(
+            outln!(
                 "{:<6} {:<8} {:<12} {:>7.4} {:>7.4} {:>7.4} {:>8} {:>8} {:>8}",
                 result.set,
                 result.script,

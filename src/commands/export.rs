@@ -63,7 +63,7 @@ fn quickwit(args: QuickwitArgs) -> anyhow::Result<ExitCode> {
     let index = super::open_index(&args.index, args.user_dict.as_deref())?;
     if args.print_config {
         let config = newsdex::quickwit_index_config(&args.index_id, index.analyzer())?;
-        println!("{}", serde_json::to_string_pretty(&config)?);
+        outln!("{}", serde_json::to_string_pretty(&config)?);
         return Ok(ExitCode::SUCCESS);
     }
     let client = QuickwitClient::new(&args.url)?;
@@ -106,30 +106,30 @@ fn quickwit(args: QuickwitArgs) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&report)?;
         value["seconds"] = serde_json::json!(seconds);
         value["checkpoint"] = serde_json::json!(checkpoint.display().to_string());
-        println!("{value}");
+        outln!("{value}");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "quickwit:   {} index {}{}",
         args.url,
         args.index_id,
         if report.created_index { " (created)" } else { "" }
     );
     if report.resumed_from > 0 {
-        println!("resumed:    after {} articles exported earlier", report.resumed_from);
+        outln!("resumed:    after {} articles exported earlier", report.resumed_from);
     }
     if report.already_present > 0 {
-        println!(
+        outln!(
             "in flight:  {} articles of the interrupted batch had arrived and were not sent again",
             report.already_present
         );
     }
-    println!("exported:   {} of {} articles in {} requests", report.exported, report.total, report.batches);
-    println!(
+    outln!("exported:   {} of {} articles in {} requests", report.exported, report.total, report.batches);
+    outln!(
         "sent:       {:.2} MB in {seconds:.1} s ({:.0} articles/s)",
         report.bytes_sent as f64 / 1e6,
         report.exported as f64 / seconds.max(1e-9)
     );
-    println!("checkpoint: {}", checkpoint.display());
+    outln!("checkpoint: {}", checkpoint.display());
     Ok(ExitCode::SUCCESS)
 }

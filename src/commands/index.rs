@@ -145,7 +145,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         errors,
     };
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        outln!("{}", serde_json::to_string(&summary)?);
     } else {
         print_summary(&summary, &args.index);
     }
@@ -309,17 +309,17 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
         let more = summary.rejected - summary.errors.len() as u64;
         eprintln!("… and {more} more rejected line{}", if more == 1 { "" } else { "s" });
     }
-    println!("index:      {}", path.display());
-    println!(
+    outln!("index:      {}", path.display());
+    outln!(
         "indexed:    {} ({}, last one kept)",
         super::count(summary.indexed, "article"),
         super::count(summary.duplicates, "duplicate id")
     );
-    println!("rejected:   {}", super::count(summary.rejected, "line"));
-    println!("input:      {:.2} MB", summary.input_mb);
-    println!("time:       {:.2} s", summary.seconds);
-    println!("throughput: {:.0} articles/s, {:.2} MB/s", summary.articles_per_second, summary.mb_per_second);
-    println!(
+    outln!("rejected:   {}", super::count(summary.rejected, "line"));
+    outln!("input:      {:.2} MB", summary.input_mb);
+    outln!("time:       {:.2} s", summary.seconds);
+    outln!("throughput: {:.0} articles/s, {:.2} MB/s", summary.articles_per_second, summary.mb_per_second);
+    outln!(
         "index size: {:.2} MB ({}, {})",
         summary.index_bytes as f64 / 1e6,
         super::count(summary.articles_in_index, "article"),
@@ -329,6 +329,6 @@ fn print_summary(summary: &IndexSummary, path: &Path) {
         let anonymous = summary
             .peak_anonymous_bytes
             .map_or_else(String::new, |bytes| format!(" (anonymous: {:.0} MB)", bytes as f64 / 1e6));
-        println!("peak RSS:   {:.0} MB{anonymous}", peak as f64 / 1e6);
+        outln!("peak RSS:   {:.0} MB{anonymous}", peak as f64 / 1e6);
     }
 }

@@ -24,12 +24,12 @@ pub fn run(args: RelatedArgs) -> anyhow::Result<ExitCode> {
     let index = super::open_index(&args.index, None)?;
     let response = index.related(&args.id, args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string(&response)?);
+        outln!("{}", serde_json::to_string(&response)?);
         return Ok(ExitCode::SUCCESS);
     }
     for (rank, hit) in response.hits.iter().enumerate() {
         let date = hit.date.map(|d| format!(" · {d}")).unwrap_or_default();
-        println!("{:>3}. {}  ({:.2})  {}{date}", rank + 1, hit.title, hit.score, hit.id);
+        outln!("{:>3}. {}  ({:.2})  {}{date}", rank + 1, hit.title, hit.score, hit.id);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -101,7 +101,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     index.set_ranking(ranking);
     let response = index.search(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string(&response)?);
+        outln!("{}", serde_json::to_string(&response)?);
     } else {
         print_hits(&response);
     }
@@ -150,9 +150,9 @@ fn print_hits(response: &SearchResponse) {
     };
     let more = if response.total_exact { "" } else { " or more" };
     let noun = if response.total == 1 && response.total_exact { "article" } else { "articles" };
-    println!("{}{more} matching {noun} ({} ms)", response.total, response.took_ms);
+    outln!("{}{more} matching {noun} ({} ms)", response.total, response.took_ms);
     for note in &response.applied.notes {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
     for (rank, hit) in response.hits.iter().enumerate() {
         // What an article lacks is left out, not shown as an empty field.
@@ -163,15 +163,15 @@ fn print_hits(response: &SearchResponse) {
             hit.date.map(|d| d.to_string()),
         ];
         let about: Vec<String> = about.into_iter().flatten().filter(|part| !part.is_empty()).collect();
-        println!();
-        println!("{:>3}. {}  ({:.2})", response.applied.offset + rank + 1, plain(&hit.title_html), hit.score);
-        println!("     {}", about.join(" · "));
+        outln!();
+        outln!("{:>3}. {}  ({:.2})", response.applied.offset + rank + 1, plain(&hit.title_html), hit.score);
+        outln!("     {}", about.join(" · "));
         if !hit.snippet.is_empty() {
-            println!("     {}", plain(&hit.snippet).replace('\n', " "));
+            outln!("     {}", plain(&hit.snippet).replace('\n', " "));
         }
     }
     if let Some(facets) = &response.facets {
-        println!();
+        outln!();
         for (name, counts) in [
             ("lang", &facets.lang),
             ("source", &facets.source),
@@ -179,7 +179,7 @@ fn print_hits(response: &SearchResponse) {
             ("month", &facets.month),
         ] {
             let shown: Vec<String> = counts.iter().map(|c| format!("{} ({})", c.value, c.count)).collect();
-            println!("{name}: {}", shown.join(", "));
+            outln!("{name}: {}", shown.join(", "));
         }
     }
 }

@@ -390,7 +390,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let writer_settings = settings.writer_settings()?;
     let ranking = settings.ranking()?;
     if check_only {
-        println!("{}", serde_json::to_string_pretty(&settings)?);
+        outln!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(ExitCode::SUCCESS);
     }
     let backend = settings.open_backend(writer_settings, ranking)?;
@@ -411,7 +411,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", settings.addr))?;
             let address = listener.local_addr()?;
             // One stable line on stdout for scripts and tests; the rest goes to the log.
-            println!("newsdex: listening on http://{address}");
+            outln!("newsdex: listening on http://{address}");
             tracing::info!(%address, articles, backend = backend_name, "serving; open http://{address}/ or try: curl 'http://{address}/search?q=华为'");
             newsdex_server::serve(listener, newsdex_server::router(state), shutdown_signal()).await?;
             anyhow::Ok(())
