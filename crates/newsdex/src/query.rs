@@ -418,8 +418,9 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
 fn without_unsupported_operator(text: String, notes: &mut Vec<String>) -> String {
     for (operator, what, verb) in [('^', "boosts", "are"), ('~', "fuzzy matching", "is")] {
         let Some((word, number)) = text.rsplit_once(operator) else { continue };
-        let is_number = number.is_empty() && operator == '~'
-            || (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.'));
+        let is_number = number.chars().any(|c| c.is_ascii_digit())
+            && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let is_number = is_number || (number.is_empty() && operator == '~');
         if word.is_empty() || !is_number {
             continue;
         }
@@ -648,7 +649,7 @@ mod tests {
             assert!(parsed.notes[0].starts_with(note), "{query}: {:?}", parsed.notes);
         }
         // Other carets and tildes are text.
-        for query in ["x^y", "^2", "~", "a~b"] {
+        for query in ["x^y", "^2", "~", "a~b", "x^.", "x^"] {
             let parsed = parse(query).expect("parses");
             assert_eq!(parsed.clauses[0].alternatives, vec![words(query)], "{query}");
             assert!(parsed.notes.is_empty(), "{query}: {:?}", parsed.notes);
