@@ -345,6 +345,12 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
             let text: String = chars[index + 1..closing].iter().collect();
             let mut next = closing + 1;
             let mut slop = 0;
+            let stars = chars[next..].iter().take_while(|c| matches!(c, '*' | '＊')).count();
+            if stars > 0 {
+                notes
+                    .push("a phrase cannot end in a prefix (\"…\"*); the * after it was ignored".to_string());
+                next += stars;
+            }
             if chars.get(next) == Some(&'~') {
                 let digits_end =
                     (next + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
@@ -634,6 +640,14 @@ mod tests {
         assert_eq!(or_star.notes, ["* matches every article; the OR or NOT before it was ignored"]);
         assert!(!parse("-*").expect("parses").everything, "help: -* is no way to ask for everything");
         assert!(matches!(clauses("\"trade war*\"")[0].alternatives[0], Atom::Phrase { .. }));
+        let phrase_prefix = parse("\"trade wa\"* 关税").expect("parses");
+        assert!(!phrase_prefix.everything, "help: the star belongs to the phrase");
+        assert!(matches!(phrase_prefix.clauses[0].alternatives[0], Atom::Phrase { .. }));
+        assert_eq!(phrase_prefix.clauses.len(), 2);
+        assert_eq!(
+            phrase_prefix.notes,
+            ["a phrase cannot end in a prefix (\"…\"*); the * after it was ignored"]
+        );
     }
 
     #[test]
