@@ -131,9 +131,9 @@ pub use crate::quickwit::{
 pub use crate::related::RelatedResponse;
 pub use crate::scale::{GeneratedCorpus, SentencePool};
 pub use crate::search::{
-    AppliedOptions, FacetCount, Facets, Hit, MAX_FILTER_VALUES, MAX_LIMIT, MAX_QUERY_WORDS,
-    MAX_RESULT_WINDOW, Matching, RankingConfig, Recency, SearchRequest, SearchResponse, SortOrder,
-    TOTAL_COUNT_LIMIT,
+    AppliedOptions, FacetCount, Facets, Hit, MAX_FILTER_VALUES, MAX_LIMIT, MAX_PREFIX_WORDS, MAX_PREFIXES,
+    MAX_QUERY_WORDS, MAX_RESULT_WINDOW, MIN_PREFIX_CHARS, Matching, RankingConfig, Recency, SearchRequest,
+    SearchResponse, SortOrder, TOTAL_COUNT_LIMIT,
 };
 pub use crate::snippet::{Fragment, MAX_HIGHLIGHTED_BYTES, SnippetOptions, TextRange};
 pub use crate::stats::IndexStats;
