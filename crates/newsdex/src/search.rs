@@ -466,16 +466,6 @@ pub(crate) struct AnalyzedQuery {
     pub(crate) notes: Vec<String>,
 }
 
-impl AnalyzedQuery {
-    /// The prefixes of the query, as typed (`semicond*`).
-    pub(crate) fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.clauses.iter().flat_map(|clause| &clause.alternatives).filter_map(|atom| match &atom.kind {
-            AtomKind::Prefix { typed, .. } => Some(typed.as_str()),
-            _ => None,
-        })
-    }
-}
-
 /// Alternatives joined by `OR`, required or excluded as a whole.
 #[derive(Debug, Clone)]
 pub(crate) struct AnalyzedClause {

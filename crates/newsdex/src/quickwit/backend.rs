@@ -511,11 +511,6 @@ impl SearchBackend for QuickwitBackend {
         let (request, parsed) = parse_request(request)?;
         let request = request.as_ref();
         let analyzed = analyze_query(&parsed, &self.analyzer)?;
-        if let Some(typed) = analyzed.prefixes().next() {
-            return Err(Error::InvalidQuery(format!(
-                "prefix search ({typed}) needs a local index: Quickwit does not list the indexed words a prefix stands for"
-            )));
-        }
         let mut matching = Matching::All;
         let mut page = self.run(&analyzed, Matching::All, request)?;
         if page.total == 0 && analyzed.relaxable && self.ranking.relax_when_nothing_matches {

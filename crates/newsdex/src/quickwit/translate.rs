@@ -25,7 +25,7 @@
 use serde_json::{Value, json};
 
 use crate::article::ArticleDate;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::query::QueryField;
 use crate::search::{
     AnalyzedAtom, AnalyzedQuery, AtomKind, Matching, PROXIMITY_SLOP, QueryWord, RankingConfig, SearchRequest,
@@ -44,8 +44,11 @@ pub(crate) fn query_string(
     let required = if matching == Matching::All { "+" } else { "" };
     let mut parts = Vec::new();
     for clause in &analyzed.clauses {
-        let alternatives: Vec<String> =
-            clause.alternatives.iter().map(|atom| atom_query(atom, matching, ranking)).collect();
+        let alternatives: Vec<String> = clause
+            .alternatives
+            .iter()
+            .map(|atom| atom_query(atom, matching, ranking))
+            .collect::<Result<_>>()?;
         let prefix = if clause.excluded { "-" } else { required };
         parts.push(format!("{prefix}({})", alternatives.join(" OR ")));
     }
@@ -68,9 +71,11 @@ pub(crate) fn query_string(
     Ok(parts.join(" "))
 }
 
-fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) -> String {
+/// One atom in Quickwit's query language; a prefix is refused: expanding it needs the
+/// index's words, which Quickwit's search API does not list.
+fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) -> Result<String> {
     let fields = QueryField::either(atom.field);
-    match &atom.kind {
+    Ok(match &atom.kind {
         AtomKind::Word(word) => word_query(fields, word, ranking),
         AtomKind::Words(words) => {
             let prefix = if matching == Matching::All { "+" } else { "" };
@@ -87,16 +92,12 @@ fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) 
                 .collect();
             format!("({})", per_field.join(" OR "))
         }
-        // The indexed words found for a prefix (the backend refuses prefixes, which it
-        // cannot expand: Quickwit does not list an index's words).
-        AtomKind::Prefix { words, .. } => {
-            let per_word: Vec<String> = words
-                .iter()
-                .map(|word| word_query(fields, &QueryWord { text: word.clone(), parts: Vec::new() }, ranking))
-                .collect();
-            format!("({})", per_word.join(" OR "))
+        AtomKind::Prefix { typed, .. } => {
+            return Err(Error::InvalidQuery(format!(
+                "prefix search ({typed}) needs a local index: Quickwit does not list the indexed words a prefix stands for"
+            )));
         }
-    }
+    })
 }
 
 /// A word in each field, as a word or a sub-word, and as its parts' phrase.
@@ -303,6 +304,14 @@ mod tests {
         assert_eq!(boosted("x".into(), 1.5), "(x)^1.5");
         assert_eq!(boosted("x".into(), 1.0), "x");
         assert_eq!(boosted("(x)".into(), 0.0), "(x)^0");
+    }
+
+    #[test]
+    fn prefixes_are_refused_not_written_empty() {
+        let analyzed =
+            analyze_query(&parse("trade semi*").expect("parses"), &Analyzer::new()).expect("analyses");
+        let error = query_string(&analyzed, Matching::All, &RankingConfig::default()).expect_err("a prefix");
+        assert!(error.to_string().contains("prefix search (semi*) needs a local index"), "{error}");
     }
 
     #[test]
