@@ -637,13 +637,13 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 Atom::Prefix { field, text } => {
                     let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
                     let why_not = if forms.is_empty() {
-                        format!("a prefix needs at least {MIN_PREFIX_CHARS} letters or digits")
+                        Some(format!("a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"))
                     } else if prefixes == MAX_PREFIXES {
-                        format!("a query may have at most {MAX_PREFIXES} prefixes")
+                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes"))
                     } else {
-                        String::new()
+                        None
                     };
-                    if why_not.is_empty() && words_left > 0 {
+                    if why_not.is_none() && words_left > 0 {
                         prefixes += 1;
                         words_left -= 1;
                         if !clause.excluded {
@@ -653,7 +653,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         alternatives.push(AnalyzedAtom { field: *field, kind });
                         continue;
                     }
-                    if !why_not.is_empty() {
+                    if let Some(why_not) = why_not {
                         analysis_notes.push(format!("{why_not}: \"{text}*\" was searched as \"{text}\""));
                     }
                     (*field, text, None)
@@ -799,22 +799,14 @@ impl QueryCompiler<'_> {
                 let AtomKind::Prefix { typed, forms, words } = &mut atom.kind else { continue };
                 let mut frequencies: HashMap<String, u64> = HashMap::new();
                 for (field, _) in self.fields(atom.field) {
-                    for segment in searcher.segment_readers() {
-                        let inverted = segment.inverted_index(field)?;
-                        for form in forms.iter() {
-                            let mut stream =
-                                inverted.terms().range().ge(form.as_bytes()).into_stream().map_err(
-                                    |source| Error::Io {
-                                        context: "cannot read the index's words".to_string(),
-                                        source,
-                                    },
-                                )?;
-                            while stream.advance() && stream.key().starts_with(form.as_bytes()) {
-                                let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
-                                *frequencies.entry(word.to_string()).or_default() +=
-                                    u64::from(stream.value().doc_freq);
+                    for form in forms.iter() {
+                        each_word(searcher, field, form, |word, doc_freq| {
+                            if !word.starts_with(form.as_str()) {
+                                return false;
                             }
-                        }
+                            *frequencies.entry(word.to_string()).or_default() += u64::from(doc_freq);
+                            true
+                        })?;
                     }
                 }
                 let mut found: Vec<(String, u64)> = frequencies.into_iter().collect();
@@ -1115,6 +1107,32 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
 }
 
+/// Hands `visit` each word of `field` from `from` on with its document frequency, segment
+/// by segment in the order of each segment's dictionary, until it returns `false` (then the
+/// next segment begins). Words that are not UTF-8 are skipped.
+fn each_word(
+    searcher: &Searcher,
+    field: Field,
+    from: &str,
+    mut visit: impl FnMut(&str, u32) -> bool,
+) -> Result<()> {
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut words =
+            inverted.terms().range().ge(from.as_bytes()).into_stream().map_err(|source| Error::Io {
+                context: "cannot read the index's words".to_string(),
+                source,
+            })?;
+        while words.advance() {
+            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
+            if !visit(word, words.value().doc_freq) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
@@ -1200,21 +1218,14 @@ impl NewsIndex {
                 continue;
             }
             // One pass over the field's names per segment, however many values are missing.
-            for segment in searcher.segment_readers() {
-                let inverted = segment.inverted_index(field)?;
-                let mut names = inverted.terms().stream().map_err(|source| Error::Io {
-                    context: format!("cannot read the index's {name} names"),
-                    source,
-                })?;
-                while names.advance() {
-                    let Ok(indexed) = std::str::from_utf8(names.key()) else { continue };
-                    if let Some((_, found)) = missing.get_mut(&indexed.to_lowercase())
-                        && !found.iter().any(|kept| kept == indexed)
-                    {
-                        found.push(indexed.to_string());
-                    }
+            each_word(searcher, field, "", |indexed, _| {
+                if let Some((_, found)) = missing.get_mut(&indexed.to_lowercase())
+                    && !found.iter().any(|kept| kept == indexed)
+                {
+                    found.push(indexed.to_string());
                 }
-            }
+                true
+            })?;
             let mut matched: Vec<(usize, Vec<String>)> =
                 missing.into_values().filter(|(_, found)| !found.is_empty()).collect();
             matched.sort_unstable();
