@@ -505,14 +505,33 @@ pub(crate) enum AtomKind {
     },
 }
 
-/// An analysed query word, with the parts an alphanumeric word is also indexed as
-/// (`iphone15` → `iphon`, `15`), so that `iPhone 15` typed apart matches too.
+/// An analysed query word, with the other forms an article may hold it in.
 #[derive(Debug, Clone)]
 pub(crate) struct QueryWord {
     /// The analysed word.
     pub(crate) text: String,
-    /// Its parts, when it has two or more; empty otherwise.
-    pub(crate) parts: Vec<String>,
+    /// Other forms that match as the word does, each one word or several to match as a
+    /// phrase: an alphanumeric word's parts (`iphone15` → `iphon 15`, so that `iPhone 15`
+    /// typed apart matches), the other region's wording of a Chinese word (`软件` →
+    /// `软体`, as analysis reads Taiwan's `軟體`).
+    pub(crate) alternatives: Vec<Vec<String>>,
+}
+
+impl QueryWord {
+    /// The word and its one-word alternatives: terms, each matching as the word does.
+    pub(crate) fn terms(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.text.as_str()).chain(self.alternatives.iter().filter_map(|words| {
+            match words.as_slice() {
+                [word] => Some(word.as_str()),
+                _ => None,
+            }
+        }))
+    }
+
+    /// The alternatives of several words, matched as phrases.
+    pub(crate) fn phrases(&self) -> impl Iterator<Item = &[String]> {
+        self.alternatives.iter().map(Vec::as_slice).filter(|words| words.len() > 1)
+    }
 }
 
 impl QueryField {
@@ -669,27 +688,85 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 continue;
             }
             let mut spec_update = SpecUpdate::default();
-            let word = |token: &Token, spec_update: &mut SpecUpdate| {
-                spec_update.words.insert(token.text.clone());
-                let parts = analyzer.alphanumeric_parts(&token.text);
-                if parts.len() < 2 {
-                    return QueryWord { text: token.text.clone(), parts: Vec::new() };
+            let wordings = |token: &Token, notes: &mut Vec<String>| {
+                let wordings = analyzer.other_wordings(&token.text);
+                for wording in &wordings {
+                    let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
+                    let note = format!(
+                        "\"{typed}\" also stands for {} \"{}\"",
+                        wording.region.possessive(),
+                        wording.written
+                    );
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
                 }
-                spec_update
-                    .phrases
-                    .push(PhraseSpec { words: parts.iter().cloned().enumerate().collect(), slop: 0 });
-                QueryWord { text: token.text.clone(), parts }
+                wordings
             };
+            let word = |token: &Token, spec_update: &mut SpecUpdate, notes: &mut Vec<String>| {
+                let mut alternatives = Vec::new();
+                let parts = analyzer.alphanumeric_parts(&token.text);
+                if parts.len() > 1 {
+                    alternatives.push(parts);
+                }
+                alternatives.extend(wordings(token, notes).into_iter().map(|wording| wording.words));
+                spec_update.words.insert(token.text.clone());
+                for words in &alternatives {
+                    if let [word] = words.as_slice() {
+                        spec_update.words.insert(word.clone());
+                    } else {
+                        spec_update
+                            .phrases
+                            .push(PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 });
+                    }
+                }
+                QueryWord { text: token.text.clone(), alternatives }
+            };
+            let mut other_phrase = None;
             let kind = match phrase_slop {
                 Some(slop) if tokens.len() > 1 => {
                     let phrase = phrase_spec(&tokens, slop);
                     spec_update.phrases.push(phrase.clone());
+                    // The phrase in the other region's wording, each word with a wording
+                    // replaced by its first.
+                    let mut replaced = false;
+                    let mut words = Vec::with_capacity(tokens.len());
+                    let mut shift = 0;
+                    for (token, (offset, _)) in tokens.iter().zip(&phrase.words) {
+                        match wordings(token, &mut analysis_notes).into_iter().next() {
+                            Some(wording) => {
+                                replaced = true;
+                                let count = wording.words.len();
+                                words.extend(
+                                    wording
+                                        .words
+                                        .into_iter()
+                                        .enumerate()
+                                        .map(|(i, w)| (offset + shift + i, w)),
+                                );
+                                shift += count - 1;
+                            }
+                            None => words.push((offset + shift, token.text.clone())),
+                        }
+                    }
+                    if replaced {
+                        let phrase = PhraseSpec { words, slop };
+                        spec_update.phrases.push(phrase.clone());
+                        other_phrase = Some(AtomKind::Phrase { words: phrase.words, slop });
+                    }
                     AtomKind::Phrase { words: phrase.words, slop }
                 }
-                _ if tokens.len() == 1 => AtomKind::Word(word(&tokens[0], &mut spec_update)),
+                _ if tokens.len() == 1 => {
+                    AtomKind::Word(word(&tokens[0], &mut spec_update, &mut analysis_notes))
+                }
                 _ => {
                     relaxable = true;
-                    AtomKind::Words(tokens.iter().map(|token| word(token, &mut spec_update)).collect())
+                    AtomKind::Words(
+                        tokens
+                            .iter()
+                            .map(|token| word(token, &mut spec_update, &mut analysis_notes))
+                            .collect(),
+                    )
                 }
             };
             if !clause.excluded {
@@ -705,6 +782,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 proximity_words.extend(tokens.into_iter().map(|token| token.text));
             }
             alternatives.push(AnalyzedAtom { field, kind });
+            if let Some(kind) = other_phrase {
+                alternatives.push(AnalyzedAtom { field, kind });
+            }
         }
         if !clause.excluded {
             positive_typed += 1;
@@ -939,11 +1019,11 @@ impl QueryCompiler<'_> {
                     }
                 };
                 for word in words {
-                    if !word.parts.is_empty() {
+                    if word.phrases().next().is_some() {
                         return None;
                     }
                     for (field, boost) in self.fields(atom.field) {
-                        terms.push((Term::from_field_text(field, &word.text), boost));
+                        terms.extend(word.terms().map(|text| (Term::from_field_text(field, text), boost)));
                     }
                 }
             }
@@ -985,11 +1065,12 @@ impl QueryCompiler<'_> {
                     _ => return None,
                 };
                 for word in words {
-                    if !word.parts.is_empty() {
+                    if word.phrases().next().is_some() {
                         return None;
                     }
                     for (field, boost) in self.fields(atom.field) {
-                        terms.push((Occur::Should, field_term(field, &word.text, boost)));
+                        terms
+                            .extend(word.terms().map(|text| (Occur::Should, field_term(field, text, boost))));
                     }
                 }
             }
@@ -1022,18 +1103,18 @@ impl QueryCompiler<'_> {
         }
     }
 
-    /// One word in each field; an alphanumeric word with parts (`iphone15`) also matches
-    /// its parts as a phrase (`iPhone 15`).
+    /// One word in each field, with its alternatives: an alphanumeric word with parts
+    /// (`iphone15`) also matches its parts as a phrase (`iPhone 15`), a Chinese word the
+    /// other region's wording of it.
     fn word_query(&self, fields: &[(Field, f32)], word: &QueryWord) -> Box<dyn Query> {
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for &(field, boost) in fields {
-            per_field.push(field_term(field, &word.text, boost));
-            if !word.parts.is_empty() {
-                let terms = word
-                    .parts
+            per_field.extend(word.terms().map(|text| field_term(field, text, boost)));
+            for words in word.phrases() {
+                let terms = words
                     .iter()
                     .enumerate()
-                    .map(|(i, part)| (i, Term::from_field_text(field, part)))
+                    .map(|(i, word)| (i, Term::from_field_text(field, word)))
                     .collect();
                 per_field.push(boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost));
             }

@@ -111,3 +111,32 @@ fn slop_phrases_match_words_apart() {
     let sloppy = search("\"游客 拍照\"~5");
     assert!(ids(&sloppy).contains(&"hans-cult-0001"), "help: within 5 moves they match");
 }
+
+#[test]
+fn each_regions_wording_finds_the_other() {
+    // hans-tech-0005 says 软件 (mainland), hant-tech-0002 軟體 (Taiwan): folding the
+    // characters alone makes 軟體 软体, which is not 软件.
+    for query in ["软件", "軟體", "軟件"] {
+        let response = search(query);
+        let found = ids(&response);
+        assert!(found.contains(&"hans-tech-0005") && found.contains(&"hant-tech-0002"), "{query}: {found:?}");
+        assert!(response.applied.notes.iter().any(|note| note.contains("also stands for")), "{query}");
+    }
+    let hit =
+        search("软件").hits.into_iter().find(|hit| hit.id == "hant-tech-0002").expect("the Taiwan article");
+    assert!(hit.title_html.contains("<mark>軟體</mark>"), "help: highlighted as written: {}", hit.title_html);
+    // A phrase in one region's wording finds it written in the other's.
+    assert_eq!(ids(&search("\"软件更新\"")), ["hant-tech-0002"]);
+    assert_eq!(ids(&search("\"网络展览\"")), ["hant-cult-0003"], "help: the article says 網路展覽");
+    // Excluding a word excludes its other wording too.
+    let excluded = search("更新 -软件");
+    assert!(!ids(&excluded).contains(&"hant-tech-0002") && !ids(&excluded).contains(&"hans-tech-0005"));
+    // A pair whose Taiwan word is also a common mainland word is left alone: 资料
+    // ("materials") does not stand for 数据 ("data").
+    let data = search("数据");
+    assert!(
+        data.applied.notes.iter().all(|note| !note.contains("also stands for")),
+        "{:?}",
+        data.applied.notes
+    );
+}

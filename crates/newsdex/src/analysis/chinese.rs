@@ -174,6 +174,13 @@ impl ChineseSegmenter {
         self.jieba.cut(run, hmm)
     }
 
+    /// How often jieba's dictionary has `word`, or, when it is not one of its words, the
+    /// count its best split into dictionary words amounts to: jieba's measure of how
+    /// common a string is in the (mainland) text its dictionary was counted over.
+    pub(crate) fn frequency(&self, word: &str) -> usize {
+        self.jieba.suggest_freq(word)
+    }
+
     /// Search segmentation: each precise word of `run`, preceded by the 2- and
     /// 3-character dictionary words inside it.
     pub(crate) fn cut_for_search<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {

@@ -20,6 +20,7 @@ mod alnum;
 mod chinese;
 mod fold;
 mod normalize;
+mod regional;
 mod tokenizer;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::chinese::UserDictionary;
 pub(crate) use self::fold::ScriptFolder;
+pub(crate) use self::regional::Region;
 /// Whether a character is a Han ideograph.
 pub(crate) fn is_han(c: char) -> bool {
     normalize::is_han(c as u32)
@@ -69,6 +71,18 @@ pub enum TokenKind {
     /// A unit inside a word (a dictionary word inside a long Chinese word, or a part of
     /// an alphanumeric block), at its word's position. Only in index mode.
     SubWord,
+}
+
+/// A query word as the other region writes it (see [`Analyzer::other_wordings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OtherWording {
+    /// The analysed words: one, or several to be searched as a phrase.
+    pub(crate) words: Vec<String>,
+    /// As the region writes it: Traditional characters for Taiwan, Simplified for the
+    /// mainland.
+    pub(crate) written: String,
+    /// Whose wording it is.
+    pub(crate) region: Region,
 }
 
 /// A token: normalised text, the byte range of the original text it came from, and its
@@ -448,6 +462,37 @@ impl Analyzer {
             forms.push(word.text.clone());
         }
         forms
+    }
+
+    /// The other region's wordings of a query word (`word` is analysed text): `软件` is
+    /// `軟體` in Taiwan, which analysis reads as `软体`; `软体` is `软件` on the mainland.
+    /// Each comes as the words analysis reads it as (one, or several to be searched as a
+    /// phrase) and as the region writes it. Only Chinese words have any, and only pairs
+    /// whose Taiwan word jieba's dictionary counts as rarer than the mainland word (see
+    /// `regional.rs`).
+    pub(crate) fn other_wordings(&self, word: &str) -> Vec<OtherWording> {
+        if word.is_empty() || !word.chars().all(is_han) {
+            return Vec::new();
+        }
+        let Some(tables) = regional::RegionalTables::shared() else { return Vec::new() };
+        let mut wordings = Vec::new();
+        for (region, written) in tables.wordings(word) {
+            let words: Vec<String> =
+                self.analyze(&written, AnalysisMode::Query).into_iter().map(|token| token.text).collect();
+            let joined = words.concat();
+            if words.is_empty() || joined == word || !joined.chars().all(is_han) {
+                continue;
+            }
+            let (mainland, taiwan) = match region {
+                Region::Taiwan => (word, joined.as_str()),
+                Region::Mainland => (joined.as_str(), word),
+            };
+            let segmenter = &self.inner.segmenter;
+            if segmenter.frequency(taiwan) < segmenter.frequency(mainland) {
+                wordings.push(OtherWording { words, written, region });
+            }
+        }
+        wordings
     }
 
     /// The parts an alphanumeric word is indexed with besides itself (`iphone15` →
@@ -1390,6 +1435,46 @@ mod tests {
         let spans = Analyzer::new().segment(text);
         let pieces: Vec<&str> = spans.iter().map(|span| &text[span.clone()]).collect();
         assert_eq!(pieces, ["约", "½", "杯", "ⅷ", "㍻", "x"], "help: spans must not overlap");
+    }
+
+    #[test]
+    fn regional_wordings_of_words_the_two_regions_name_differently() {
+        let analyzer = Analyzer::new();
+        let wordings = |word: &str| -> Vec<(Vec<String>, String, Region)> {
+            analyzer
+                .other_wordings(word)
+                .into_iter()
+                .map(|wording| (wording.words, wording.written, wording.region))
+                .collect()
+        };
+        let one =
+            |word: &str, written: &str, region| vec![(vec![word.to_string()], written.to_string(), region)];
+        assert_eq!(wordings("软件"), one("软体", "軟體", Region::Taiwan));
+        assert_eq!(wordings("软体"), one("软件", "软件", Region::Mainland));
+        assert_eq!(wordings("打印机"), one("印表机", "印表機", Region::Taiwan));
+        // Several words once the other region's wording is analysed: a phrase.
+        assert_eq!(
+            wordings("网络安全"),
+            vec![(vec!["网路".to_string(), "安全".to_string()], "網路安全".to_string(), Region::Taiwan)]
+        );
+        // Taiwan's word is an everyday mainland word too (资料 "materials", 影片 "film",
+        // 程序 "procedure"): jieba's counts keep the pair out, in both directions.
+        for word in ["数据", "资料", "视频", "影片", "程序"] {
+            let kept: Vec<String> = wordings(word).into_iter().map(|(_, written, _)| written).collect();
+            assert!(
+                !kept.contains(&"資料".to_string()) && !kept.contains(&"数据".to_string()),
+                "{word}: {kept:?}"
+            );
+            assert!(
+                !kept.contains(&"影片".to_string()) && !kept.contains(&"视频".to_string()),
+                "{word}: {kept:?}"
+            );
+            assert!(!kept.contains(&"进程".to_string()), "{word}: {kept:?}");
+        }
+        // Words both regions write alike, and anything not Chinese, have none.
+        for word in ["中国", "经济", "半导体", "trade", "5g", "g20"] {
+            assert_eq!(wordings(word), [], "{word}");
+        }
     }
 
     #[test]

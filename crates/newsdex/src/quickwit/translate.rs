@@ -100,18 +100,20 @@ fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) 
     })
 }
 
-/// A word in each field, as a word or a sub-word, and as its parts' phrase.
+/// A word in each field, as a word or a sub-word, and its alternatives (one word the same
+/// way, several as a phrase).
 fn word_query(fields: &[QueryField], word: &QueryWord, ranking: &RankingConfig) -> String {
     let mut per_field = Vec::new();
     for query_field in fields {
         let boost = ranking.boost(*query_field);
-        let mut options = vec![
-            format!("{}:{}", words_field(*query_field), quoted(&word.text)),
-            format!("{}:{}", subwords_field(*query_field), quoted(&word.text)),
-        ];
-        if !word.parts.is_empty() {
-            let parts: Vec<(usize, String)> = word.parts.iter().cloned().enumerate().collect();
-            options.push(phrase(words_field(*query_field), &parts, 0));
+        let mut options = Vec::new();
+        for text in word.terms() {
+            options.push(format!("{}:{}", words_field(*query_field), quoted(text)));
+            options.push(format!("{}:{}", subwords_field(*query_field), quoted(text)));
+        }
+        for words in word.phrases() {
+            let words: Vec<(usize, String)> = words.iter().cloned().enumerate().collect();
+            options.push(phrase(words_field(*query_field), &words, 0));
         }
         per_field.push(boosted(format!("({})", options.join(" OR ")), boost));
     }
@@ -296,6 +298,15 @@ mod tests {
         let translated = translate("body:\"举行。经济学家\"");
         let fillers = format!(" {}", [FILLER; super::super::mapping::EXPORTED_SENTENCE_GAP].join(" "));
         assert_eq!(translated, format!("+((body_words:\"举行{fillers} 经济学家\"))"));
+    }
+
+    #[test]
+    fn the_other_regions_wording_is_searched_beside_the_word() {
+        assert_eq!(
+            translate("body:软件"),
+            r#"+(((body_words:"软件" OR body_subwords:"软件" OR body_words:"软体" OR body_subwords:"软体")))"#
+        );
+        assert_eq!(translate("body:网络安全").matches(r#"body_words:"网路 安全""#).count(), 1);
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! Regional wording: mainland and Taiwan Chinese often name one thing with different
+//! words (软件 and 軟體, 打印机 and 印表機, 网络 and 網路, 也门 and 葉門). Folding
+//! Traditional characters to Simplified does not bring those together — 軟體 folds to
+//! 软体, not 软件 — so a search in one region's words misses articles written in the
+//! other's. Queries therefore look each Chinese word up in OpenCC's Taiwan phrase tables
+//! (the `s2twp` and `tw2sp` conversions, which OpenCC users convert whole texts with) and
+//! search the other region's word too. Indexing is untouched: articles keep the words
+//! they were written with, and an index needs no rebuild.
+//!
+//! Some pairs are not interchangeable: the Taiwan word is also an everyday mainland word
+//! with a meaning of its own (资料 is "materials" as well as Taiwan's "data", 影片 is
+//! "film", 程序 is "procedure" as well as Taiwan's "process", 互动 is common in both). A
+//! pair is used only when jieba's dictionary, counted over mainland text, has the Taiwan
+//! word rarer than the mainland one: 软体 (30) against 软件 (4601) is used, 资料 (9021)
+//! against 数据 (5232) is not.
+
+use std::sync::LazyLock;
+
+use ferrous_opencc::OpenCC;
+use ferrous_opencc::config::BuiltinConfig;
+
+/// Where a wording is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Region {
+    /// Mainland China, written in Simplified characters.
+    Mainland,
+    /// Taiwan, written in Traditional characters.
+    Taiwan,
+}
+
+impl Region {
+    /// How a note names the region's wording: `Taiwan's "軟體"`.
+    pub(crate) fn possessive(self) -> &'static str {
+        match self {
+            Region::Mainland => "the mainland's",
+            Region::Taiwan => "Taiwan's",
+        }
+    }
+}
+
+/// OpenCC's conversions between the two regions' wordings.
+pub(crate) struct RegionalTables {
+    /// Simplified to Traditional with Taiwan's words (`软件` → `軟體`).
+    to_taiwan: OpenCC,
+    /// Simplified to Traditional characters, words unchanged (`软体` → `軟體`).
+    to_traditional: OpenCC,
+    /// Traditional with Taiwan's words to Simplified with the mainland's (`軟體` → `软件`).
+    to_mainland: OpenCC,
+}
+
+/// Loaded on the first query that needs them (a few milliseconds): building an index
+/// never does.
+static TABLES: LazyLock<Option<RegionalTables>> = LazyLock::new(|| match RegionalTables::load() {
+    Ok(tables) => Some(tables),
+    Err(error) => {
+        tracing::warn!(%error, "OpenCC's Taiwan phrase tables did not load; queries search words as written");
+        None
+    }
+});
+
+impl RegionalTables {
+    /// The tables of this process, if they loaded (they are built into the binary).
+    pub(crate) fn shared() -> Option<&'static RegionalTables> {
+        TABLES.as_ref()
+    }
+
+    fn load() -> ferrous_opencc::error::Result<RegionalTables> {
+        Ok(RegionalTables {
+            to_taiwan: OpenCC::from_config(BuiltinConfig::S2twp)?,
+            to_traditional: OpenCC::from_config(BuiltinConfig::S2tw)?,
+            to_mainland: OpenCC::from_config(BuiltinConfig::Tw2sp)?,
+        })
+    }
+
+    /// `word` (folded to Simplified, as analysis leaves it) as the other region would
+    /// write it: its Taiwan wording in Traditional characters, and its mainland wording in
+    /// Simplified when `word` is Taiwan's. Either may equal `word` once folded again; the
+    /// caller checks, and weighs each pair (see the module's documentation).
+    pub(crate) fn wordings(&self, word: &str) -> [(Region, String); 2] {
+        [
+            (Region::Taiwan, self.to_taiwan.convert(word)),
+            (Region::Mainland, self.to_mainland.convert(&self.to_traditional.convert(word))),
+        ]
+    }
+}
