@@ -7,17 +7,26 @@
 //! search the other region's word too. Indexing is untouched: articles keep the words
 //! they were written with, and an index needs no rebuild.
 //!
-//! Some pairs are not interchangeable: the Taiwan word is also an everyday mainland word
-//! with a meaning of its own (资料 is "materials" as well as Taiwan's "data", 影片 is
-//! "film", 程序 is "procedure" as well as Taiwan's "process", 互动 is common in both). A
-//! pair is used only when jieba's dictionary, counted over mainland text, has the Taiwan
-//! word rarer than the mainland one: 软体 (30) against 软件 (4601) is used, 资料 (9021)
-//! against 数据 (5232) is not.
+//! Many pairs are not interchangeable: OpenCC's tables translate computing terms, and
+//! the Taiwan word is often an everyday mainland word with a meaning of its own (资料 is
+//! "materials" as well as Taiwan's "data", 影片 "film", 支援 "aid" beside Taiwan's
+//! "support", 新增 the "newly reported" of case counts beside Taiwan's "add", 物件 an
+//! "item" beside Taiwan's "object"). Searching 支持 would then find every article about
+//! aid. A pair is used only when jieba's dictionary, counted over mainland text, has the
+//! Taiwan word at most a [`RARER_BY`]th as often as the mainland one, so that little
+//! mainland text holding it means something else: 软体 (30) against 软件 (4601), 网路
+//! (73) against 网络 (8352) and 资讯 (561) against 信息 (12256) are used; 支援 (2000)
+//! against 支持 (10928), 物件 (395) against 对象 (4511) and 资料 (9021) against 数据
+//! (5232) are not. ARCHITECTURE.md gives what the pairs found on real news.
 
 use std::sync::LazyLock;
 
 use ferrous_opencc::OpenCC;
 use ferrous_opencc::config::BuiltinConfig;
+
+/// How much rarer on the mainland a Taiwan word must be than the mainland word it
+/// stands for, by jieba's counts, for the pair to be used.
+pub(crate) const RARER_BY: usize = 20;
 
 /// Where a wording is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
