@@ -152,6 +152,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             requests: plain(&["中国 oil", "经济 market", "美国 tariff", "华为 5G", "香港 dollar"]),
         },
         QueryKind {
+            // Chinese words the mainland and Taiwan name differently: each also searches
+            // the other region's word (a phrase of two for 网络安全 and "软件更新").
+            name: "regional+snippets",
+            requests: plain(&["信息", "网络", "軟體", "网络安全", "\"软件更新\""]),
+        },
+        QueryKind {
             // Prefixes: each expands to the index's most frequent words beginning with
             // it, searched as alternatives.
             name: "prefix+snippets",

@@ -18,7 +18,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{AnalysisMode, Analyzer, Token};
+use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Token};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
 use crate::date_filter::{DateFilter, date_at, index_dates};
@@ -727,32 +727,10 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 Some(slop) if tokens.len() > 1 => {
                     let phrase = phrase_spec(&tokens, slop);
                     spec_update.phrases.push(phrase.clone());
-                    // The phrase in the other region's wording, each word with a wording
-                    // replaced by its first.
-                    let mut replaced = false;
-                    let mut words = Vec::with_capacity(tokens.len());
-                    let mut shift = 0;
-                    for (token, (offset, _)) in tokens.iter().zip(&phrase.words) {
-                        match wordings(token, &mut analysis_notes).into_iter().next() {
-                            Some(wording) => {
-                                replaced = true;
-                                let count = wording.words.len();
-                                words.extend(
-                                    wording
-                                        .words
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(i, w)| (offset + shift + i, w)),
-                                );
-                                shift += count - 1;
-                            }
-                            None => words.push((offset + shift, token.text.clone())),
-                        }
-                    }
-                    if replaced {
-                        let phrase = PhraseSpec { words, slop };
-                        spec_update.phrases.push(phrase.clone());
-                        other_phrase = Some(AtomKind::Phrase { words: phrase.words, slop });
+                    let per_token = tokens.iter().map(|t| wordings(t, &mut analysis_notes)).collect();
+                    if let Some(other) = phrase_in_other_wording(&phrase, &tokens, per_token) {
+                        spec_update.phrases.push(other.clone());
+                        other_phrase = Some(AtomKind::Phrase { words: other.words, slop });
                     }
                     AtomKind::Phrase { words: phrase.words, slop }
                 }
@@ -1172,6 +1150,34 @@ fn phrase_terms(field: Field, words: &[(usize, String)]) -> Vec<(usize, Term)> {
 struct SpecUpdate {
     words: HashSet<String>,
     phrases: Vec<PhraseSpec>,
+}
+
+/// `phrase` (of `tokens`) with each word that has another region's wording replaced by
+/// the first (`wordings`, one list per token), later words moved along when a wording
+/// is several words; `None` when no word has one.
+fn phrase_in_other_wording(
+    phrase: &PhraseSpec,
+    tokens: &[Token],
+    wordings: Vec<Vec<OtherWording>>,
+) -> Option<PhraseSpec> {
+    if wordings.iter().all(Vec::is_empty) {
+        return None;
+    }
+    let mut words = Vec::with_capacity(tokens.len());
+    let mut shift = 0;
+    for ((token, (offset, _)), wordings) in tokens.iter().zip(&phrase.words).zip(wordings) {
+        match wordings.into_iter().next() {
+            Some(wording) => {
+                let count = wording.words.len();
+                words.extend(
+                    wording.words.into_iter().enumerate().map(|(i, word)| (offset + shift + i, word)),
+                );
+                shift += count - 1;
+            }
+            None => words.push((offset + shift, token.text.clone())),
+        }
+    }
+    Some(PhraseSpec { words, slop: phrase.slop })
 }
 
 fn phrase_spec(tokens: &[Token], slop: u32) -> PhraseSpec {
