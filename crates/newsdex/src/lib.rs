@@ -122,7 +122,7 @@ pub use crate::evaluation::{
 pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};
 pub use crate::language::detect_language;
-pub use crate::query::{MAX_CLAUSES, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
+pub use crate::query::{MAX_CLAUSES, MAX_FUZZY_EDITS, MAX_QUERY_CHARS, MAX_SLOP, QueryField};
 pub use crate::quickwit::{
     CommitMode, ExportIdentity, ExportOptions, ExportProgress, ExportReport, QuickwitBackend, QuickwitClient,
     QuickwitDocument, QuickwitStats, RECENCY_RERANK_WINDOW, export_to_quickwit, quickwit_index_config,

@@ -72,7 +72,22 @@ pub(crate) enum Atom {
         /// The text before the `*`.
         text: String,
     },
+    /// A word typed with `~` after it (`tarif~`, `tarif~1`): any indexed word within a
+    /// few edits of it.
+    Fuzzy {
+        /// Limited to one field, or both.
+        field: Option<QueryField>,
+        /// The text before the `~`.
+        text: String,
+        /// The edits typed after the `~`, at most [`MAX_FUZZY_EDITS`]; `None` for as
+        /// many as the word's length allows.
+        edits: Option<u8>,
+    },
 }
+
+/// The most edits (insertions, deletions, substitutions, swaps of neighbours) a fuzzy
+/// word (`tarif~2`) may be from the words it finds, as in Lucene and Elasticsearch.
+pub const MAX_FUZZY_EDITS: u8 = 2;
 
 /// Atoms joined by `OR`, required or excluded as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,7 +418,10 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
             );
         }
     }
-    let text = without_unsupported_operator(text, notes);
+    let text = without_boost(text, notes);
+    if let Some((word, edits)) = fuzzy(&text, notes) {
+        return (Some(Item::Atom { excluded, atom: Atom::Fuzzy { field, text: word, edits } }), end);
+    }
     if !excluded && field.is_none() {
         if text == "OR" || text == "|" {
             return (Some(Item::Or), end);
@@ -418,24 +436,51 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     (Some(Item::Atom { excluded, atom: Atom::Words { field, text } }), end)
 }
 
-/// A word with a boost (`半导体^2`) or a fuzziness (`tarif~`, `tarif~1`) after it, as other
-/// query languages write them: the word alone, with a note, rather than the number
-/// searched as a word of its own.
-fn without_unsupported_operator(text: String, notes: &mut Vec<String>) -> String {
-    for (operator, what, verb) in [('^', "boosts", "are"), ('~', "fuzzy matching", "is")] {
-        let Some((word, number)) = text.rsplit_once(operator) else { continue };
-        let is_number = number.chars().any(|c| c.is_ascii_digit())
-            && number.chars().all(|c| c.is_ascii_digit() || c == '.');
-        let is_number = is_number || (number.is_empty() && operator == '~');
-        if word.is_empty() || !is_number {
-            continue;
-        }
-        notes.push(format!(
-            "{what} ({operator}{number}) {verb} not supported; \"{text}\" was searched as \"{word}\""
-        ));
-        return word.to_string();
+/// A word with a boost (`半导体^2`) after it, as other query languages write it: the
+/// word alone, with a note, rather than the number searched as a word of its own.
+fn without_boost(text: String, notes: &mut Vec<String>) -> String {
+    let Some((word, number)) = text.rsplit_once('^') else { return text };
+    let is_number =
+        number.chars().any(|c| c.is_ascii_digit()) && number.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if word.is_empty() || !is_number {
+        return text;
     }
-    text
+    notes.push(format!("boosts (^{number}) are not supported; \"{text}\" was searched as \"{word}\""));
+    word.to_string()
+}
+
+/// A word with a fuzziness after it, as Lucene's query language writes it (`tarif~`,
+/// `tarif~1`): the word and the edits typed, if any. More than [`MAX_FUZZY_EDITS`] is
+/// lowered to it, and a fraction (Lucene's old similarity, `tarif~0.8`) read as no
+/// number, each with a note. `None` when `text` is no such word.
+fn fuzzy(text: &str, notes: &mut Vec<String>) -> Option<(String, Option<u8>)> {
+    let (word, number) = text.rsplit_once('~')?;
+    if word.is_empty() || word.ends_with('~') {
+        return None;
+    }
+    if number.is_empty() {
+        return Some((word.to_string(), None));
+    }
+    if !number.chars().any(|c| c.is_ascii_digit()) || !number.chars().all(|c| c.is_ascii_digit() || c == '.')
+    {
+        return None;
+    }
+    let edits = match number.parse::<u64>() {
+        Ok(edits) if edits <= u64::from(MAX_FUZZY_EDITS) => Some(edits as u8),
+        Ok(_) => {
+            notes.push(format!(
+                "{text} asks for more edits than the maximum, {MAX_FUZZY_EDITS}; it was lowered"
+            ));
+            Some(MAX_FUZZY_EDITS)
+        }
+        Err(_) => {
+            notes.push(format!(
+                "\"~{number}\" is not a number of edits; \"{text}\" was searched as \"{word}~\""
+            ));
+            None
+        }
+    };
+    Some((word.to_string(), edits))
 }
 
 #[cfg(test)]
@@ -651,23 +696,54 @@ mod tests {
     }
 
     #[test]
-    fn boosts_and_fuzziness_of_other_query_languages_are_dropped_with_a_note() {
+    fn boosts_of_other_query_languages_are_dropped_with_a_note() {
         for (query, word, note) in [
             ("半导体^2", "半导体", "boosts (^2) are not supported; \"半导体^2\" was searched as \"半导体\""),
             ("tariff^1.5", "tariff", "boosts (^1.5)"),
-            ("tarif~", "tarif", "fuzzy matching (~) is not supported"),
-            ("tarif~2", "tarif", "fuzzy matching (~2)"),
         ] {
             let parsed = parse(query).expect("parses");
             assert_eq!(parsed.clauses[0].alternatives, vec![words(word)], "{query}");
             assert!(parsed.notes[0].starts_with(note), "{query}: {:?}", parsed.notes);
         }
         // Other carets and tildes are text.
-        for query in ["x^y", "^2", "~", "a~b", "x^.", "x^"] {
+        for query in ["x^y", "^2", "~", "a~b", "x^.", "x^", "a~~", "x~y2"] {
             let parsed = parse(query).expect("parses");
             assert_eq!(parsed.clauses[0].alternatives, vec![words(query)], "{query}");
             assert!(parsed.notes.is_empty(), "{query}: {:?}", parsed.notes);
         }
+    }
+
+    #[test]
+    fn a_tilde_after_a_word_makes_it_fuzzy() {
+        let fuzzy = |field, text: &str, edits| Atom::Fuzzy { field, text: text.to_string(), edits };
+        assert_eq!(
+            clauses("tarif~ title:chipmaker~1 -tarrif~0"),
+            vec![
+                Clause { excluded: false, alternatives: vec![fuzzy(None, "tarif", None)] },
+                Clause {
+                    excluded: false,
+                    alternatives: vec![fuzzy(Some(QueryField::Title), "chipmaker", Some(1))]
+                },
+                Clause { excluded: true, alternatives: vec![fuzzy(None, "tarrif", Some(0))] },
+            ]
+        );
+        let boosted = parse("tarif~1^2").expect("parses");
+        assert_eq!(boosted.clauses[0].alternatives, [fuzzy(None, "tarif", Some(1))]);
+        let many = parse("tarif~7").expect("parses");
+        assert_eq!(many.clauses[0].alternatives, [fuzzy(None, "tarif", Some(MAX_FUZZY_EDITS))]);
+        assert_eq!(many.notes, ["tarif~7 asks for more edits than the maximum, 2; it was lowered"]);
+        let similarity = parse("tarif~0.8").expect("parses");
+        assert_eq!(similarity.clauses[0].alternatives, [fuzzy(None, "tarif", None)]);
+        assert_eq!(
+            similarity.notes,
+            ["\"~0.8\" is not a number of edits; \"tarif~0.8\" was searched as \"tarif~\""]
+        );
+        let huge = parse("tarif~99999999999999999999").expect("parses");
+        assert_eq!(
+            huge.clauses[0].alternatives,
+            [fuzzy(None, "tarif", None)],
+            "help: too many digits for a u64"
+        );
     }
 
     #[test]

@@ -12,13 +12,13 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard, Key};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    Scorer, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur,
+    PhraseQuery, Query, Scorer, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Token};
+use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Token, is_han};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
 use crate::date_filter::{DateFilter, date_at, index_dates};
@@ -27,7 +27,7 @@ use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
 use crate::index::NewsIndex;
 use crate::max_score::MaxScoreUnion;
-use crate::query::{Atom, ParsedQuery, QueryField, parse};
+use crate::query::{Atom, MAX_FUZZY_EDITS, ParsedQuery, QueryField, parse};
 use crate::recency::{Blend, blended_top};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
@@ -52,12 +52,13 @@ pub(crate) const MAX_PROXIMITY_WORDS: usize = 12;
 /// (when no article has every word, any of them may match, and ranking the union slows
 /// with every word); 64 words took 0.3–0.6 s, 32 take 0.1–0.25 s.
 pub const MAX_QUERY_WORDS: usize = 32;
-/// Most indexed words one prefix (`semicond*`) stands for: the most frequent, the rest
-/// left out with a note.
+/// Most indexed words one prefix (`semicond*`) or fuzzy word (`tarif~`) stands for: the
+/// most frequent, the rest left out with a note.
 pub const MAX_PREFIX_WORDS: usize = 50;
 /// Fewest characters a prefix may have; a shorter one is searched as a word.
 pub const MIN_PREFIX_CHARS: usize = 2;
-/// Most prefixes one query may have; further ones are searched as words.
+/// Most prefixes and fuzzy words one query may have, together; further ones are searched
+/// as words.
 pub const MAX_PREFIXES: usize = 3;
 /// How far the query's words may move and still earn the proximity bonus.
 pub(crate) const PROXIMITY_SLOP: u32 = 3;
@@ -493,16 +494,37 @@ pub(crate) enum AtomKind {
     Words(Vec<QueryWord>),
     /// Words in order, each with its offset from the first, within `slop` moves.
     Phrase { words: Vec<(usize, String)>, slop: u32 },
-    /// Any indexed word beginning with one of `forms` (see [`Analyzer::prefix_forms`]):
-    /// `words` are those found in the index, filled in before the query is compiled.
-    Prefix {
-        /// The prefix as typed, for notes.
+    /// The indexed words a prefix or a fuzzy word stands for: `words` are filled in from
+    /// the index before the query is compiled.
+    Expanded {
+        /// The prefix or fuzzy word as typed, for notes.
         typed: String,
-        /// What the words begin with.
-        forms: Vec<String>,
+        /// What the words are found by.
+        expansion: Expansion,
         /// The indexed words it stands for, most frequent first.
         words: Vec<String>,
     },
+}
+
+/// How the words of an [`AtomKind::Expanded`] are found in the index.
+#[derive(Debug, Clone)]
+pub(crate) enum Expansion {
+    /// Words beginning with one of these forms (see [`Analyzer::prefix_forms`]).
+    Prefix(Vec<String>),
+    /// Words within `edits` edits of `word`, an analysed word (a swap of neighbours is
+    /// one edit).
+    Fuzzy { word: String, edits: u8 },
+}
+
+/// The edits a fuzzy word typed without a number (`tarif~`) allows, by its length in
+/// characters once analysed, as Elasticsearch's `AUTO`: none up to 2, one up to 5, two
+/// beyond.
+fn fuzzy_edits(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => MAX_FUZZY_EDITS,
+    }
 }
 
 /// An analysed query word, with the other forms an article may hold it in.
@@ -658,7 +680,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     let why_not = if forms.is_empty() {
                         Some(format!("a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"))
                     } else if prefixes == MAX_PREFIXES {
-                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes"))
+                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes and fuzzy words"))
                     } else {
                         None
                     };
@@ -668,12 +690,49 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         if !clause.excluded {
                             terms.push(format!("{}*", forms[0]));
                         }
-                        let kind = AtomKind::Prefix { typed: format!("{text}*"), forms, words: Vec::new() };
+                        let kind = AtomKind::Expanded {
+                            typed: format!("{text}*"),
+                            expansion: Expansion::Prefix(forms),
+                            words: Vec::new(),
+                        };
                         alternatives.push(AnalyzedAtom { field: *field, kind });
                         continue;
                     }
                     if let Some(why_not) = why_not {
                         analysis_notes.push(format!("{why_not}: \"{text}*\" was searched as \"{text}\""));
+                    }
+                    (*field, text, None)
+                }
+                Atom::Fuzzy { field, text, edits } => {
+                    let typed = match edits {
+                        Some(edits) => format!("{text}~{edits}"),
+                        None => format!("{text}~"),
+                    };
+                    let tokens = analyzer.analyze(text, AnalysisMode::Query);
+                    let word = match tokens.as_slice() {
+                        [token] if token.text.chars().any(|c| c.is_alphabetic() && !is_han(c)) => Some(token),
+                        _ => None,
+                    };
+                    let why_not = if word.is_none() {
+                        Some("fuzzy matching is for one word in Latin letters".to_string())
+                    } else if prefixes == MAX_PREFIXES {
+                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes and fuzzy words"))
+                    } else {
+                        None
+                    };
+                    let edits = word.map_or(0, |word| edits.unwrap_or_else(|| fuzzy_edits(&word.text)));
+                    if let Some(why_not) = why_not {
+                        analysis_notes.push(format!("{why_not}: \"{typed}\" was searched as \"{text}\""));
+                    } else if let Some(word) = word.filter(|_| edits > 0 && words_left > 0) {
+                        prefixes += 1;
+                        words_left -= 1;
+                        if !clause.excluded {
+                            terms.push(typed.clone());
+                        }
+                        let expansion = Expansion::Fuzzy { word: word.text.clone(), edits };
+                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new() };
+                        alternatives.push(AnalyzedAtom { field: *field, kind });
+                        continue;
                     }
                     (*field, text, None)
                 }
@@ -847,40 +906,74 @@ impl QueryCompiler<'_> {
         })
     }
 
-    /// Finds the indexed words each prefix of `analyzed` stands for, in the fields it is
-    /// searched in: at most [`MAX_PREFIX_WORDS`], those in the most articles first. They
-    /// are highlighted as the query's own words are.
-    fn expand_prefixes(&self, analyzed: &mut AnalyzedQuery, searcher: &Searcher) -> Result<()> {
+    /// Finds the indexed words each prefix and fuzzy word of `analyzed` stands for, in
+    /// the fields it is searched in: at most [`MAX_PREFIX_WORDS`], those in the most
+    /// articles first. They are highlighted as the query's own words are; a fuzzy word's
+    /// note names what it found.
+    fn expand_words(&self, analyzed: &mut AnalyzedQuery, searcher: &Searcher) -> Result<()> {
         let AnalyzedQuery { clauses, title_spec, body_spec, notes, .. } = analyzed;
         for clause in clauses {
             for atom in &mut clause.alternatives {
-                let AtomKind::Prefix { typed, forms, words } = &mut atom.kind else { continue };
+                let AtomKind::Expanded { typed, expansion, words } = &mut atom.kind else { continue };
                 let mut frequencies: HashMap<String, u64> = HashMap::new();
+                let mut count = |word: &str, doc_freq: u32| {
+                    *frequencies.entry(word.to_string()).or_default() += u64::from(doc_freq);
+                };
                 for (field, _) in self.fields(atom.field) {
-                    for form in forms.iter() {
-                        each_word(searcher, field, form, |word, doc_freq| {
-                            if !word.starts_with(form.as_str()) {
-                                return false;
+                    match expansion {
+                        Expansion::Prefix(forms) => {
+                            for form in forms.iter() {
+                                each_word(searcher, field, form, |word, doc_freq| {
+                                    let begins = word.starts_with(form.as_str());
+                                    if begins {
+                                        count(word, doc_freq);
+                                    }
+                                    begins
+                                })?;
                             }
-                            *frequencies.entry(word.to_string()).or_default() += u64::from(doc_freq);
-                            true
-                        })?;
+                        }
+                        Expansion::Fuzzy { word, edits } => {
+                            each_word_near(searcher, field, word, *edits, &mut count)?;
+                        }
                     }
                 }
                 let mut found: Vec<(String, u64)> = frequencies.into_iter().collect();
                 found.sort_unstable_by(|(a, a_count), (b, b_count)| {
                     b_count.cmp(a_count).then_with(|| a.cmp(b))
                 });
-                if found.is_empty() {
-                    notes.push(format!("no indexed word begins with {typed}"));
-                } else if found.len() > MAX_PREFIX_WORDS {
-                    notes.push(format!(
-                        "{typed} stands for {} indexed words; the {MAX_PREFIX_WORDS} in the most articles were searched",
-                        found.len()
-                    ));
-                    found.truncate(MAX_PREFIX_WORDS);
-                }
+                let total = found.len();
+                found.truncate(MAX_PREFIX_WORDS);
                 *words = found.into_iter().map(|(word, _)| word).collect();
+                let note = match expansion {
+                    Expansion::Prefix(_) if total == 0 => format!("no indexed word begins with {typed}"),
+                    Expansion::Fuzzy { word, edits } if total == 0 => {
+                        format!("no indexed word is within {} of {typed}", edit_count(*edits))
+                    }
+                    Expansion::Prefix(_) if total <= MAX_PREFIX_WORDS => String::new(),
+                    Expansion::Prefix(_) => format!(
+                        "{typed} stands for {total} indexed words; the {MAX_PREFIX_WORDS} in the most articles were searched"
+                    ),
+                    Expansion::Fuzzy { edits, .. } => {
+                        const NAMED: usize = 8;
+                        let named =
+                            words.iter().take(NAMED).map(String::as_str).collect::<Vec<_>>().join(", ");
+                        let more = match total {
+                            total if total > MAX_PREFIX_WORDS => format!(
+                                " and {} more; the {MAX_PREFIX_WORDS} in the most articles were searched",
+                                total - NAMED
+                            ),
+                            total if total > NAMED => format!(" and {} more", total - NAMED),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{typed} was searched as the indexed words within {} of it: {named}{more}",
+                            edit_count(*edits)
+                        )
+                    }
+                };
+                if !note.is_empty() {
+                    notes.push(note);
+                }
                 if !clause.excluded {
                     for query_field in QueryField::either(atom.field) {
                         let spec = if *query_field == QueryField::Title {
@@ -988,7 +1081,7 @@ impl QueryCompiler<'_> {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) => words.as_slice(),
                     AtomKind::Phrase { .. } => return None,
-                    AtomKind::Prefix { words, .. } => {
+                    AtomKind::Expanded { words, .. } => {
                         let words = self.word_fields(atom.field, words);
                         terms.extend(
                             words.map(|(field, word, boost)| (Term::from_field_text(field, word), boost)),
@@ -1033,7 +1126,7 @@ impl QueryCompiler<'_> {
                 let words = match &atom.kind {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
-                    AtomKind::Prefix { words, .. } => {
+                    AtomKind::Expanded { words, .. } => {
                         let words = self.word_fields(atom.field, words);
                         terms.extend(
                             words.map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost))),
@@ -1071,7 +1164,7 @@ impl QueryCompiler<'_> {
                 ))
             }
             AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
-            AtomKind::Prefix { words, .. } => {
+            AtomKind::Expanded { words, .. } => {
                 let terms: Vec<(Occur, Box<dyn Query>)> = self
                     .word_fields(atom.field, words)
                     .map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost)))
@@ -1220,6 +1313,36 @@ fn each_word(
     Ok(())
 }
 
+/// Hands `visit` each word of `field` within `edits` edits of `word` (a swap of
+/// neighbours counting as one) with its document frequency, segment by segment.
+fn each_word_near(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    edits: u8,
+    mut visit: impl FnMut(&str, u32),
+) -> Result<()> {
+    let automaton = FuzzyTermQuery::new(Term::from_field_text(field, word), edits, true).automaton()?;
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let mut words = inverted
+            .terms()
+            .search(&automaton)
+            .into_stream()
+            .map_err(|source| Error::Io { context: "cannot read the index's words".to_string(), source })?;
+        while words.advance() {
+            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
+            visit(word, words.value().doc_freq);
+        }
+    }
+    Ok(())
+}
+
+/// "1 edit", "2 edits".
+fn edit_count(edits: u8) -> String {
+    if edits == 1 { "1 edit".to_string() } else { format!("{edits} edits") }
+}
+
 fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     if queries.len() == 1 { queries.remove(0).1 } else { Box::new(BooleanQuery::new(queries)) }
 }
@@ -1239,7 +1362,7 @@ impl NewsIndex {
         let request = request.as_ref();
         let compiler = QueryCompiler { schema: self.schema(), ranking: *self.ranking() };
         let filters = self.filters(request);
-        compiler.expand_prefixes(&mut analyzed, &searcher)?;
+        compiler.expand_words(&mut analyzed, &searcher)?;
         let mut matching = Matching::All;
         let mut outcome = self.collect(
             &searcher,

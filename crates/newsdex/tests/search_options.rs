@@ -354,10 +354,57 @@ fn prefixes_say_what_they_searched() {
     let four = run(SearchRequest::new("tr* ch* se* ma*"));
     assert_eq!(four.applied.terms, ["tr*", "ch*", "se*", "ma"]);
     assert!(
+        four.applied.notes.iter().any(|note| note
+            == "a query may have at most 3 prefixes and fuzzy words: \"ma*\" was searched as \"ma\"")
+    );
+}
+
+#[test]
+fn a_word_with_a_tilde_finds_the_words_a_few_edits_away() {
+    // Misspelt: one edit for up to five letters, two beyond, as Elasticsearch's AUTO.
+    let exact = run(SearchRequest::new("tariff"));
+    let one_edit = run(SearchRequest::new("tarif~"));
+    assert_eq!(run(SearchRequest::new("tarif")).total, 0, "help: the corpus changed");
+    assert_eq!(ids(&one_edit), ids(&exact), "help: tarif~ is tariff");
+    assert_eq!(one_edit.applied.terms, ["tarif~"]);
+    assert_eq!(
+        one_edit.applied.notes,
+        ["tarif~ was searched as the indexed words within 1 edit of it: tariff"]
+    );
+    assert!(one_edit.hits.iter().any(|hit| hit.title_html.contains("<mark>Tariffs</mark>")));
+    let two_edits = run(SearchRequest::new("semicondutors~"));
+    assert_eq!(ids(&two_edits), ids(&run(SearchRequest::new("semiconductors"))));
+    assert!(two_edits.hits.iter().all(|hit| hit.snippet.contains("<mark>semiconductors</mark>")));
+    // A number of edits typed is kept to: tarrif is two edits from tariff, tarriff one.
+    assert_eq!(run(SearchRequest::new("tarrif~1")).total, 0);
+    assert_eq!(run(SearchRequest::new("tarriff~0")).total, 0);
+    assert_eq!(ids(&run(SearchRequest::new("tarriff~1"))), ids(&exact));
+    assert_eq!(ids(&run(SearchRequest::new("tarrif~2"))), ids(&run(SearchRequest::new("tarrif~"))));
+    let none = run(SearchRequest::new("xyzzyq~"));
+    assert_eq!(
+        (none.total, none.applied.notes.as_slice()),
+        (0, ["no indexed word is within 2 edits of xyzzyq~".to_string()].as_slice())
+    );
+    // With exclusions and fields; Chinese is searched as typed.
+    let trade = run(SearchRequest::new("trade"));
+    assert_eq!(
+        run(SearchRequest::new("trade -tarif~")).total,
+        trade.total - run(SearchRequest::new("trade tariff")).total
+    );
+    assert!(run(SearchRequest::new("title:tarif~")).hits.iter().all(|hit| hit.title_html.contains("<mark>")));
+    let chinese = run(SearchRequest::new("半导体~"));
+    assert_eq!(ids(&chinese), ids(&run(SearchRequest::new("半导体"))));
+    assert_eq!(
+        chinese.applied.notes,
+        ["fuzzy matching is for one word in Latin letters: \"半导体~\" was searched as \"半导体\""]
+    );
+    // Prefixes and fuzzy words share one limit.
+    let four = run(SearchRequest::new("tr* ch* tarif~ economy~"));
+    assert!(
         four.applied
             .notes
             .iter()
-            .any(|note| note == "a query may have at most 3 prefixes: \"ma*\" was searched as \"ma\"")
+            .any(|note| note.starts_with("a query may have at most 3 prefixes and fuzzy words"))
     );
 }
 

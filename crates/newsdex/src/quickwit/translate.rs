@@ -28,8 +28,8 @@ use crate::article::ArticleDate;
 use crate::error::{Error, Result};
 use crate::query::QueryField;
 use crate::search::{
-    AnalyzedAtom, AnalyzedQuery, AtomKind, Matching, PROXIMITY_SLOP, QueryWord, RankingConfig, SearchRequest,
-    SortOrder, facet_aggregations,
+    AnalyzedAtom, AnalyzedQuery, AtomKind, Expansion, Matching, PROXIMITY_SLOP, QueryWord, RankingConfig,
+    SearchRequest, SortOrder, facet_aggregations,
 };
 
 use super::mapping::{FILLER, field, fillers_between};
@@ -71,7 +71,7 @@ pub(crate) fn query_string(
     Ok(parts.join(" "))
 }
 
-/// One atom in Quickwit's query language; a prefix is refused: expanding it needs the
+/// One atom in Quickwit's query language; a prefix or fuzzy word is refused: expanding it needs the
 /// index's words, which Quickwit's search API does not list.
 fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) -> Result<String> {
     let fields = QueryField::either(atom.field);
@@ -92,9 +92,13 @@ fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) 
                 .collect();
             format!("({})", per_field.join(" OR "))
         }
-        AtomKind::Prefix { typed, .. } => {
+        AtomKind::Expanded { typed, expansion, .. } => {
+            let (what, found_by) = match expansion {
+                Expansion::Prefix(_) => ("prefix search", "a prefix"),
+                Expansion::Fuzzy { .. } => ("fuzzy search", "a fuzzy word"),
+            };
             return Err(Error::InvalidQuery(format!(
-                "prefix search ({typed}) needs a local index: Quickwit does not list the indexed words a prefix stands for"
+                "{what} ({typed}) needs a local index: Quickwit does not list the indexed words {found_by} stands for"
             )));
         }
     })

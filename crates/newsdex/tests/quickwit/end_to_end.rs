@@ -200,7 +200,7 @@ fn nothing_matching_every_word_relaxes_to_any_word_on_both() {
 }
 
 #[test]
-fn prefixes_are_refused_by_quickwit_but_a_star_alone_is_searched() {
+fn prefixes_and_fuzzy_words_are_refused_by_quickwit_but_a_star_alone_is_searched() {
     let fake = FakeQuickwit::start();
     let quickwit = exported(&fake, "sample-prefix");
     let searches = || fake.requests().iter().filter(|request| request.path.ends_with("_search")).count();
@@ -210,6 +210,12 @@ fn prefixes_are_refused_by_quickwit_but_a_star_alone_is_searched() {
     assert_eq!(
         error.to_string(),
         "invalid query: prefix search (semicond*) needs a local index: Quickwit does not list the indexed words a prefix stands for"
+    );
+    assert_eq!(searches(), before, "help: nothing is sent");
+    let error = quickwit.search(&SearchRequest::new("tarif~")).expect_err("a fuzzy word");
+    assert_eq!(
+        error.to_string(),
+        "invalid query: fuzzy search (tarif~) needs a local index: Quickwit does not list the indexed words a fuzzy word stands for"
     );
     assert_eq!(searches(), before, "help: nothing is sent");
     // `*` alone lists every article, as locally.
