@@ -398,6 +398,21 @@ fn a_word_with_a_tilde_finds_the_words_a_few_edits_away() {
         chinese.applied.notes,
         ["fuzzy matching is for one word in Latin letters: \"半导体~\" was searched as \"半导体\""]
     );
+    // The words found are weighted by how likely each is the word meant (frequency times
+    // similarity): `bank~` also finds `back`, `band` and `bang`, but the articles about
+    // banks come first, where BM25 alone ranks the rarer words' articles higher.
+    let near_bank = run(SearchRequest::new("bank~"));
+    assert!(near_bank.total > run(SearchRequest::new("bank")).total);
+    assert_eq!(ids(&near_bank)[..3], ids(&run(SearchRequest::new("bank")))[..3]);
+    assert_ne!(ids(&run(SearchRequest::new("bank OR back OR band OR bang")))[..3], ids(&near_bank)[..3]);
+    // The first letter is kept, as Lucene's prefix_length of 1: a misspelt first letter
+    // finds nothing through it.
+    let first_letter = run(SearchRequest::new("aariff~1"));
+    assert!(
+        !first_letter.hits.iter().any(|hit| hit.title_html.contains("Tariff")),
+        "{:?}",
+        ids(&first_letter)
+    );
     // Prefixes and fuzzy words share one limit.
     let four = run(SearchRequest::new("tr* ch* tarif~ economy~"));
     assert!(
