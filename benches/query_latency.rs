@@ -164,6 +164,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             requests: plain(&["经济*", "半导*", "econom*", "tari*", "中国 mark*"]),
         },
         QueryKind {
+            // Misspelt words: each expands to the indexed words within its edits that
+            // share its first letter, weighted by frequency times similarity.
+            name: "fuzzy+snippets",
+            requests: plain(&["tarif~", "goverment~", "semicondutor~", "inflaton~", "economi~"]),
+        },
+        QueryKind {
             name: "filtered+snippets",
             requests: plain(&["经济", "market", "政府"])
                 .into_iter()
