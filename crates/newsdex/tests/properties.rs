@@ -24,7 +24,8 @@ fn mixed_text() -> impl Strategy<Value = String> {
 }
 
 /// Queries built from the query language's own pieces: operators, fields, filters,
-/// quotes and slops, between words and arbitrary text.
+/// quotes and slops, prefixes, fuzzy words and boosts, between words (one with another
+/// region's wording) and arbitrary text.
 fn query_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         Just("lang:".to_string()),
@@ -39,6 +40,11 @@ fn query_text() -> impl Strategy<Value = String> {
         Just("-".to_string()),
         Just("\"".to_string()),
         Just("~3".to_string()),
+        Just("~".to_string()),
+        Just("*".to_string()),
+        Just("^2".to_string()),
+        Just("tarif".to_string()),
+        Just("软件".to_string()),
         Just("en".to_string()),
         Just("zh-Hant".to_string()),
         Just("trade".to_string()),
