@@ -81,6 +81,18 @@ fn index_then_search_the_sample() {
         "{}",
         stderr(&output)
     );
+    // Synonyms: `Trump` finds the article that says 特朗普, and a bad file names its line.
+    let synonyms = index_data().join("synonyms.txt");
+    let synonyms = synonyms.to_str().expect("utf-8 path");
+    let (plain, _) = hits(&["Trump"]);
+    assert_eq!(plain, serde_json::json!([]), "help: no sample article says Trump");
+    let (with_synonyms, _) = hits(&["--synonyms", synonyms, "Trump"]);
+    assert_eq!(with_synonyms[0]["id"], "hans-trade-0002", "{with_synonyms}");
+    let bad = temporary.path().join("bad-synonyms.txt");
+    std::fs::write(&bad, "华为, Huawei\nTSMC\n").expect("write");
+    let output = newsdex(&["search", "--index", path, "--synonyms", bad.to_str().expect("path"), "华为"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("line 2: a group needs two or more entries"), "{}", stderr(&output));
     let output = newsdex(&["search", "--index", path, "--lang", "fr", "tariff"]);
     assert!(!output.status.success(), "help: an unknown language must be refused");
     assert!(
@@ -570,7 +582,7 @@ fn serve_settings_come_from_flags_then_env_then_the_file() {
     let file = temporary.path().join("newsdex.toml");
     std::fs::write(
         &file,
-        "index = \"idx\"\napi_key = \"from-file\"\nmax_concurrent_requests = 11\nmax_query_chars = 111\nrequest_timeout_secs = 5\n",
+        "index = \"idx\"\nsynonyms = \"synonyms.txt\"\napi_key = \"from-file\"\nmax_concurrent_requests = 11\nmax_query_chars = 111\nrequest_timeout_secs = 5\n",
     )
     .expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_newsdex"))
@@ -593,6 +605,7 @@ fn serve_settings_come_from_flags_then_env_then_the_file() {
     assert_eq!(settings["request_timeout_secs"], 5.0, "help: the file wins over defaults");
     assert_eq!(settings["max_result_window"], 1000, "the default");
     assert_eq!(settings["index"], temporary.path().join("idx").to_str().expect("path"));
+    assert_eq!(settings["synonyms"], temporary.path().join("synonyms.txt").to_str().expect("path"));
     assert_eq!(settings["api_key"], "(set)", "help: keys are never printed");
     assert!(!stdout(&output).contains("from-file"));
 

@@ -63,6 +63,10 @@ pub struct SearchArgs {
     /// A jieba user dictionary the index must have been built with.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
+    /// Query synonyms: one group a line, comma-separated (`特朗普, 川普, Trump`); a query
+    /// word a group holds also finds the group's other words.
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_SYNONYMS")]
+    synonyms: Option<PathBuf>,
     /// The query: words, "phrases"~slop, -exclusion or NOT, OR, title:/body: fields, word* prefixes,
     /// word~ fuzzy words, lang:/source:/category: filters; '*' alone lists every article. Several arguments
     /// are one query (`华为 Mate 70` needs no quotes); put `--` before a query that starts
@@ -100,6 +104,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     ranking.validate()?;
     let mut index = index;
     index.set_ranking(ranking);
+    if let Some(path) = &args.synonyms {
+        index.set_synonyms(&newsdex::Synonyms::from_path(path)?);
+    }
     let response = index.search(&request)?;
     if args.json {
         outln!("{}", serde_json::to_string(&response)?);

@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
 use newsdex::{
     Analyzer, LocalBackend, NewsIndex, QuickwitBackend, QuickwitClient, RankingConfig, SearchBackend,
-    UserDictionary, WriterSettings,
+    Synonyms, UserDictionary, WriterSettings,
 };
 use newsdex_server::{AppState, ServerConfig};
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// A jieba user dictionary the index must have been built with [toml: user_dict].
     #[arg(long, value_name = "PATH", env = "NEWSDEX_USER_DICT")]
     user_dict: Option<PathBuf>,
+    /// Query synonyms: one group a line, comma-separated (`特朗普, 川普, Trump`); a query
+    /// word a group holds also finds the group's other words [toml: synonyms].
+    #[arg(long, value_name = "PATH", env = "NEWSDEX_SYNONYMS")]
+    synonyms: Option<PathBuf>,
     /// Where the sample index is cached [toml: cache_dir].
     #[arg(long, value_name = "DIR", env = "NEWSDEX_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -153,6 +157,7 @@ struct FileSettings {
     create: Option<bool>,
     addr: Option<SocketAddr>,
     user_dict: Option<PathBuf>,
+    synonyms: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
     api_key: Option<String>,
     read_api_key: Option<String>,
@@ -177,7 +182,9 @@ impl FileSettings {
             toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
         // Paths in the file are relative to the file.
         let base = path.parent().unwrap_or(Path::new("."));
-        for relative in [&mut settings.index, &mut settings.user_dict, &mut settings.cache_dir] {
+        for relative in
+            [&mut settings.index, &mut settings.user_dict, &mut settings.synonyms, &mut settings.cache_dir]
+        {
             if let Some(value) = relative.as_mut()
                 && value.is_relative()
             {
@@ -199,6 +206,7 @@ struct Settings {
     create: bool,
     addr: SocketAddr,
     user_dict: Option<PathBuf>,
+    synonyms: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
     #[serde(serialize_with = "redacted")]
     api_key: Option<String>,
@@ -236,6 +244,7 @@ impl Settings {
             create: args.create.or(file.create).unwrap_or(false),
             addr: args.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7700))),
             user_dict: args.user_dict.or(file.user_dict),
+            synonyms: args.synonyms.or(file.synonyms),
             cache_dir: args.cache_dir.or(file.cache_dir),
             api_key: args.api_key.or(file.api_key),
             read_api_key: args.read_api_key.or(file.read_api_key),
@@ -305,6 +314,14 @@ impl Settings {
         Ok(self.ranking)
     }
 
+    /// The synonyms file, read, if one is set.
+    fn synonyms(&self) -> anyhow::Result<Option<Synonyms>> {
+        let Some(path) = &self.synonyms else { return Ok(None) };
+        let synonyms = Synonyms::from_path(path)?;
+        tracing::info!(groups = synonyms.len(), file = %path.display(), "searching with synonyms");
+        Ok(Some(synonyms))
+    }
+
     fn writer_settings(&self) -> anyhow::Result<WriterSettings> {
         let settings =
             WriterSettings::new(self.writer_threads, self.writer_memory_mb.saturating_mul(1 << 20));
@@ -349,6 +366,9 @@ impl Settings {
                 }
                 let mut index = self.open_index()?;
                 index.set_ranking(ranking);
+                if let Some(synonyms) = self.synonyms()? {
+                    index.set_synonyms(&synonyms);
+                }
                 if self.api_key.is_none() {
                     return Ok(Arc::new(LocalBackend::new(index)));
                 }
@@ -377,6 +397,9 @@ impl Settings {
                 let mut backend = QuickwitBackend::open(client, index_id, dictionary)
                     .with_context(|| format!("cannot serve quickwit index {index_id:?} at {url}"))?;
                 backend.set_ranking(ranking);
+                if let Some(synonyms) = self.synonyms()? {
+                    backend.set_synonyms(&synonyms);
+                }
                 Ok(Arc::new(backend))
             }
         }

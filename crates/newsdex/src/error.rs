@@ -34,6 +34,14 @@ pub enum Error {
         /// What is wrong, with its line number.
         message: String,
     },
+    /// A synonyms file could not be parsed.
+    #[error("synonyms {name}: {message}")]
+    Synonyms {
+        /// Where the synonyms came from.
+        name: String,
+        /// What is wrong, with its line number.
+        message: String,
+    },
     /// The index was built by a different analyzer than the one opening it.
     #[error(
         "the index at {path} was built with analyzer {built_with}, but it is being opened with \
@@ -128,6 +136,7 @@ impl Error {
                 | Error::InvalidDate(_)
                 | Error::ArticleNotFound(_)
                 | Error::Dictionary { .. }
+                | Error::Synonyms { .. }
                 | Error::AnalyzerMismatch { .. }
                 | Error::NotAnIndex { .. }
                 | Error::IndexLocked(_)

@@ -268,6 +268,12 @@ impl NewsIndex {
         self.ranking = ranking;
     }
 
+    /// Searches with `synonyms` (see [`Analyzer::with_synonyms`]): each query word one of
+    /// their groups holds also matches the group's other words. Indexing is unchanged.
+    pub fn set_synonyms(&mut self, synonyms: &crate::Synonyms) {
+        self.analyzer = self.analyzer.clone().with_synonyms(synonyms);
+    }
+
     /// Where date filters keep their sets of documents across searches (shared by clones).
     pub(crate) fn date_sets(&self) -> &Arc<DateSets> {
         &self.date_sets

@@ -105,7 +105,8 @@ mod writer;
 
 pub use crate::analysis::{
     ANALYZER_VERSION, AnalysisBuffer, AnalysisMode, Analyzer, AnalyzerBuilder, AnalyzerIdentity,
-    NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Token, TokenKind, TokenRef, UserDictionary,
+    NewsTokenStream, NewsTokenizer, SENTENCE_POSITION_GAP, Synonyms, Token, TokenKind, TokenRef,
+    UserDictionary,
 };
 pub use crate::article::{Article, ArticleDate, DATE_YEARS, Lang, MAX_ID_BYTES, MAX_NAME_BYTES};
 pub use crate::backend::{

@@ -771,6 +771,21 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     alternatives.push(parts);
                 }
                 alternatives.extend(wordings(token, notes).into_iter().map(|wording| wording.words));
+                let synonyms = analyzer.synonyms_of(&token.text);
+                let mut written = Vec::new();
+                for synonym in synonyms {
+                    if !alternatives.contains(&synonym.words) {
+                        alternatives.push(synonym.words.clone());
+                        written.push(format!("\"{}\"", synonym.written));
+                    }
+                }
+                if !written.is_empty() {
+                    let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
+                    let note = format!("\"{typed}\" also stands for its synonyms {}", written.join(", "));
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
+                }
                 spec_update.words.insert(token.text.clone());
                 for words in &alternatives {
                     if let [word] = words.as_slice() {

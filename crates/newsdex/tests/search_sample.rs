@@ -4,6 +4,17 @@ use newsdex::{SearchRequest, SearchResponse};
 
 use crate::support::sample_index;
 
+fn search_with_synonyms(query: &str) -> SearchResponse {
+    static INDEX: std::sync::OnceLock<newsdex::NewsIndex> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let path = crate::support::index_data().join("synonyms.txt");
+        let mut index = sample_index().clone();
+        index.set_synonyms(&newsdex::Synonyms::from_path(path).expect("the sample's synonyms"));
+        index
+    });
+    index.search(&SearchRequest::new(query)).unwrap_or_else(|error| panic!("{query}: {error}"))
+}
+
 fn search(query: &str) -> SearchResponse {
     sample_index().search(&SearchRequest::new(query)).unwrap_or_else(|error| panic!("{query}: {error}"))
 }
@@ -139,4 +150,25 @@ fn each_regions_wording_finds_the_other() {
         "{:?}",
         data.applied.notes
     );
+}
+
+#[test]
+fn synonyms_find_the_other_words_of_their_group() {
+    // The sample's synonyms (index-data/synonyms.txt) join names and terms across scripts
+    // and languages: Trump finds the article that says 特朗普, only with them.
+    assert_eq!(ids(&search("Trump")), Vec::<&str>::new());
+    let trump = search_with_synonyms("Trump");
+    assert_eq!(ids(&trump), ["hans-trade-0002"]);
+    assert!(trump.hits[0].title_html.contains("<mark>特朗普</mark>"), "{}", trump.hits[0].title_html);
+    assert_eq!(trump.applied.notes, ["\"Trump\" also stands for its synonyms \"特朗普\", \"川普\""]);
+    // A several-word entry is searched as a phrase: 电动车 finds "electric vehicle".
+    let vehicles = search_with_synonyms("电动车");
+    assert!(ids(&vehicles).contains(&"en-trade-0007"), "{:?}", ids(&vehicles));
+    assert!(!ids(&search("电动车")).contains(&"en-trade-0007"));
+    // Chinese and English articles on one subject, from either word; exclusions too.
+    let chinese = search_with_synonyms("半导体");
+    let english = search_with_synonyms("semiconductor");
+    assert_eq!(chinese.total, english.total);
+    assert!(chinese.total > search("半导体").total && english.total > search("semiconductor").total);
+    assert_eq!(search_with_synonyms("关税 -Trump").total, search_with_synonyms("关税").total - 1);
 }

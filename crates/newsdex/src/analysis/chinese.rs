@@ -37,10 +37,7 @@ impl UserDictionary {
     /// Reads a user dictionary from a file in jieba's format.
     pub fn from_path(path: impl AsRef<Path>) -> Result<UserDictionary> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            context: format!("cannot read user dictionary {}", path.display()),
-            source,
-        })?;
+        let text = super::read_text_file(path, "user dictionary")?;
         UserDictionary::parse(&path.display().to_string(), &text)
     }
 

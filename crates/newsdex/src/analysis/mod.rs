@@ -21,6 +21,7 @@ mod chinese;
 mod fold;
 mod normalize;
 mod regional;
+mod synonyms;
 mod tokenizer;
 
 use std::fmt;
@@ -31,6 +32,8 @@ use serde::{Deserialize, Serialize};
 pub use self::chinese::UserDictionary;
 pub(crate) use self::fold::ScriptFolder;
 pub(crate) use self::regional::Region;
+pub(crate) use self::synonyms::Synonym;
+pub use self::synonyms::Synonyms;
 /// Whether a character is a Han ideograph.
 pub(crate) fn is_han(c: char) -> bool {
     normalize::is_han(c as u32)
@@ -38,6 +41,14 @@ pub(crate) fn is_han(c: char) -> bool {
 use self::chinese::ChineseSegmenter;
 use self::normalize::{CharClass, classify, normalize_char};
 pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
+
+/// The text of a file the analyzer reads (`what` names it in the error).
+fn read_text_file(path: &std::path::Path, what: &str) -> crate::Result<String> {
+    std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+        context: format!("cannot read {what} {}", path.display()),
+        source,
+    })
+}
 
 /// The analyzer's version: bumped whenever a change to analysis would give an existing
 /// index different tokens (including upgrades of jieba-rs or the OpenCC tables).
@@ -185,6 +196,8 @@ impl fmt::Display for AnalyzerIdentity {
 #[derive(Clone)]
 pub struct Analyzer {
     inner: Arc<AnalyzerInner>,
+    /// Query synonyms, analysed by this analyzer ([`Analyzer::with_synonyms`]).
+    synonyms: Option<Arc<synonyms::AnalysedSynonyms>>,
 }
 
 struct AnalyzerInner {
@@ -316,6 +329,7 @@ impl Analyzer {
             hmm,
         };
         Analyzer {
+            synonyms: None,
             inner: Arc::new(AnalyzerInner {
                 segmenter,
                 remove_english_stop_words,
@@ -342,6 +356,30 @@ impl Analyzer {
         if pool.len() < POOLED_SCRATCHES {
             pool.push(scratch);
         }
+    }
+
+    /// This analyzer, searching each query word that one of `synonyms`' groups holds as
+    /// any word of the group too (`Trump` as `特朗普` and `川普`), as Elasticsearch's
+    /// search-time synonyms do. Indexing is unchanged, and so is the analyzer's
+    /// identity: an index opens with synonyms or without. An entry of several words
+    /// (`electric vehicle`) is searched as a phrase when another entry of its group is
+    /// typed; typed itself, its words are searched as they are.
+    ///
+    /// ```
+    /// use newsdex::{Analyzer, Synonyms};
+    ///
+    /// let synonyms = Synonyms::parse("news.txt", "特朗普, 川普, Trump").unwrap();
+    /// let analyzer = Analyzer::new().with_synonyms(&synonyms);
+    /// assert_eq!(analyzer.identity(), Analyzer::new().identity());
+    /// ```
+    pub fn with_synonyms(mut self, synonyms: &Synonyms) -> Analyzer {
+        self.synonyms = Some(Arc::new(synonyms::AnalysedSynonyms::new(synonyms, &self)));
+        self
+    }
+
+    /// The synonyms of an analysed query word (see [`Analyzer::with_synonyms`]).
+    pub(crate) fn synonyms_of(&self, word: &str) -> &[Synonym] {
+        self.synonyms.as_deref().map_or(&[], |synonyms| synonyms.of(word))
     }
 
     /// The identity recorded in indexes this analyzer builds.

@@ -192,6 +192,12 @@ impl QuickwitBackend {
         self.ranking = ranking;
     }
 
+    /// Searches with `synonyms`, as [`NewsIndex::set_synonyms`](crate::NewsIndex::set_synonyms)
+    /// does locally.
+    pub fn set_synonyms(&mut self, synonyms: &crate::Synonyms) {
+        self.analyzer = self.analyzer.clone().with_synonyms(synonyms);
+    }
+
     /// When writes are committed (default [`CommitMode::WaitFor`]: searchable on return).
     pub fn set_commit_mode(&mut self, commit: CommitMode) {
         self.commit = commit;
