@@ -865,6 +865,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         return Err(Error::InvalidQuery(format!("the query has nothing searchable in it: {why}")));
     }
     relaxable |= positive_kept > 1;
+    join_synonym_phrases(&mut clauses, analyzer, &mut title_spec, &mut body_spec, &mut analysis_notes);
     if !(2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
         proximity_words.clear();
     }
@@ -1290,6 +1291,68 @@ fn phrase_terms(field: Field, words: &[(usize, String)]) -> Vec<(usize, Term)> {
 struct SpecUpdate {
     words: HashSet<String>,
     phrases: Vec<PhraseSpec>,
+}
+
+/// Clauses of one word each, in either field and not excluded, that spell a synonym entry
+/// of several words (`electric vehicle`, typed as two words) become one clause: those
+/// words, or any other entry of the entry's groups (`电动车`; one of several words as a
+/// phrase). The longest entry at each place wins.
+fn join_synonym_phrases(
+    clauses: &mut Vec<AnalyzedClause>,
+    analyzer: &Analyzer,
+    title_spec: &mut HighlightSpec,
+    body_spec: &mut HighlightSpec,
+    notes: &mut Vec<String>,
+) {
+    let single_word = |clause: &AnalyzedClause| -> Option<String> {
+        match clause.alternatives.as_slice() {
+            [AnalyzedAtom { field: None, kind: AtomKind::Word(word) }] if !clause.excluded => {
+                Some(word.text.clone())
+            }
+            _ => None,
+        }
+    };
+    let mut start = 0;
+    while start < clauses.len() {
+        let words: Vec<String> = clauses[start..].iter().map_while(single_word).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let Some((entry, others)) = analyzer.synonym_phrase_at(&words) else {
+            start += 1;
+            continue;
+        };
+        let length = entry.words.len();
+        let words: Vec<QueryWord> = clauses
+            .drain(start..start + length)
+            .filter_map(|clause| match clause.alternatives.into_iter().next()?.kind {
+                AtomKind::Word(word) => Some(word),
+                _ => None,
+            })
+            .collect();
+        let mut alternatives = vec![AnalyzedAtom { field: None, kind: AtomKind::Words(words) }];
+        let mut written = Vec::new();
+        for other in others {
+            written.push(format!("\"{}\"", other.written));
+            let kind = match other.words.as_slice() {
+                [word] => {
+                    for spec in [&mut *title_spec, &mut *body_spec] {
+                        spec.words.insert(word.clone());
+                    }
+                    AtomKind::Word(QueryWord { text: word.clone(), alternatives: Vec::new() })
+                }
+                words => {
+                    let phrase = PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 };
+                    for spec in [&mut *title_spec, &mut *body_spec] {
+                        spec.phrases.push(phrase.clone());
+                    }
+                    AtomKind::Phrase { words: phrase.words, slop: 0 }
+                }
+            };
+            alternatives.push(AnalyzedAtom { field: None, kind });
+        }
+        notes.push(format!("\"{}\" also stands for its synonyms {}", entry.written, written.join(", ")));
+        clauses.insert(start, AnalyzedClause { excluded: false, alternatives });
+        start += 1;
+    }
 }
 
 /// `phrase` (of `tokens`) with each word that has another region's wording replaced by

@@ -165,6 +165,24 @@ fn synonyms_find_the_other_words_of_their_group() {
     let vehicles = search_with_synonyms("电动车");
     assert!(ids(&vehicles).contains(&"en-trade-0007"), "{:?}", ids(&vehicles));
     assert!(!ids(&search("电动车")).contains(&"en-trade-0007"));
+    // Typed as two words, the entry still stands for its group: the Chinese articles too.
+    let typed = search_with_synonyms("electric vehicle");
+    assert!(ids(&typed).contains(&"en-trade-0007"), "{:?}", ids(&typed));
+    for id in ids(&search("电动车")) {
+        assert!(ids(&typed).contains(&id), "{id} missing from {:?}", ids(&typed));
+    }
+    assert!(
+        typed.applied.notes.contains(
+            &"\"electric vehicle\" also stands for its synonyms \"电动车\", \"电动汽车\"".to_string()
+        ),
+        "{:?}",
+        typed.applied.notes
+    );
+    assert_eq!(
+        search_with_synonyms("vehicle electric").total,
+        search("vehicle electric").total,
+        "help: in order only"
+    );
     // Chinese and English articles on one subject, from either word; exclusions too.
     let chinese = search_with_synonyms("半导体");
     let english = search_with_synonyms("semiconductor");

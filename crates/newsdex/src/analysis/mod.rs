@@ -363,7 +363,8 @@ impl Analyzer {
     /// search-time synonyms do. Indexing is unchanged, and so is the analyzer's
     /// identity: an index opens with synonyms or without. An entry of several words
     /// (`electric vehicle`) is searched as a phrase when another entry of its group is
-    /// typed; typed itself, its words are searched as they are.
+    /// typed; typed itself, as plain words in order, it means those words or any other
+    /// entry of its group.
     ///
     /// ```
     /// use newsdex::{Analyzer, Synonyms};
@@ -380,6 +381,12 @@ impl Analyzer {
     /// The synonyms of an analysed query word (see [`Analyzer::with_synonyms`]).
     pub(crate) fn synonyms_of(&self, word: &str) -> &[Synonym] {
         self.synonyms.as_deref().map_or(&[], |synonyms| synonyms.of(word))
+    }
+
+    /// The synonym entry of several words `words` (analysed query words in order) begins
+    /// with, the longest, and the other entries of its groups.
+    pub(crate) fn synonym_phrase_at(&self, words: &[&str]) -> Option<(&Synonym, &[Synonym])> {
+        self.synonyms.as_deref()?.longest_phrase_at(words)
     }
 
     /// The identity recorded in indexes this analyzer builds.

@@ -104,15 +104,18 @@ pub(crate) struct Synonym {
 }
 
 /// Synonyms analysed by one analyzer: for each entry that is one analysed word, the
-/// other entries of its groups.
+/// other entries of its groups; for each entry of several words, by its first word, the
+/// entry and the other entries of its groups.
 #[derive(Debug, Default)]
 pub(crate) struct AnalysedSynonyms {
     of: FxHashMap<String, Vec<Synonym>>,
+    phrases: FxHashMap<String, Vec<(Synonym, Vec<Synonym>)>>,
 }
 
 impl AnalysedSynonyms {
     pub(crate) fn new(synonyms: &Synonyms, analyzer: &Analyzer) -> AnalysedSynonyms {
         let mut of: FxHashMap<String, Vec<Synonym>> = FxHashMap::default();
+        let mut phrases: FxHashMap<String, Vec<(Synonym, Vec<Synonym>)>> = FxHashMap::default();
         for group in &synonyms.groups {
             let entries: Vec<Synonym> = group
                 .iter()
@@ -127,8 +130,21 @@ impl AnalysedSynonyms {
                 .filter(|entry| !entry.words.is_empty())
                 .collect();
             for entry in &entries {
-                let [word] = entry.words.as_slice() else { continue };
-                let others = of.entry(word.clone()).or_default();
+                let others = match entry.words.as_slice() {
+                    [word] => of.entry(word.clone()).or_default(),
+                    [first, ..] => {
+                        let starting = phrases.entry(first.clone()).or_default();
+                        let index = match starting.iter().position(|(known, _)| known.words == entry.words) {
+                            Some(index) => index,
+                            None => {
+                                starting.push((entry.clone(), Vec::new()));
+                                starting.len() - 1
+                            }
+                        };
+                        &mut starting[index].1
+                    }
+                    [] => continue,
+                };
                 for other in &entries {
                     if other.words != entry.words && !others.iter().any(|known| known.words == other.words) {
                         others.push(other.clone());
@@ -136,7 +152,20 @@ impl AnalysedSynonyms {
                 }
             }
         }
-        AnalysedSynonyms { of }
+        AnalysedSynonyms { of, phrases }
+    }
+
+    /// The longest entry of several words that `words` (analysed query words in order)
+    /// begins with, and the other entries of its groups.
+    pub(crate) fn longest_phrase_at(&self, words: &[&str]) -> Option<(&Synonym, &[Synonym])> {
+        self.phrases
+            .get(*words.first()?)?
+            .iter()
+            .filter(|(entry, _)| {
+                entry.words.len() <= words.len() && entry.words.iter().zip(words).all(|(a, b)| a == b)
+            })
+            .max_by_key(|(entry, _)| entry.words.len())
+            .map(|(entry, others)| (entry, others.as_slice()))
     }
 
     /// The other entries of the groups holding `word`, an analysed query word.
@@ -183,6 +212,12 @@ mod tests {
         // Folded and stemmed as queries are; a several-word entry is a phrase.
         assert_eq!(of("电动车"), [(words(&["electr", "vehicl"]), "electric vehicles".to_string())]);
         assert_eq!(of("electr"), []);
+        // Typed, a several-word entry is found by its words in order, longest first.
+        let (entry, others) = analysed.longest_phrase_at(&["electr", "vehicl", "tariff"]).expect("found");
+        assert_eq!((entry.written.as_str(), others.len()), ("electric vehicles", 1));
+        assert_eq!(others[0].words, ["电动车"]);
+        assert!(analysed.longest_phrase_at(&["electr"]).is_none());
+        assert!(analysed.longest_phrase_at(&["vehicl", "electr"]).is_none());
         // Groups sharing a word (chip and chips analyse alike) are joined for it.
         assert_eq!(
             of("chip"),
