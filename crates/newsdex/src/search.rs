@@ -18,7 +18,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Token, is_han};
+use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Synonym, Token, is_han};
 use crate::article::{Article, ArticleDate, Lang};
 use crate::bonus::{Bonus, MatchCount, WithBonus};
 use crate::date_filter::{DateFilter, date_at, index_dates};
@@ -758,9 +758,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         wording.region.possessive(),
                         wording.written
                     );
-                    if !notes.contains(&note) {
-                        notes.push(note);
-                    }
+                    push_note(notes, note);
                 }
                 wordings
             };
@@ -771,20 +769,16 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     alternatives.push(parts);
                 }
                 alternatives.extend(wordings(token, notes).into_iter().map(|wording| wording.words));
-                let synonyms = analyzer.synonyms_of(&token.text);
-                let mut written = Vec::new();
-                for synonym in synonyms {
+                let mut added: Vec<Synonym> = Vec::new();
+                for synonym in analyzer.synonyms_of(&token.text) {
                     if !alternatives.contains(&synonym.words) {
                         alternatives.push(synonym.words.clone());
-                        written.push(format!("\"{}\"", synonym.written));
+                        added.push(synonym.clone());
                     }
                 }
-                if !written.is_empty() {
+                if !added.is_empty() {
                     let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
-                    let note = format!("\"{typed}\" also stands for its synonyms {}", written.join(", "));
-                    if !notes.contains(&note) {
-                        notes.push(note);
-                    }
+                    push_note(notes, synonyms_note(typed, &added));
                 }
                 spec_update.words.insert(token.text.clone());
                 for words in &alternatives {
@@ -798,7 +792,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 }
                 QueryWord { text: token.text.clone(), alternatives }
             };
-            let mut other_phrase = None;
+            let mut other_kinds = Vec::new();
             let kind = match phrase_slop {
                 Some(slop) if tokens.len() > 1 => {
                     let phrase = phrase_spec(&tokens, slop);
@@ -806,7 +800,15 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     let per_token = tokens.iter().map(|t| wordings(t, &mut analysis_notes)).collect();
                     if let Some(other) = phrase_in_other_wording(&phrase, &tokens, per_token) {
                         spec_update.phrases.push(other.clone());
-                        other_phrase = Some(AtomKind::Phrase { words: other.words, slop });
+                        other_kinds.push(AtomKind::Phrase { words: other.words, slop });
+                    }
+                    // A quoted synonym entry (`"electric vehicle"`) stands for its group.
+                    let texts: Vec<&str> = tokens.iter().map(|token| token.text.as_str()).collect();
+                    if let Some((entry, others)) = analyzer.synonym_phrase_at(&texts)
+                        && entry.words.len() == texts.len()
+                    {
+                        other_kinds.extend(others.iter().map(|other| synonym_kind(other, &mut spec_update)));
+                        push_note(&mut analysis_notes, synonyms_note(&entry.written, others));
                     }
                     AtomKind::Phrase { words: phrase.words, slop }
                 }
@@ -836,9 +838,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 proximity_words.extend(tokens.into_iter().map(|token| token.text));
             }
             alternatives.push(AnalyzedAtom { field, kind });
-            if let Some(kind) = other_phrase {
-                alternatives.push(AnalyzedAtom { field, kind });
-            }
+            alternatives.extend(other_kinds.into_iter().map(|kind| AnalyzedAtom { field, kind }));
         }
         if !clause.excluded {
             positive_typed += 1;
@@ -1329,29 +1329,48 @@ fn join_synonym_phrases(
             })
             .collect();
         let mut alternatives = vec![AnalyzedAtom { field: None, kind: AtomKind::Words(words) }];
-        let mut written = Vec::new();
-        for other in others {
-            written.push(format!("\"{}\"", other.written));
-            let kind = match other.words.as_slice() {
-                [word] => {
-                    for spec in [&mut *title_spec, &mut *body_spec] {
-                        spec.words.insert(word.clone());
-                    }
-                    AtomKind::Word(QueryWord { text: word.clone(), alternatives: Vec::new() })
-                }
-                words => {
-                    let phrase = PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 };
-                    for spec in [&mut *title_spec, &mut *body_spec] {
-                        spec.phrases.push(phrase.clone());
-                    }
-                    AtomKind::Phrase { words: phrase.words, slop: 0 }
-                }
-            };
-            alternatives.push(AnalyzedAtom { field: None, kind });
+        let mut spec_update = SpecUpdate::default();
+        alternatives.extend(
+            others
+                .iter()
+                .map(|other| AnalyzedAtom { field: None, kind: synonym_kind(other, &mut spec_update) }),
+        );
+        for spec in [&mut *title_spec, &mut *body_spec] {
+            spec.words.extend(spec_update.words.iter().cloned());
+            spec.phrases.extend(spec_update.phrases.iter().cloned());
         }
-        notes.push(format!("\"{}\" also stands for its synonyms {}", entry.written, written.join(", ")));
+        push_note(notes, synonyms_note(&entry.written, others));
         clauses.insert(start, AnalyzedClause { excluded: false, alternatives });
         start += 1;
+    }
+}
+
+/// A synonym as what to search: one word, or a phrase of several; its words join
+/// `spec`, to be highlighted.
+fn synonym_kind(synonym: &Synonym, spec: &mut SpecUpdate) -> AtomKind {
+    match synonym.words.as_slice() {
+        [word] => {
+            spec.words.insert(word.clone());
+            AtomKind::Word(QueryWord { text: word.clone(), alternatives: Vec::new() })
+        }
+        words => {
+            let phrase = PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 };
+            spec.phrases.push(phrase.clone());
+            AtomKind::Phrase { words: phrase.words, slop: 0 }
+        }
+    }
+}
+
+/// `"electric vehicle" also stands for its synonyms "电动车", "电动汽车"`.
+fn synonyms_note(typed: &str, synonyms: &[Synonym]) -> String {
+    let written: Vec<String> = synonyms.iter().map(|synonym| format!("\"{}\"", synonym.written)).collect();
+    format!("\"{typed}\" also stands for its synonyms {}", written.join(", "))
+}
+
+/// Adds `note` unless it is there already (a word typed twice is noted once).
+fn push_note(notes: &mut Vec<String>, note: String) {
+    if !notes.contains(&note) {
+        notes.push(note);
     }
 }
 

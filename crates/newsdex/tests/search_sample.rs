@@ -183,6 +183,15 @@ fn synonyms_find_the_other_words_of_their_group() {
         search("vehicle electric").total,
         "help: in order only"
     );
+    // Quoted, it is the phrase or any other entry of its group; typed twice, noted once.
+    let quoted = search_with_synonyms("\"electric vehicle\"");
+    assert!(
+        ids(&quoted).contains(&"hant-tech-0005") && ids(&quoted).contains(&"en-trade-0007"),
+        "{:?}",
+        ids(&quoted)
+    );
+    assert!(!ids(&search("\"electric vehicle\"")).contains(&"hant-tech-0005"));
+    assert_eq!(search_with_synonyms("electric vehicle electric vehicle").applied.notes.len(), 1);
     // Chinese and English articles on one subject, from either word; exclusions too.
     let chinese = search_with_synonyms("半导体");
     let english = search_with_synonyms("semiconductor");

@@ -363,8 +363,8 @@ impl Analyzer {
     /// search-time synonyms do. Indexing is unchanged, and so is the analyzer's
     /// identity: an index opens with synonyms or without. An entry of several words
     /// (`electric vehicle`) is searched as a phrase when another entry of its group is
-    /// typed; typed itself, as plain words in order, it means those words or any other
-    /// entry of its group.
+    /// typed; typed itself, as plain words in order or quoted, it means those words or
+    /// any other entry of its group.
     ///
     /// ```
     /// use newsdex::{Analyzer, Synonyms};
