@@ -529,6 +529,53 @@ fn fuzzy_edits(word: &str) -> u8 {
     }
 }
 
+/// What a prefix or fuzzy word of the query is searched as, before the query's limits.
+enum ExpansionPlan {
+    /// The indexed words it stands for; `term` is how `applied.terms` shows it.
+    Expand { term: String, expansion: Expansion },
+    /// The word itself (a fuzzy word allowing no edits).
+    Word,
+    /// The word itself, for this reason, given in a note.
+    Refused(String),
+}
+
+/// A prefix or fuzzy word `atom` as typed (`semi*`, `tarif~1`) and what it is searched
+/// as; `None` for other atoms.
+fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, ExpansionPlan)> {
+    match atom {
+        Atom::Prefix { text, .. } => {
+            let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
+            let plan = match forms.first().map(|form| format!("{form}*")) {
+                None => ExpansionPlan::Refused(format!(
+                    "a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"
+                )),
+                Some(term) => ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms) },
+            };
+            Some((format!("{text}*"), plan))
+        }
+        Atom::Fuzzy { text, edits, .. } => {
+            let typed = match edits {
+                Some(edits) => format!("{text}~{edits}"),
+                None => format!("{text}~"),
+            };
+            let plan = match analyzer.analyze(text, AnalysisMode::Query).as_slice() {
+                [token] if token.text.chars().any(|c| c.is_alphabetic() && !is_han(c)) => {
+                    match edits.unwrap_or_else(|| fuzzy_edits(&token.text)) {
+                        0 => ExpansionPlan::Word,
+                        edits => ExpansionPlan::Expand {
+                            term: typed.clone(),
+                            expansion: Expansion::Fuzzy { word: token.text.clone(), edits },
+                        },
+                    }
+                }
+                _ => ExpansionPlan::Refused("fuzzy matching is for one word in Latin letters".to_string()),
+            };
+            Some((typed, plan))
+        }
+        Atom::Words { .. } | Atom::Phrase { .. } => None,
+    }
+}
+
 /// An analysed query word, with the other forms an article may hold it in.
 #[derive(Debug, Clone)]
 pub(crate) struct QueryWord {
@@ -675,70 +722,36 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         let mut alternatives = Vec::new();
         for atom in &clause.alternatives {
             let (field, text, phrase_slop) = match atom {
-                Atom::Words { field, text } => (*field, text, None),
+                Atom::Words { field, text }
+                | Atom::Prefix { field, text }
+                | Atom::Fuzzy { field, text, .. } => (*field, text, None),
                 Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
-                Atom::Prefix { field, text } => {
-                    let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
-                    let why_not = if forms.is_empty() {
-                        Some(format!("a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"))
-                    } else if prefixes == MAX_PREFIXES {
-                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes and fuzzy words"))
-                    } else {
-                        None
-                    };
-                    if why_not.is_none() && words_left > 0 {
-                        prefixes += 1;
-                        words_left -= 1;
-                        if !clause.excluded {
-                            terms.push(format!("{}*", forms[0]));
-                        }
-                        let kind = AtomKind::Expanded {
-                            typed: format!("{text}*"),
-                            expansion: Expansion::Prefix(forms),
-                            words: Vec::new(),
-                        };
-                        alternatives.push(AnalyzedAtom { field: *field, kind });
-                        continue;
-                    }
-                    if let Some(why_not) = why_not {
-                        analysis_notes.push(format!("{why_not}: \"{text}*\" was searched as \"{text}\""));
-                    }
-                    (*field, text, None)
-                }
-                Atom::Fuzzy { field, text, edits } => {
-                    let typed = match edits {
-                        Some(edits) => format!("{text}~{edits}"),
-                        None => format!("{text}~"),
-                    };
-                    let tokens = analyzer.analyze(text, AnalysisMode::Query);
-                    let word = match tokens.as_slice() {
-                        [token] if token.text.chars().any(|c| c.is_alphabetic() && !is_han(c)) => Some(token),
-                        _ => None,
-                    };
-                    let why_not = if word.is_none() {
-                        Some("fuzzy matching is for one word in Latin letters".to_string())
-                    } else if prefixes == MAX_PREFIXES {
-                        Some(format!("a query may have at most {MAX_PREFIXES} prefixes and fuzzy words"))
-                    } else {
-                        None
-                    };
-                    let edits = word.map_or(0, |word| edits.unwrap_or_else(|| fuzzy_edits(&word.text)));
-                    if let Some(why_not) = why_not {
-                        analysis_notes.push(format!("{why_not}: \"{typed}\" was searched as \"{text}\""));
-                    } else if let Some(word) = word.filter(|_| edits > 0 && words_left > 0) {
-                        prefixes += 1;
-                        words_left -= 1;
-                        if !clause.excluded {
-                            terms.push(typed.clone());
-                        }
-                        let expansion = Expansion::Fuzzy { word: word.text.clone(), edits };
-                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new() };
-                        alternatives.push(AnalyzedAtom { field: *field, kind });
-                        continue;
-                    }
-                    (*field, text, None)
-                }
             };
+            if let Some((typed, plan)) = expansion_plan(atom, analyzer) {
+                let plan = match plan {
+                    ExpansionPlan::Refused(_) => plan,
+                    _ if prefixes == MAX_PREFIXES => ExpansionPlan::Refused(format!(
+                        "a query may have at most {MAX_PREFIXES} prefixes and fuzzy words"
+                    )),
+                    _ => plan,
+                };
+                match plan {
+                    ExpansionPlan::Expand { term, expansion } if words_left > 0 => {
+                        prefixes += 1;
+                        words_left -= 1;
+                        if !clause.excluded {
+                            terms.push(term);
+                        }
+                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new() };
+                        alternatives.push(AnalyzedAtom { field, kind });
+                        continue;
+                    }
+                    ExpansionPlan::Refused(why_not) => {
+                        analysis_notes.push(format!("{why_not}: \"{typed}\" was searched as \"{text}\""));
+                    }
+                    _ => {}
+                }
+            }
             let mut tokens = analyzer.analyze(text, AnalysisMode::Query);
             if tokens.len() > words_left {
                 tokens.truncate(words_left);
@@ -782,13 +795,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 }
                 spec_update.words.insert(token.text.clone());
                 for words in &alternatives {
-                    if let [word] = words.as_slice() {
-                        spec_update.words.insert(word.clone());
-                    } else {
-                        spec_update
-                            .phrases
-                            .push(PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 });
-                    }
+                    spec_update.highlight(words);
                 }
                 QueryWord { text: token.text.clone(), alternatives }
             };
@@ -990,7 +997,7 @@ impl QueryCompiler<'_> {
                     .collect();
                 let note = match expansion {
                     Expansion::Prefix(_) if total == 0 => format!("no indexed word begins with {typed}"),
-                    Expansion::Fuzzy { word, edits } if total == 0 => {
+                    Expansion::Fuzzy { edits, .. } if total == 0 => {
                         format!("no indexed word is within {} of {typed}", edit_count(*edits))
                     }
                     Expansion::Prefix(_) if total <= MAX_PREFIX_WORDS => String::new(),
@@ -1293,6 +1300,20 @@ struct SpecUpdate {
     phrases: Vec<PhraseSpec>,
 }
 
+impl SpecUpdate {
+    /// Highlights what matches in place of a word: one word, or several as a phrase.
+    fn highlight(&mut self, words: &[String]) {
+        match words {
+            [word] => {
+                self.words.insert(word.clone());
+            }
+            words => {
+                self.phrases.push(PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 });
+            }
+        }
+    }
+}
+
 /// Clauses of one word each, in either field and not excluded, that spell a synonym entry
 /// of several words (`electric vehicle`, typed as two words) become one clause: those
 /// words, or any other entry of the entry's groups (`电动车`; one of several words as a
@@ -1348,16 +1369,10 @@ fn join_synonym_phrases(
 /// A synonym as what to search: one word, or a phrase of several; its words join
 /// `spec`, to be highlighted.
 fn synonym_kind(synonym: &Synonym, spec: &mut SpecUpdate) -> AtomKind {
+    spec.highlight(&synonym.words);
     match synonym.words.as_slice() {
-        [word] => {
-            spec.words.insert(word.clone());
-            AtomKind::Word(QueryWord { text: word.clone(), alternatives: Vec::new() })
-        }
-        words => {
-            let phrase = PhraseSpec { words: words.iter().cloned().enumerate().collect(), slop: 0 };
-            spec.phrases.push(phrase.clone());
-            AtomKind::Phrase { words: phrase.words, slop: 0 }
-        }
+        [word] => AtomKind::Word(QueryWord { text: word.clone(), alternatives: Vec::new() }),
+        words => AtomKind::Phrase { words: words.iter().cloned().enumerate().collect(), slop: 0 },
     }
 }
 
@@ -1428,10 +1443,7 @@ fn each_word(
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         let mut words =
-            inverted.terms().range().ge(from.as_bytes()).into_stream().map_err(|source| Error::Io {
-                context: "cannot read the index's words".to_string(),
-                source,
-            })?;
+            inverted.terms().range().ge(from.as_bytes()).into_stream().map_err(unreadable_words)?;
         while words.advance() {
             let Ok(word) = std::str::from_utf8(words.key()) else { continue };
             if !visit(word, words.value().doc_freq) {
@@ -1467,15 +1479,18 @@ fn each_word_near(
         if let Some(to) = &to {
             words = words.lt(to);
         }
-        let mut words = words
-            .into_stream()
-            .map_err(|source| Error::Io { context: "cannot read the index's words".to_string(), source })?;
+        let mut words = words.into_stream().map_err(unreadable_words)?;
         while words.advance() {
             let Ok(word) = std::str::from_utf8(words.key()) else { continue };
             visit(word, words.value().doc_freq);
         }
     }
     Ok(())
+}
+
+/// The error of a term dictionary that cannot be streamed.
+fn unreadable_words(source: std::io::Error) -> Error {
+    Error::Io { context: "cannot read the index's words".to_string(), source }
 }
 
 /// "1 edit", "2 edits".
