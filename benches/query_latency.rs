@@ -1,9 +1,9 @@
-//! Query latency on a large index: term, several-word, phrase, prefix, mixed-language, filtered,
-//! faceted, newest-first, recency-blended and snippet-producing queries. `one category`
-//! and `one month` filter each query to the category, or the month, holding most of its
-//! matches: in an index generated from the real corpus one of dozens, a filter far rarer
-//! than the query. `recent months` filters each query to its newest four months (a date
-//! range open at its end).
+//! Query latency on a large index: term, several-word, phrase, prefix, phrase prefix, fuzzy,
+//! mixed-language, filtered, faceted, newest-first, recency-blended and snippet-producing
+//! queries. `one category` and `one month` filter each query to the category, or the
+//! month, holding most of its matches: in an index generated from the real corpus one of
+//! dozens, a filter far rarer than the query. `recent months` filters each query to its
+//! newest four months (a date range open at its end).
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -162,6 +162,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             // it, searched as alternatives.
             name: "prefix+snippets",
             requests: plain(&["经济*", "半导*", "econom*", "tari*", "中国 mark*"]),
+        },
+        QueryKind {
+            // Phrases ending in a prefix, as typed into a search box: the last word
+            // expands as a prefix and each word found ends a phrase of its own.
+            name: "phrase prefix+snippets",
+            requests: plain(&["\"central ban\"*", "\"interest ra\"*", "\"中国 经\"*", "\"人工智\"*"]),
         },
         QueryKind {
             // Misspelt words: each expands to the indexed words within its edits that

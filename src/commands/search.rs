@@ -68,7 +68,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "PATH", env = "NEWSDEX_SYNONYMS")]
     synonyms: Option<PathBuf>,
     /// The query: words, "phrases"~slop, -exclusion or NOT, OR, title:/body: fields, word* prefixes,
-    /// word~ fuzzy words, lang:/source:/category: filters; '*' alone lists every article. Several arguments
+    /// "phrase prefi"* phrases ending in a prefix, word~ fuzzy words, lang:/source:/category: filters; '*' alone lists every article. Several arguments
     /// are one query (`华为 Mate 70` needs no quotes); put `--` before a query that starts
     /// with `-`.
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]

@@ -40,7 +40,7 @@ pub fn openapi_document() -> Value {
     });
     let search_parameters = json!([
         { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "maxLength": defaults.max_query_chars },
-          "description": "The query: words, \"phrases\"~slop, -exclusion or NOT, OR, title:/body: fields, word* prefixes, word~ fuzzy words, lang:/source:/category: filters; * alone lists every article." },
+          "description": "The query: words, \"phrases\"~slop, -exclusion or NOT, OR, title:/body: fields, word* prefixes, \"phrase prefi\"* phrases ending in a prefix, word~ fuzzy words, lang:/source:/category: filters; * alone lists every article." },
         query_parameter("limit", json!({ "type": "integer", "minimum": 0, "maximum": newsdex::MAX_LIMIT, "default": 10 }), "Hits per page."),
         query_parameter("offset", json!({ "type": "integer", "minimum": 0, "default": 0 }), "Hits to skip; offset + limit is at most the result window (1000)."),
         query_parameter("lang", json!({ "type": "string" }), "Languages (zh-Hans, zh-Hant, en); repeat or comma-separate."),

@@ -10,7 +10,8 @@
 //!   match anyway). `OR`, `AND` and `NOT` are operators only in capitals: `not` is a word.
 //! - fields: `title:芯片`, `body:"南京市长江大桥"`, `title:-足球`.
 //! - prefixes: `semicond*`, `半导*` match the indexed words that begin so; `*` alone
-//!   matches every article (narrowed by filters, if any).
+//!   matches every article (narrowed by filters, if any). A phrase may end in one:
+//!   `"trade wa"*` (or `"trade wa*"`) is the phrase with its last word a prefix.
 //! - filters: `lang:en`, `source:"Pacific Ledger"`, `category:trade` narrow the search like
 //!   the request's parameters of the same names; several values of one name are
 //!   alternatives. A filter the request already sets by parameter wins, with a note.
@@ -61,6 +62,16 @@ pub(crate) enum Atom {
         /// Limited to one field, or both.
         field: Option<QueryField>,
         /// The text between the quotes.
+        text: String,
+        /// Allowed position moves.
+        slop: u32,
+    },
+    /// A quoted phrase with `*` after it (`"trade wa"*`, or inside: `"trade wa*"`): the
+    /// analysed words in order, the last of them a prefix.
+    PhrasePrefix {
+        /// Limited to one field, or both.
+        field: Option<QueryField>,
+        /// The text between the quotes, without the star.
         text: String,
         /// Allowed position moves.
         slop: u32,
@@ -357,15 +368,21 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     if QUOTES.contains(&chars[index]) {
         let closing = (index + 1..chars.len()).find(|&i| QUOTES.contains(&chars[i]));
         if let Some(closing) = closing {
-            let text: String = chars[index + 1..closing].iter().collect();
+            let mut text: String = chars[index + 1..closing].iter().collect();
             let mut next = closing + 1;
             let mut slop = 0;
             let stars = chars[next..].iter().take_while(|c| matches!(c, '*' | '＊')).count();
-            if stars > 0 {
-                notes
-                    .push("a phrase cannot end in a prefix (\"…\"*); the * after it was ignored".to_string());
-                next += stars;
-            }
+            next += stars;
+            // `"trade wa*"`: a star closing the last word inside the quotes says the same.
+            let inner =
+                text.trim_end().strip_suffix(['*', '＊']).map(|rest| rest.trim_end_matches(['*', '＊']));
+            let prefix = match inner {
+                Some(rest) if rest.ends_with(char::is_alphanumeric) => {
+                    text = rest.to_string();
+                    true
+                }
+                _ => stars > 0,
+            };
             if chars.get(next) == Some(&'~') {
                 let digits_end =
                     (next + 1..chars.len()).find(|&i| !chars[i].is_ascii_digit()).unwrap_or(chars.len());
@@ -395,7 +412,11 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
                     next = digits_end;
                 }
             }
-            let atom = Atom::Phrase { field, text, slop };
+            let atom = if prefix {
+                Atom::PhrasePrefix { field, text, slop }
+            } else {
+                Atom::Phrase { field, text, slop }
+            };
             return (Some(Item::Atom { excluded, atom }), next);
         }
         notes.push("a quote has no closing quote; the rest was searched as words".to_string());
@@ -684,15 +705,34 @@ mod tests {
         assert!(or_star.everything);
         assert_eq!(or_star.notes, ["* matches every article; the OR or NOT before it was ignored"]);
         assert!(!parse("-*").expect("parses").everything, "help: -* is no way to ask for everything");
-        assert!(matches!(clauses("\"trade war*\"")[0].alternatives[0], Atom::Phrase { .. }));
-        let phrase_prefix = parse("\"trade wa\"* 关税").expect("parses");
-        assert!(!phrase_prefix.everything, "help: the star belongs to the phrase");
-        assert!(matches!(phrase_prefix.clauses[0].alternatives[0], Atom::Phrase { .. }));
-        assert_eq!(phrase_prefix.clauses.len(), 2);
+    }
+
+    #[test]
+    fn a_star_after_a_phrase_or_its_last_word_makes_a_phrase_prefix() {
+        let phrase_prefix =
+            |text: &str, slop| Atom::PhrasePrefix { field: None, text: text.to_string(), slop };
+        let parsed = parse("\"trade wa\"* 关税").expect("parses");
+        assert!(!parsed.everything, "help: the star belongs to the phrase");
+        assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
+        assert_eq!(parsed.clauses.len(), 2);
+        assert_eq!(parsed.clauses[0].alternatives[0], phrase_prefix("trade wa", 0));
+        for (query, text, slop) in [
+            ("\"trade wa*\"", "trade wa", 0),
+            ("“贸易 战＊”", "贸易 战", 0),
+            ("\"trade wa\"**~2", "trade wa", 2),
+            ("\"trade wa*\"*", "trade wa", 0),
+        ] {
+            assert_eq!(clauses(query)[0].alternatives[0], phrase_prefix(text, slop), "{query}");
+        }
+        let in_title = clauses("-title:\"trade wa\"*");
+        assert!(in_title[0].excluded);
         assert_eq!(
-            phrase_prefix.notes,
-            ["a phrase cannot end in a prefix (\"…\"*); the * after it was ignored"]
+            in_title[0].alternatives[0],
+            Atom::PhrasePrefix { field: Some(QueryField::Title), text: "trade wa".into(), slop: 0 }
         );
+        // A star not closing a word inside the quotes is punctuation, as elsewhere.
+        assert!(matches!(clauses("\"trade * war\"")[0].alternatives[0], Atom::Phrase { .. }));
+        assert!(matches!(clauses("\"trade war *\"")[0].alternatives[0], Atom::Phrase { .. }));
     }
 
     #[test]

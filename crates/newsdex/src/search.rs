@@ -505,7 +505,31 @@ pub(crate) enum AtomKind {
         /// 1 for a prefix's, and for a fuzzy word's how likely it is the word meant
         /// (see `QueryCompiler::expand_words`).
         words: Vec<(String, f32)>,
+        /// For a phrase ending in the prefix (`"trade wa"*`), the words before it: each
+        /// word found is searched as the end of that phrase.
+        lead: Option<PhraseLead>,
     },
+}
+
+/// The words of a phrase prefix (`"trade wa"*`) before its prefix, where the prefix
+/// stands, and the phrase's slop.
+#[derive(Debug, Clone)]
+pub(crate) struct PhraseLead {
+    /// The words before the prefix, each at its offset from the first.
+    pub(crate) words: Vec<(usize, String)>,
+    /// The prefix's offset from the first word.
+    pub(crate) offset: usize,
+    /// Allowed position moves.
+    pub(crate) slop: u32,
+}
+
+impl PhraseLead {
+    /// The phrase with `word` in the prefix's place.
+    pub(crate) fn ending_in(&self, word: &str) -> PhraseSpec {
+        let mut words = self.words.clone();
+        words.push((self.offset, word.to_string()));
+        PhraseSpec { words, slop: self.slop }
+    }
 }
 
 /// How the words of an [`AtomKind::Expanded`] are found in the index.
@@ -531,27 +555,54 @@ fn fuzzy_edits(word: &str) -> u8 {
 
 /// What a prefix or fuzzy word of the query is searched as, before the query's limits.
 enum ExpansionPlan {
-    /// The indexed words it stands for; `term` is how `applied.terms` shows it.
-    Expand { term: String, expansion: Expansion },
-    /// The word itself (a fuzzy word allowing no edits).
+    /// The indexed words it stands for (at the end of `lead`, for a phrase prefix);
+    /// `term` is how `applied.terms` shows it.
+    Expand { term: String, expansion: Expansion, lead: Option<PhraseLead> },
+    /// As typed: a fuzzy word allowing no edits, a phrase prefix with no word in it.
     Word,
     /// The word itself, for this reason, given in a note.
     Refused(String),
 }
 
-/// A prefix or fuzzy word `atom` as typed (`semi*`, `tarif~1`) and what it is searched
-/// as; `None` for other atoms.
+/// A prefix, phrase prefix or fuzzy word `atom` as typed (`semi*`, `"trade wa"*`,
+/// `tarif~1`) and what it is searched as; `None` for other atoms.
 fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, ExpansionPlan)> {
+    let prefix_plan = |text: &str, lead: Option<PhraseLead>, lead_terms: &[&str]| {
+        let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
+        match forms.first() {
+            None => ExpansionPlan::Refused(format!(
+                "a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"
+            )),
+            Some(form) => {
+                let mut term = lead_terms.join(" ");
+                if !term.is_empty() {
+                    term.push(' ');
+                }
+                term.push_str(form);
+                term.push('*');
+                ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms), lead }
+            }
+        }
+    };
     match atom {
-        Atom::Prefix { text, .. } => {
-            let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
-            let plan = match forms.first().map(|form| format!("{form}*")) {
-                None => ExpansionPlan::Refused(format!(
-                    "a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"
-                )),
-                Some(term) => ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms) },
+        Atom::Prefix { text, .. } => Some((format!("{text}*"), prefix_plan(text, None, &[]))),
+        Atom::PhrasePrefix { text, slop, .. } => {
+            let typed = format!("\"{text}\"*");
+            let tokens = analyzer.analyze(text, AnalysisMode::Query);
+            let plan = match tokens.split_last() {
+                None => ExpansionPlan::Word,
+                Some((last, before)) => {
+                    let last_typed = text.get(last.offset_from..last.offset_to).unwrap_or(&last.text);
+                    let lead = (!before.is_empty()).then(|| {
+                        let mut phrase = phrase_spec(&tokens, *slop).words;
+                        let (offset, _) = phrase.pop().unwrap_or_default();
+                        PhraseLead { words: phrase, offset, slop: *slop }
+                    });
+                    let lead_terms: Vec<&str> = before.iter().map(|token| token.text.as_str()).collect();
+                    prefix_plan(last_typed, lead, &lead_terms)
+                }
             };
-            Some((format!("{text}*"), plan))
+            Some((typed, plan))
         }
         Atom::Fuzzy { text, edits, .. } => {
             let typed = match edits {
@@ -565,6 +616,7 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                         edits => ExpansionPlan::Expand {
                             term: typed.clone(),
                             expansion: Expansion::Fuzzy { word: token.text.clone(), edits },
+                            lead: None,
                         },
                     }
                 }
@@ -725,7 +777,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 Atom::Words { field, text }
                 | Atom::Prefix { field, text }
                 | Atom::Fuzzy { field, text, .. } => (*field, text, None),
-                Atom::Phrase { field, text, slop } => (*field, text, Some(*slop)),
+                Atom::Phrase { field, text, slop } | Atom::PhrasePrefix { field, text, slop } => {
+                    (*field, text, Some(*slop))
+                }
             };
             if let Some((typed, plan)) = expansion_plan(atom, analyzer) {
                 let plan = match plan {
@@ -736,18 +790,26 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     _ => plan,
                 };
                 match plan {
-                    ExpansionPlan::Expand { term, expansion } if words_left > 0 => {
+                    ExpansionPlan::Expand { term, expansion, lead }
+                        if words_left > lead.as_ref().map_or(0, |lead| lead.words.len()) =>
+                    {
                         prefixes += 1;
-                        words_left -= 1;
+                        words_left -= 1 + lead.as_ref().map_or(0, |lead| lead.words.len());
                         if !clause.excluded {
                             terms.push(term);
                         }
-                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new() };
+                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new(), lead };
                         alternatives.push(AnalyzedAtom { field, kind });
                         continue;
                     }
                     ExpansionPlan::Refused(why_not) => {
-                        analysis_notes.push(format!("{why_not}: \"{typed}\" was searched as \"{text}\""));
+                        let note = match atom {
+                            Atom::PhrasePrefix { .. } => {
+                                format!("{why_not}: {typed} was searched as the phrase \"{text}\"")
+                            }
+                            _ => format!("{why_not}: \"{typed}\" was searched as \"{text}\""),
+                        };
+                        analysis_notes.push(note);
                     }
                     _ => {}
                 }
@@ -937,17 +999,21 @@ impl QueryCompiler<'_> {
     /// articles first. They are highlighted as the query's own words are; a fuzzy word's
     /// note names what it found.
     ///
+    /// Unweighted, BM25's preference for rare words ranks them first: on a million
+    /// articles `tarif~` put the ticker `tarof` (a handful of articles) above `tariff`
+    /// (thousands), and `ban*` the articles naming `bangor` above those about banks. So
+    /// a prefix's words are weighted by the lowest IDF among them over their own, and
+    /// every word scores with the commonest word's IDF (Lucene blends the frequencies of
+    /// a fuzzy query's words alike); in a phrase prefix the weight scales the phrase.
     /// A fuzzy word's words are weighted by how likely each is the word meant, as a
     /// spelling corrector weighs them: its frequency (articles holding it) times its
     /// similarity to what was typed (Lucene's `1 - edits / shorter length`), scaled so
-    /// the likeliest weighs 1. Each keeps its own BM25 score otherwise. Unweighted, the
-    /// rarest words ranked first — on a million articles `tarif~` put the ticker `tarof`
-    /// (a handful of articles) above `tariff` (thousands) — since BM25 favours rare words.
+    /// the likeliest weighs 1.
     fn expand_words(&self, analyzed: &mut AnalyzedQuery, searcher: &Searcher) -> Result<()> {
         let AnalyzedQuery { clauses, title_spec, body_spec, notes, .. } = analyzed;
         for clause in clauses {
             for atom in &mut clause.alternatives {
-                let AtomKind::Expanded { typed, expansion, words } = &mut atom.kind else { continue };
+                let AtomKind::Expanded { typed, expansion, words, lead } = &mut atom.kind else { continue };
                 let mut frequencies: HashMap<String, u64> = HashMap::new();
                 let mut count = |word: &str, doc_freq: u32| {
                     *frequencies.entry(word.to_string()).or_default() += u64::from(doc_freq);
@@ -976,27 +1042,50 @@ impl QueryCompiler<'_> {
                 });
                 let total = found.len();
                 found.truncate(MAX_PREFIX_WORDS);
-                let likelihood = |word: &str, count: u64| match &*expansion {
-                    Expansion::Prefix(_) => 1.0,
+                let weights: Vec<f32> = match &*expansion {
+                    Expansion::Prefix(_) => {
+                        // `found` is commonest first, and the commonest word has the
+                        // lowest IDF.
+                        let articles = searcher.num_docs() as f64;
+                        let idf = |count: u64| {
+                            let count = (count as f64).min(articles);
+                            (1.0 + (articles - count + 0.5) / (count + 0.5)).ln()
+                        };
+                        let lowest = found.first().map_or(1.0, |(_, count)| idf(*count));
+                        found.iter().map(|(_, count)| (lowest / idf(*count)) as f32).collect()
+                    }
                     Expansion::Fuzzy { word: typed, .. } => {
-                        let shorter = word.chars().count().min(typed.chars().count()).max(1);
-                        let similarity = 1.0 - strsim::osa_distance(word, typed) as f64 / shorter as f64;
-                        count as f64 * similarity.max(0.0)
+                        let likelihoods: Vec<f64> = found
+                            .iter()
+                            .map(|(word, count)| {
+                                let shorter = word.chars().count().min(typed.chars().count()).max(1);
+                                let similarity =
+                                    1.0 - strsim::osa_distance(word, typed) as f64 / shorter as f64;
+                                *count as f64 * similarity.max(0.0)
+                            })
+                            .collect();
+                        let likeliest = likelihoods.iter().copied().fold(0.0, f64::max);
+                        likelihoods
+                            .into_iter()
+                            .map(
+                                |likelihood| {
+                                    if likeliest > 0.0 { (likelihood / likeliest) as f32 } else { 1.0 }
+                                },
+                            )
+                            .collect()
                     }
                 };
-                let likelihoods: Vec<f64> =
-                    found.iter().map(|(word, count)| likelihood(word, *count)).collect();
-                let likeliest = likelihoods.iter().copied().fold(0.0, f64::max);
-                *words = found
-                    .into_iter()
-                    .zip(likelihoods)
-                    .map(|((word, _), likelihood)| {
-                        let weight = if likeliest > 0.0 { (likelihood / likeliest) as f32 } else { 1.0 };
-                        (word, weight)
-                    })
-                    .collect();
+                *words = found.into_iter().map(|(word, _)| word).zip(weights).collect();
+                // A phrase prefix's notes name the prefix that ends it.
+                let (begins, typed) = match (&*expansion, &*lead) {
+                    (Expansion::Prefix(forms), Some(_)) => {
+                        let form = forms.first().map_or("", String::as_str);
+                        (format!("{form}, the end of {typed}"), format!("{form}*, the end of {typed},"))
+                    }
+                    _ => (typed.clone(), typed.clone()),
+                };
                 let note = match expansion {
-                    Expansion::Prefix(_) if total == 0 => format!("no indexed word begins with {typed}"),
+                    Expansion::Prefix(_) if total == 0 => format!("no indexed word begins with {begins}"),
                     Expansion::Fuzzy { edits, .. } if total == 0 => {
                         format!("no indexed word is within {} of {typed}", edit_count(*edits))
                     }
@@ -1036,7 +1125,11 @@ impl QueryCompiler<'_> {
                         } else {
                             &mut *body_spec
                         };
-                        spec.words.extend(words.iter().map(|(word, _)| word.clone()));
+                        let found = words.iter().map(|(word, _)| word);
+                        match lead {
+                            Some(lead) => spec.phrases.extend(found.map(|word| lead.ending_in(word))),
+                            None => spec.words.extend(found.cloned()),
+                        }
                     }
                 }
             }
@@ -1135,7 +1228,7 @@ impl QueryCompiler<'_> {
                 let words = match &atom.kind {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) => words.as_slice(),
-                    AtomKind::Phrase { .. } => return None,
+                    AtomKind::Phrase { .. } | AtomKind::Expanded { lead: Some(_), .. } => return None,
                     AtomKind::Expanded { words, .. } => {
                         let words = self.word_fields(atom.field, words);
                         terms.extend(
@@ -1181,7 +1274,7 @@ impl QueryCompiler<'_> {
                 let words = match &atom.kind {
                     AtomKind::Word(word) => std::slice::from_ref(word),
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
-                    AtomKind::Expanded { words, .. } => {
+                    AtomKind::Expanded { words, lead: None, .. } => {
                         let words = self.word_fields(atom.field, words);
                         terms.extend(
                             words.map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost))),
@@ -1219,7 +1312,17 @@ impl QueryCompiler<'_> {
                 ))
             }
             AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
-            AtomKind::Expanded { words, .. } => {
+            AtomKind::Expanded { words, lead: Some(lead), .. } => {
+                let phrases: Vec<(Occur, Box<dyn Query>)> = words
+                    .iter()
+                    .map(|(word, weight)| {
+                        let phrase = lead.ending_in(word);
+                        (Occur::Should, self.phrase_query(&fields, &phrase.words, phrase.slop, *weight))
+                    })
+                    .collect();
+                if phrases.is_empty() { Box::new(EmptyQuery) } else { single_or_any(phrases) }
+            }
+            AtomKind::Expanded { words, lead: None, .. } => {
                 let terms: Vec<(Occur, Box<dyn Query>)> = self
                     .word_fields(atom.field, words)
                     .map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost)))
@@ -2435,6 +2538,36 @@ mod tests {
         crate::bonus::leapfrogging_always(|| {
             ranks_as_exhaustively(&index, "central bank rates", "together", 13, "the bonus decides");
         });
+    }
+
+    #[test]
+    fn a_prefix_ranks_its_rare_words_no_higher_than_its_common_ones() {
+        // Twenty articles say `bank` twice; one says `bangor` once. Each word of `ban*`
+        // scores with the commonest word's IDF, so the articles saying `bank` more often
+        // come first; typed as alternatives, the rare word's IDF puts its article first.
+        let article = |id: String, body: &str| Article {
+            id,
+            lang: Some(Lang::En),
+            title: "Harbour news".to_string(),
+            body: body.to_string(),
+            ..Article::default()
+        };
+        let mut articles: Vec<Article> = (0..20)
+            .map(|i| article(format!("bank-{i}"), "The bank opened. The bank closed early."))
+            .collect();
+        articles.push(article("bangor".to_string(), "Ferries to Bangor ran late today."));
+        let index = index_of(articles, 50);
+        let search = |query: &str| {
+            index.search(&SearchRequest { limit: 50, ..SearchRequest::new(query) }).expect("search")
+        };
+        let prefix = search("ban*");
+        assert_eq!(prefix.total, 21);
+        assert!(prefix.hits[0].id.starts_with("bank-"), "{:?}", ranked(&prefix));
+        assert_eq!(prefix.hits.last().map(|hit| hit.id.as_str()), Some("bangor"), "{:?}", ranked(&prefix));
+        assert_eq!(search("bank OR bangor").hits[0].id, "bangor", "help: unweighted, the rare word leads");
+        // In a phrase prefix the weight scales each phrase alike.
+        let phrase = search("\"the ban\"*");
+        assert!(phrase.hits.iter().all(|hit| hit.id.starts_with("bank-")), "{:?}", ranked(&phrase));
     }
 
     #[test]

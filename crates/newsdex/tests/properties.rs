@@ -24,7 +24,7 @@ fn mixed_text() -> impl Strategy<Value = String> {
 }
 
 /// Queries built from the query language's own pieces: operators, fields, filters,
-/// quotes and slops, prefixes, fuzzy words and boosts, between words (one with another
+/// quotes and slops, prefixes and phrase prefixes, fuzzy words and boosts, between words (one with another
 /// region's wording) and arbitrary text.
 fn query_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
@@ -42,6 +42,7 @@ fn query_text() -> impl Strategy<Value = String> {
         Just("~3".to_string()),
         Just("~".to_string()),
         Just("*".to_string()),
+        Just("\"*".to_string()),
         Just("^2".to_string()),
         Just("tarif".to_string()),
         Just("软件".to_string()),

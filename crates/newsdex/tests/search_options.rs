@@ -309,6 +309,52 @@ fn a_word_with_a_star_finds_the_words_it_begins() {
 }
 
 #[test]
+fn a_phrase_ending_in_a_star_finds_the_phrase_with_its_last_word_a_prefix() {
+    // Four articles say "central bank(s)"; in one title, and the order counts.
+    let phrase = run(SearchRequest::new("\"central ban\"*"));
+    assert_eq!(phrase.total, 4, "{:?}", ids(&phrase));
+    assert_eq!(phrase.applied.terms, ["central ban*"]);
+    assert!(phrase.applied.notes.is_empty(), "{:?}", phrase.applied.notes);
+    assert!(
+        phrase.hits.iter().all(|hit| hit.snippet.to_lowercase().contains("<mark>central bank")),
+        "help: the phrase is highlighted as one: {:?}",
+        phrase.hits.iter().map(|hit| &hit.snippet).collect::<Vec<_>>()
+    );
+    assert_eq!(ids(&run(SearchRequest::new("\"central ban*\""))), ids(&phrase), "help: the star inside");
+    assert_eq!(run(SearchRequest::new("\"ban central\"*")).total, 0, "help: a phrase keeps its order");
+    let in_titles = run(SearchRequest::new("title:\"central ban\"*"));
+    assert_eq!(ids(&in_titles), ["en-econ-0007"]);
+    assert!(in_titles.hits[0].title_html.contains("<mark>Central Banks</mark>"));
+    // It combines with words and exclusions.
+    let rates = run(SearchRequest::new("rates")).total;
+    let with = run(SearchRequest::new("rates \"central ban\"*")).total;
+    let without = run(SearchRequest::new("rates -\"central ban\"*")).total;
+    assert!(with > 0 && without > 0 && with + without == rates, "{with} + {without} != {rates}");
+    // Chinese in either script: `长江*` finds the indexed word 长江大桥 after 南京市.
+    for query in ["\"南京市长江\"*", "\"南京市長江\"*"] {
+        let chinese = run(SearchRequest::new(query));
+        assert_eq!(ids(&chinese), ["hans-cult-0001"], "{query}");
+        assert!(
+            chinese.hits[0].snippet.contains("<mark>南京市长江大桥</mark>"),
+            "{}",
+            chinese.hits[0].snippet
+        );
+    }
+    // One word is a prefix; a last word too short for one, or found nowhere, says so.
+    assert_eq!(ids(&run(SearchRequest::new("\"semicond\"*"))), ids(&run(SearchRequest::new("semicond*"))));
+    let short = run(SearchRequest::new("\"central b\"*"));
+    assert_eq!(
+        short.applied.notes,
+        [
+            "a prefix needs at least 2 letters or digits: \"central b\"* was searched as the phrase \"central b\""
+        ]
+    );
+    let nowhere = run(SearchRequest::new("\"central zzq\"*"));
+    assert_eq!(nowhere.total, 0);
+    assert_eq!(nowhere.applied.notes, ["no indexed word begins with zzq, the end of \"central zzq\"*"]);
+}
+
+#[test]
 fn a_star_alone_lists_every_article_newest_first() {
     let everything = run(SearchRequest { limit: 100, ..SearchRequest::new("*") });
     assert_eq!(everything.total, sample_index().num_articles());

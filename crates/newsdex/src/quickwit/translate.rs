@@ -92,8 +92,9 @@ fn atom_query(atom: &AnalyzedAtom, matching: Matching, ranking: &RankingConfig) 
                 .collect();
             format!("({})", per_field.join(" OR "))
         }
-        AtomKind::Expanded { typed, expansion, .. } => {
+        AtomKind::Expanded { typed, expansion, lead, .. } => {
             let (what, found_by) = match expansion {
+                Expansion::Prefix(_) if lead.is_some() => ("phrase prefix search", "a prefix"),
                 Expansion::Prefix(_) => ("prefix search", "a prefix"),
                 Expansion::Fuzzy { .. } => ("fuzzy search", "a fuzzy word"),
             };

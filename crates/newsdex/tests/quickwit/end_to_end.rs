@@ -212,6 +212,12 @@ fn prefixes_and_fuzzy_words_are_refused_by_quickwit_but_a_star_alone_is_searched
         "invalid query: prefix search (semicond*) needs a local index: Quickwit does not list the indexed words a prefix stands for"
     );
     assert_eq!(searches(), before, "help: nothing is sent");
+    let error = quickwit.search(&SearchRequest::new("\"trade wa\"*")).expect_err("a phrase prefix");
+    assert_eq!(
+        error.to_string(),
+        "invalid query: phrase prefix search (\"trade wa\"*) needs a local index: Quickwit does not list the indexed words a prefix stands for"
+    );
+    assert_eq!(searches(), before, "help: nothing is sent");
     let error = quickwit.search(&SearchRequest::new("tarif~")).expect_err("a fuzzy word");
     assert_eq!(
         error.to_string(),
