@@ -508,6 +508,11 @@ pub(crate) enum AtomKind {
         /// For a phrase ending in the prefix (`"trade wa"*`), the words before it: each
         /// word found is searched as the end of that phrase.
         lead: Option<PhraseLead>,
+        /// Another reading of the phrase prefix before it in its clause: the last two
+        /// words of a Chinese one typed together as the start of one word still being
+        /// typed (`"人工智"*` as the words beginning `人工智`, not `人工` and a word
+        /// beginning `智`). Its note only names the words it found.
+        alternative: bool,
     },
 }
 
@@ -555,9 +560,15 @@ fn fuzzy_edits(word: &str) -> u8 {
 
 /// What a prefix or fuzzy word of the query is searched as, before the query's limits.
 enum ExpansionPlan {
-    /// The indexed words it stands for (at the end of `lead`, for a phrase prefix);
-    /// `term` is how `applied.terms` shows it.
-    Expand { term: String, expansion: Expansion, lead: Option<PhraseLead> },
+    /// The indexed words it stands for (at the end of `lead`, for a phrase prefix), and
+    /// for a Chinese phrase prefix perhaps another reading of it (see
+    /// [`AtomKind::Expanded`]'s `alternative`); `term` is how `applied.terms` shows it.
+    Expand {
+        term: String,
+        expansion: Expansion,
+        lead: Option<PhraseLead>,
+        also: Option<(Expansion, Option<PhraseLead>)>,
+    },
     /// As typed: a fuzzy word allowing no edits, a phrase prefix with no word in it.
     Word,
     /// The word itself, for this reason, given in a note.
@@ -567,8 +578,8 @@ enum ExpansionPlan {
 /// A prefix, phrase prefix or fuzzy word `atom` as typed (`semi*`, `"trade wa"*`,
 /// `tarif~1`) and what it is searched as; `None` for other atoms.
 fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, ExpansionPlan)> {
-    let prefix_plan = |text: &str, lead: Option<PhraseLead>, lead_terms: &[&str]| {
-        let forms = analyzer.prefix_forms(text, MIN_PREFIX_CHARS);
+    let prefix_plan = |text: &str, lead: Option<PhraseLead>, lead_terms: &[&str], min_chars: usize| {
+        let forms = analyzer.prefix_forms(text, min_chars);
         match forms.first() {
             None => ExpansionPlan::Refused(format!(
                 "a prefix needs at least {MIN_PREFIX_CHARS} letters or digits"
@@ -580,26 +591,53 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                 }
                 term.push_str(form);
                 term.push('*');
-                ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms), lead }
+                ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms), lead, also: None }
             }
         }
     };
     match atom {
-        Atom::Prefix { text, .. } => Some((format!("{text}*"), prefix_plan(text, None, &[]))),
+        Atom::Prefix { text, .. } => {
+            Some((format!("{text}*"), prefix_plan(text, None, &[], MIN_PREFIX_CHARS)))
+        }
         Atom::PhrasePrefix { text, slop, .. } => {
             let typed = format!("\"{text}\"*");
             let tokens = analyzer.analyze(text, AnalysisMode::Query);
             let plan = match tokens.split_last() {
                 None => ExpansionPlan::Word,
                 Some((last, before)) => {
-                    let last_typed = text.get(last.offset_from..last.offset_to).unwrap_or(&last.text);
-                    let lead = (!before.is_empty()).then(|| {
-                        let mut phrase = phrase_spec(&tokens, *slop).words;
-                        let (offset, _) = phrase.pop().unwrap_or_default();
-                        PhraseLead { words: phrase, offset, slop: *slop }
-                    });
+                    let typed_of = |from: &Token, to: &Token| text.get(from.offset_from..to.offset_to);
+                    let phrase = phrase_spec(&tokens, *slop).words;
+                    // The phrase's words before `count` of them, and where the next stands.
+                    let lead_of = |count: usize| {
+                        (count > 0).then(|| PhraseLead {
+                            words: phrase[..count].to_vec(),
+                            offset: phrase[count].0,
+                            slop: *slop,
+                        })
+                    };
                     let lead_terms: Vec<&str> = before.iter().map(|token| token.text.as_str()).collect();
-                    prefix_plan(last_typed, lead, &lead_terms)
+                    let chinese = |token: &Token| token.text.chars().all(is_han);
+                    // After other words, one Chinese character is prefix enough (a
+                    // phrase of them is no walk through every word).
+                    let min_chars = if !before.is_empty() && chinese(last) { 1 } else { MIN_PREFIX_CHARS };
+                    let last_typed = typed_of(last, last).unwrap_or(&last.text);
+                    let mut plan = prefix_plan(last_typed, lead_of(before.len()), &lead_terms, min_chars);
+                    // A Chinese word still being typed is cut in two by segmentation
+                    // (`人工智` is `人工` and `智`): its two parts, typed together, are
+                    // also read as the start of one word.
+                    if let ExpansionPlan::Expand { also, .. } = &mut plan
+                        && let Some(previous) = before.last()
+                        && chinese(previous)
+                        && chinese(last)
+                        && previous.offset_to == last.offset_from
+                        && let Some(joined) = typed_of(previous, last)
+                    {
+                        let forms = analyzer.prefix_forms(joined, MIN_PREFIX_CHARS);
+                        if !forms.is_empty() {
+                            *also = Some((Expansion::Prefix(forms), lead_of(before.len() - 1)));
+                        }
+                    }
+                    plan
                 }
             };
             Some((typed, plan))
@@ -617,6 +655,7 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                             term: typed.clone(),
                             expansion: Expansion::Fuzzy { word: token.text.clone(), edits },
                             lead: None,
+                            also: None,
                         },
                     }
                 }
@@ -790,7 +829,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     _ => plan,
                 };
                 match plan {
-                    ExpansionPlan::Expand { term, expansion, lead }
+                    ExpansionPlan::Expand { term, expansion, lead, also }
                         if words_left > lead.as_ref().map_or(0, |lead| lead.words.len()) =>
                     {
                         prefixes += 1;
@@ -798,8 +837,24 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         if !clause.excluded {
                             terms.push(term);
                         }
-                        let kind = AtomKind::Expanded { typed, expansion, words: Vec::new(), lead };
+                        let kind = AtomKind::Expanded {
+                            typed: typed.clone(),
+                            expansion,
+                            words: Vec::new(),
+                            lead,
+                            alternative: false,
+                        };
                         alternatives.push(AnalyzedAtom { field, kind });
+                        if let Some((expansion, lead)) = also {
+                            let kind = AtomKind::Expanded {
+                                typed,
+                                expansion,
+                                words: Vec::new(),
+                                lead,
+                                alternative: true,
+                            };
+                            alternatives.push(AnalyzedAtom { field, kind });
+                        }
                         continue;
                     }
                     ExpansionPlan::Refused(why_not) => {
@@ -1013,7 +1068,9 @@ impl QueryCompiler<'_> {
         let AnalyzedQuery { clauses, title_spec, body_spec, notes, .. } = analyzed;
         for clause in clauses {
             for atom in &mut clause.alternatives {
-                let AtomKind::Expanded { typed, expansion, words, lead } = &mut atom.kind else { continue };
+                let AtomKind::Expanded { typed, expansion, words, lead, alternative } = &mut atom.kind else {
+                    continue;
+                };
                 let mut frequencies: HashMap<String, u64> = HashMap::new();
                 let mut count = |word: &str, doc_freq: u32| {
                     *frequencies.entry(word.to_string()).or_default() += u64::from(doc_freq);
@@ -1077,43 +1134,37 @@ impl QueryCompiler<'_> {
                 };
                 *words = found.into_iter().map(|(word, _)| word).zip(weights).collect();
                 // A phrase prefix's notes name the prefix that ends it.
-                let (begins, typed) = match (&*expansion, &*lead) {
-                    (Expansion::Prefix(forms), Some(_)) => {
-                        let form = forms.first().map_or("", String::as_str);
+                let form = match &*expansion {
+                    Expansion::Prefix(forms) => forms.first().map_or("", String::as_str),
+                    Expansion::Fuzzy { .. } => "",
+                };
+                let (begins, named) = match lead {
+                    Some(_) => {
                         (format!("{form}, the end of {typed}"), format!("{form}*, the end of {typed},"))
                     }
-                    _ => (typed.clone(), typed.clone()),
+                    None => (typed.clone(), typed.clone()),
                 };
                 let note = match expansion {
+                    _ if *alternative && total == 0 => String::new(),
+                    _ if *alternative => {
+                        format!(
+                            "{typed} was also read as the words beginning with {form}: {}",
+                            word_list(words, total)
+                        )
+                    }
                     Expansion::Prefix(_) if total == 0 => format!("no indexed word begins with {begins}"),
                     Expansion::Fuzzy { edits, .. } if total == 0 => {
                         format!("no indexed word is within {} of {typed}", edit_count(*edits))
                     }
                     Expansion::Prefix(_) if total <= MAX_PREFIX_WORDS => String::new(),
                     Expansion::Prefix(_) => format!(
-                        "{typed} stands for {total} indexed words; the {MAX_PREFIX_WORDS} in the most articles were searched"
+                        "{named} stands for {total} indexed words; the {MAX_PREFIX_WORDS} in the most articles were searched"
                     ),
-                    Expansion::Fuzzy { edits, .. } => {
-                        const NAMED: usize = 8;
-                        let named = words
-                            .iter()
-                            .take(NAMED)
-                            .map(|(word, _)| word.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        let more = match total {
-                            total if total > MAX_PREFIX_WORDS => format!(
-                                " and {} more; the {MAX_PREFIX_WORDS} in the most articles were searched",
-                                total - NAMED
-                            ),
-                            total if total > NAMED => format!(" and {} more", total - NAMED),
-                            _ => String::new(),
-                        };
-                        format!(
-                            "{typed} was searched as the indexed words within {} of it: {named}{more}",
-                            edit_count(*edits)
-                        )
-                    }
+                    Expansion::Fuzzy { edits, .. } => format!(
+                        "{typed} was searched as the indexed words within {} of it: {}",
+                        edit_count(*edits),
+                        word_list(words, total)
+                    ),
                 };
                 if !note.is_empty() {
                     notes.push(note);
@@ -1594,6 +1645,21 @@ fn each_word_near(
 /// The error of a term dictionary that cannot be streamed.
 fn unreadable_words(source: std::io::Error) -> Error {
     Error::Io { context: "cannot read the index's words".to_string(), source }
+}
+
+/// The first few of the `total` words an expansion found (`words`, the most frequent
+/// of them), and how many more, for a note.
+fn word_list(words: &[(String, f32)], total: usize) -> String {
+    const NAMED: usize = 8;
+    let named = words.iter().take(NAMED).map(|(word, _)| word.as_str()).collect::<Vec<_>>().join(", ");
+    let more = match total {
+        total if total > MAX_PREFIX_WORDS => {
+            format!(" and {} more; the {MAX_PREFIX_WORDS} in the most articles were searched", total - NAMED)
+        }
+        total if total > NAMED => format!(" and {} more", total - NAMED),
+        _ => String::new(),
+    };
+    format!("{named}{more}")
 }
 
 /// "1 edit", "2 edits".

@@ -340,6 +340,29 @@ fn a_phrase_ending_in_a_star_finds_the_phrase_with_its_last_word_a_prefix() {
             chinese.hits[0].snippet
         );
     }
+    // A Chinese word still being typed, cut in two by segmentation (`人工` and `智`), is
+    // also read as the start of one word, in either script.
+    let typing = run(SearchRequest::new("\"人工智\"*"));
+    assert_eq!(ids(&typing), ids(&run(SearchRequest::new("人工智能"))));
+    assert!(typing.hits.iter().any(|hit| hit.snippet.contains("<mark>人工智慧</mark>")));
+    assert_eq!(
+        typing.applied.notes,
+        ["\"人工智\"* was also read as the words beginning with 人工智: 人工智慧, 人工智能"]
+    );
+    let industry = run(SearchRequest::new("\"半导体产\"*"));
+    assert!(ids(&industry).contains(&"hant-tech-0001"), "help: 半導體產業 {:?}", ids(&industry));
+    assert!(
+        industry
+            .hits
+            .iter()
+            .all(|hit| hit.snippet.contains("产业</mark>") || hit.snippet.contains("產業</mark>"))
+    );
+    // After other words one Chinese character is prefix enough: 去* after 临湖市.
+    let after_words = run(SearchRequest::new("\"临湖市 去\"*"));
+    assert!(after_words.applied.notes.is_empty(), "{:?}", after_words.applied.notes);
+    assert_eq!(after_words.applied.terms, ["临湖市 去*"]);
+    assert_eq!(ids(&after_words), ["hans-econ-0003"]);
+    assert!(after_words.hits[0].title_html.contains("<mark>临湖市去年</mark>"));
     // One word is a prefix; a last word too short for one, or found nowhere, says so.
     assert_eq!(ids(&run(SearchRequest::new("\"semicond\"*"))), ids(&run(SearchRequest::new("semicond*"))));
     let short = run(SearchRequest::new("\"central b\"*"));
