@@ -89,6 +89,7 @@ mod ingest;
 mod language;
 mod max_score;
 mod merge_policy;
+mod phrase_prefix;
 mod query;
 mod quickwit;
 mod recency;

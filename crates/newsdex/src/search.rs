@@ -27,6 +27,7 @@ use crate::exclusion::Excluded;
 use crate::filtered::{Filtered, under_filters};
 use crate::index::NewsIndex;
 use crate::max_score::MaxScoreUnion;
+use crate::phrase_prefix::PhraseEndingInAny;
 use crate::query::{Atom, MAX_FUZZY_EDITS, ParsedQuery, QueryField, parse};
 use crate::recency::{Blend, blended_top};
 use crate::schema::NewsSchema;
@@ -1059,7 +1060,8 @@ impl QueryCompiler<'_> {
     /// (thousands), and `ban*` the articles naming `bangor` above those about banks. So
     /// a prefix's words are weighted by the lowest IDF among them over their own, and
     /// every word scores with the commonest word's IDF (Lucene blends the frequencies of
-    /// a fuzzy query's words alike); in a phrase prefix the weight scales the phrase.
+    /// a fuzzy query's words alike; a phrase prefix's phrase does so itself, see
+    /// [`PhraseEndingInAny`]).
     /// A fuzzy word's words are weighted by how likely each is the word meant, as a
     /// spelling corrector weighs them: its frequency (articles holding it) times its
     /// similarity to what was typed (Lucene's `1 - edits / shorter length`), scaled so
@@ -1198,17 +1200,39 @@ impl QueryCompiler<'_> {
         }
     }
 
-    /// A query of one quoted phrase searched in both fields, as the union of the field
-    /// phrases (what the nested form scores too).
+    /// A query of one clause of phrases — a quoted phrase searched in both fields, a
+    /// phrase prefix (its phrase in each field, with the words of its other reading, if
+    /// any) — as one union of field phrases and words ranked by MaxScore, scoring what
+    /// the nested form scores.
     fn phrase_union(&self, analyzed: &AnalyzedQuery) -> Option<Box<dyn Query>> {
         let [clause] = analyzed.clauses.as_slice() else { return None };
-        let [atom] = clause.alternatives.as_slice() else { return None };
-        let AtomKind::Phrase { words, slop } = &atom.kind else { return None };
-        let fields = self.fields(atom.field);
-        if clause.excluded || analyzed.match_all || !analyzed.proximity_words.is_empty() || fields.len() < 2 {
+        if clause.excluded || analyzed.match_all || !analyzed.proximity_words.is_empty() {
             return None;
         }
-        Some(self.phrase_query(&fields, words, *slop, 1.0))
+        let mut parts = Vec::new();
+        for atom in &clause.alternatives {
+            let fields = self.fields(atom.field);
+            match &atom.kind {
+                AtomKind::Phrase { words, slop } => {
+                    parts.extend(self.phrase_parts(&fields, words, *slop, 1.0));
+                }
+                AtomKind::Expanded { words, lead: Some(lead), .. } => {
+                    parts.extend(self.phrase_prefix_parts(&fields, lead, words));
+                }
+                // The other reading of a phrase prefix: words.
+                AtomKind::Expanded { words, lead: None, alternative: true, .. } => {
+                    for (field, word, boost) in self.word_fields(atom.field, words) {
+                        parts.push((
+                            field_term(field, word, boost),
+                            vec![Term::from_field_text(field, word)],
+                            boost,
+                        ));
+                    }
+                }
+                _ => return None,
+            }
+        }
+        (parts.len() > 1).then(|| Box::new(MaxScoreUnion::new(parts)) as Box<dyn Query>)
     }
 
     /// Clause by clause: each clause a union of its alternatives, each word a union of
@@ -1364,14 +1388,12 @@ impl QueryCompiler<'_> {
             }
             AtomKind::Phrase { words, slop } => self.phrase_query(&fields, words, *slop, 1.0),
             AtomKind::Expanded { words, lead: Some(lead), .. } => {
-                let phrases: Vec<(Occur, Box<dyn Query>)> = words
-                    .iter()
-                    .map(|(word, weight)| {
-                        let phrase = lead.ending_in(word);
-                        (Occur::Should, self.phrase_query(&fields, &phrase.words, phrase.slop, *weight))
-                    })
-                    .collect();
-                if phrases.is_empty() { Box::new(EmptyQuery) } else { single_or_any(phrases) }
+                let mut parts = self.phrase_prefix_parts(&fields, lead, words);
+                match parts.len() {
+                    0 => Box::new(EmptyQuery),
+                    1 => parts.remove(0).0,
+                    _ => Box::new(MaxScoreUnion::new(parts)),
+                }
             }
             AtomKind::Expanded { words, lead: None, .. } => {
                 let terms: Vec<(Occur, Box<dyn Query>)> = self
@@ -1415,19 +1437,7 @@ impl QueryCompiler<'_> {
         boost: f32,
     ) -> Box<dyn Query> {
         if fields.len() > 1 {
-            return Box::new(MaxScoreUnion::new(
-                fields
-                    .iter()
-                    .map(|&(field, field_boost)| {
-                        let terms = phrase_terms(field, words).into_iter().map(|(_, term)| term).collect();
-                        (
-                            self.field_phrase(field, words, slop, field_boost * boost),
-                            terms,
-                            field_boost * boost,
-                        )
-                    })
-                    .collect(),
-            ));
+            return Box::new(MaxScoreUnion::new(self.phrase_parts(fields, words, slop, boost)));
         }
         let per_field = fields
             .iter()
@@ -1436,6 +1446,48 @@ impl QueryCompiler<'_> {
             })
             .collect();
         single_or_any(per_field)
+    }
+
+    /// A phrase prefix's phrase in each field, ending in any of the words its prefix
+    /// stands for ([`PhraseEndingInAny`]), with the terms bounding its score (the words
+    /// before and the commonest word) and its boost: parts of a [`MaxScoreUnion`]. None
+    /// when the prefix stands for no word.
+    fn phrase_prefix_parts(
+        &self,
+        fields: &[(Field, f32)],
+        lead: &PhraseLead,
+        words: &[(String, f32)],
+    ) -> Vec<(Box<dyn Query>, Vec<Term>, f32)> {
+        let words: Vec<&str> = words.iter().map(|(word, _)| word.as_str()).collect();
+        let Some(commonest) = words.first() else { return Vec::new() };
+        fields
+            .iter()
+            .filter_map(|&(field, boost)| {
+                let phrase = PhraseEndingInAny::new(field, &lead.words, lead.offset, &words, lead.slop)?;
+                let mut terms: Vec<Term> =
+                    lead.words.iter().map(|(_, word)| Term::from_field_text(field, word)).collect();
+                terms.push(Term::from_field_text(field, commonest));
+                Some((boosted(Box::new(phrase), boost), terms, boost))
+            })
+            .collect()
+    }
+
+    /// The phrase in each field, each with the terms whose BM25 weight times its boost
+    /// bounds its score, and that boost: parts of a [`MaxScoreUnion`].
+    fn phrase_parts(
+        &self,
+        fields: &[(Field, f32)],
+        words: &[(usize, String)],
+        slop: u32,
+        boost: f32,
+    ) -> Vec<(Box<dyn Query>, Vec<Term>, f32)> {
+        fields
+            .iter()
+            .map(|&(field, field_boost)| {
+                let terms = phrase_terms(field, words).into_iter().map(|(_, term)| term).collect();
+                (self.field_phrase(field, words, slop, field_boost * boost), terms, field_boost * boost)
+            })
+            .collect()
     }
 
     fn field_phrase(&self, field: Field, words: &[(usize, String)], slop: u32, boost: f32) -> Box<dyn Query> {
@@ -2348,6 +2400,38 @@ mod tests {
             flattened += usize::from(compiled.term_union);
         }
         assert_eq!(flattened, 7, "help: phrases, exclusions and several required words stay nested");
+    }
+
+    #[test]
+    fn a_phrase_prefix_ranked_by_max_score_ranks_as_the_nested_query() {
+        let index = sample_index_in_segments(40);
+        let searcher = index.reader().searcher();
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let best = |query: &dyn Query, limit: usize| -> Vec<(DocAddress, Score)> {
+            let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score()).expect("search");
+            top.into_iter().map(|(score, address)| (address, score)).collect()
+        };
+        for text in
+            ["\"central ban\"*", "\"interest ra\"*~1", "\"人工智\"*", "\"南京市长江\"*", "\"the ba\"*"]
+        {
+            let mut analyzed =
+                analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+            compiler.expand_words(&mut analyzed, &searcher).expect("expands");
+            let union = compiler.phrase_union(&analyzed).expect("one union of phrases");
+            let nested = compiler.nested(&analyzed, Matching::All);
+            let all = hits_by_address(&searcher, nested.as_ref());
+            assert!(!all.is_empty(), "help: {text} should find something in the sample");
+            assert_eq!(hits_by_address(&searcher, union.as_ref()).len(), all.len(), "{text}");
+            // The top few, where MaxScore passes over what cannot reach them.
+            for limit in [1, 3] {
+                let (pruned, exhaustive) = (best(union.as_ref(), limit), best(nested.as_ref(), limit));
+                assert_eq!(pruned.len(), exhaustive.len(), "{text}");
+                for ((address, score), (nested_address, nested_score)) in pruned.iter().zip(&exhaustive) {
+                    assert!((score - nested_score).abs() < 1e-4, "{text}: {score} vs {nested_score}");
+                    assert!(address == nested_address || (score - nested_score).abs() < 1e-6, "{text}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -363,6 +363,10 @@ fn a_phrase_ending_in_a_star_finds_the_phrase_with_its_last_word_a_prefix() {
     assert_eq!(after_words.applied.terms, ["临湖市 去*"]);
     assert_eq!(ids(&after_words), ["hans-econ-0003"]);
     assert!(after_words.hits[0].title_html.contains("<mark>临湖市去年</mark>"));
+    // Words with a character that means something in a regular expression.
+    let decimal = run(SearchRequest::new("\"fell to 3.9\"*"));
+    assert_eq!(ids(&decimal), ["en-econ-0003"]);
+    assert!(decimal.hits[0].snippet.contains("<mark>fell to 3.9</mark>"), "{}", decimal.hits[0].snippet);
     // One word is a prefix; a last word too short for one, or found nowhere, says so.
     assert_eq!(ids(&run(SearchRequest::new("\"semicond\"*"))), ids(&run(SearchRequest::new("semicond*"))));
     let short = run(SearchRequest::new("\"central b\"*"));
