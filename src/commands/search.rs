@@ -67,8 +67,13 @@ pub struct SearchArgs {
     /// word a group holds also finds the group's other words.
     #[arg(long, value_name = "PATH", env = "NEWSDEX_SYNONYMS")]
     synonyms: Option<PathBuf>,
-    /// The query: words, "phrases"~slop, -exclusion or NOT, OR, title:/body: fields, word* prefixes,
-    /// "phrase prefi"* phrases ending in a prefix, word~ fuzzy words, lang:/source:/category: filters; '*' alone lists every article. Several arguments
+    /// Search the words as typed: without their synonyms and the other region's wording
+    /// of Chinese words (`软件` not finding Taiwan's `軟體`).
+    #[arg(long)]
+    as_typed: bool,
+    /// The query: words, "phrases"~slop, -exclusion or NOT, OR, title:/body: fields,
+    /// word* prefixes, "phrase prefi"* phrases ending in a prefix, word~ fuzzy words,
+    /// lang:/source:/category: filters; '*' alone lists every article. Several arguments
     /// are one query (`华为 Mate 70` needs no quotes); put `--` before a query that starts
     /// with `-`.
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
@@ -99,6 +104,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             ..newsdex::SnippetOptions::default()
         },
         exact_total: args.exact_total,
+        synonyms: !args.as_typed,
     };
     let ranking = args.ranking.config();
     ranking.validate()?;

@@ -51,6 +51,7 @@ pub fn openapi_document() -> Value {
         query_parameter("sort", json!({ "type": "string", "enum": ["relevance", "date"], "default": "relevance" }), "Ordering."),
         query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month (with Quickwit: its terms aggregations)."),
         query_parameter("exact_total", json!({ "type": "boolean", "default": false }), "Count every match. Otherwise a query ranked without visiting every match (words any of which may match, several words all required or one phrase; filters allowed; recency or not; no facets), and a date-sorted search without facets, stops counting at 10,000 and answers total_exact: false."),
+        query_parameter("synonyms", json!({ "type": "boolean", "default": true }), "Whether query words also find their synonyms and the other region's wording of Chinese words (软件 finding Taiwan's 軟體); false searches the words as typed."),
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),
@@ -64,7 +65,7 @@ pub fn openapi_document() -> Value {
                     "lang": string_list("Languages."), "source": string_list("Sources."), "category": string_list("Categories."),
                     "from": { "type": "string" }, "to": { "type": "string" },
                     "sort": { "type": "string", "enum": ["relevance", "date"] }, "facets": { "type": "boolean" },
-                    "exact_total": { "type": "boolean" },
+                    "exact_total": { "type": "boolean" }, "synonyms": { "type": "boolean" },
                     "recency": { "type": "object", "additionalProperties": false, "properties": { "half_life_days": { "type": "number" }, "weight": { "type": "number" }, "reference": { "type": "string" } } },
                     "snippet": { "type": "object", "additionalProperties": false, "properties": { "fragments": { "type": "integer" }, "fragment_chars": { "type": "integer" }, "fragment_size": { "type": "integer", "description": "The same as fragment_chars." }, "pre_tag": { "type": "string" }, "post_tag": { "type": "string" } } } } });
     let search_response = json!({ "type": "object", "required": ["query", "total", "total_exact", "took_ms", "hits", "applied"], "properties": {

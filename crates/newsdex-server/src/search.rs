@@ -112,7 +112,7 @@ fn check_limits(state: &AppState, request: &SearchRequest) -> Result<(), ApiErro
 /// What `GET /search` takes; anything else is a 400, so a misspelt option is never
 /// silently ignored.
 const SEARCH_PARAMETERS: &str = "q, limit, offset, lang, source, category, from, to, sort, facets, \
-    exact_total, recency_half_life, recency_weight, fragments, fragment_size, pre_tag, post_tag";
+    exact_total, synonyms, recency_half_life, recency_weight, fragments, fragment_size, pre_tag, post_tag";
 
 /// Builds a search request from query parameters, with a 400 naming any bad one.
 /// List filters take repeated or comma-separated values (`lang=en&lang=zh-Hans`,
@@ -167,6 +167,7 @@ pub(crate) fn search_request_from_params(params: &[(String, String)]) -> Result<
             }
             "facets" => request.facets = parse_bool(name, value)?,
             "exact_total" => request.exact_total = parse_bool(name, value)?,
+            "synonyms" => request.synonyms = parse_bool(name, value)?,
             "fragments" => request.snippet.fragments = number(value)?,
             "fragment_size" | "fragment_chars" => request.snippet.fragment_chars = number(value)?,
             "pre_tag" => request.snippet.pre_tag = value.clone(),

@@ -42,6 +42,12 @@ async fn search_returns_ranked_highlighted_hits() {
     assert_eq!((exact.status, &exact.body["total_exact"]), (StatusCode::OK, &serde_json::json!(true)));
     let counted = get(&state, "/search?q=the&limit=1").await;
     assert_eq!(counted.body["total"], exact.body["total"]);
+    // `synonyms=false` searches the words as typed: 软件 without Taiwan's 軟體.
+    let wordings = get(&state, &format!("/search?q={}", encode("软件"))).await;
+    let as_typed = get(&state, &format!("/search?q={}&synonyms=false", encode("软件"))).await;
+    assert_eq!(as_typed.status, StatusCode::OK, "{}", as_typed.body);
+    assert!(as_typed.body["total"].as_u64() < wordings.body["total"].as_u64(), "{}", as_typed.body);
+    assert!(as_typed.body["applied"].get("notes").is_none(), "{}", as_typed.body);
 }
 
 #[tokio::test]
@@ -60,6 +66,7 @@ async fn search_errors_are_400s_that_say_what_is_wrong() {
         ("/search?q=a&sort=oldest", "sort"),
         ("/search?q=a&facets=maybe", "facets"),
         ("/search?q=a&exact_total=all", "exact_total"),
+        ("/search?q=a&synonyms=off", "synonyms"),
         ("/search?q=a&recency_weight=2", "recency weight"),
         (
             "/search?q=%E4%B8%80%E4%BA%8C%E4%B8%89%E5%9B%9B%E4%BA%94%E5%85%AD%E4%B8%83%E5%85%AB%E4%B9%9D%E5%8D%81%E5%A3%B9",

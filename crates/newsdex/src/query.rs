@@ -118,6 +118,9 @@ pub(crate) struct ParsedQuery {
     pub(crate) notes: Vec<String>,
     /// `*` was typed: every article matches (what the filters keep, if any).
     pub(crate) everything: bool,
+    /// Words are searched as typed: without their synonyms and the other region's
+    /// wording (the request's `synonyms: false`).
+    pub(crate) literal: bool,
 }
 
 /// Filters typed into the query (`lang:en`, `source:"Pacific Ledger"`, `category:trade`):
@@ -262,7 +265,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
             !clause.alternatives.is_empty()
         });
     }
-    Ok(ParsedQuery { clauses, filters, notes, everything })
+    Ok(ParsedQuery { clauses, filters, notes, everything, literal: false })
 }
 
 /// Adds a filter's value, once; a language newsdex does not know is left out with a note.

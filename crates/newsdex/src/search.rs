@@ -177,6 +177,12 @@ pub struct SearchRequest {
     /// counting after [`TOTAL_COUNT_LIMIT`] and say so in `total_exact`; every other query
     /// counts exactly anyway.
     pub exact_total: bool,
+    /// Whether query words also find their synonyms (see [`Synonyms`]) and the other
+    /// region's wording of a Chinese word (`软件` finding Taiwan's `軟體`); `false`
+    /// searches the words as typed.
+    ///
+    /// [`Synonyms`]: crate::Synonyms
+    pub synonyms: bool,
 }
 
 object_only_serde!(SearchRequest, "a search request (a JSON object)");
@@ -197,6 +203,7 @@ impl Default for SearchRequest {
             recency: None,
             snippet: SnippetOptions::default(),
             exact_total: false,
+            synonyms: true,
         }
     }
 }
@@ -730,6 +737,7 @@ impl RankingConfig {
 /// articles of `Reuters`).
 pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRequest>, ParsedQuery)> {
     let mut parsed = parse(&request.query)?;
+    parsed.literal = !request.synonyms;
     let unranked = parsed.clauses.iter().all(|clause| clause.excluded)
         && request.sort == SortOrder::Relevance
         && request.recency.is_none();
@@ -881,6 +889,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
             }
             let mut spec_update = SpecUpdate::default();
             let wordings = |token: &Token, notes: &mut Vec<String>| {
+                if parsed.literal {
+                    return Vec::new();
+                }
                 let wordings = analyzer.other_wordings(&token.text);
                 for wording in &wordings {
                     let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
@@ -901,7 +912,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 }
                 alternatives.extend(wordings(token, notes).into_iter().map(|wording| wording.words));
                 let mut added: Vec<Synonym> = Vec::new();
-                for synonym in analyzer.synonyms_of(&token.text) {
+                for synonym in analyzer.synonyms_of(&token.text).iter().filter(|_| !parsed.literal) {
                     if !alternatives.contains(&synonym.words) {
                         alternatives.push(synonym.words.clone());
                         added.push(synonym.clone());
@@ -931,6 +942,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     let texts: Vec<&str> = tokens.iter().map(|token| token.text.as_str()).collect();
                     if let Some((entry, others)) = analyzer.synonym_phrase_at(&texts)
                         && entry.words.len() == texts.len()
+                        && !parsed.literal
                     {
                         other_kinds.extend(others.iter().map(|other| synonym_kind(other, &mut spec_update)));
                         push_note(&mut analysis_notes, synonyms_note(&entry.written, others));
@@ -990,7 +1002,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         return Err(Error::InvalidQuery(format!("the query has nothing searchable in it: {why}")));
     }
     relaxable |= positive_kept > 1;
-    join_synonym_phrases(&mut clauses, analyzer, &mut title_spec, &mut body_spec, &mut analysis_notes);
+    if !parsed.literal {
+        join_synonym_phrases(&mut clauses, analyzer, &mut title_spec, &mut body_spec, &mut analysis_notes);
+    }
     if !(2..=MAX_PROXIMITY_WORDS).contains(&proximity_words.len()) {
         proximity_words.clear();
     }

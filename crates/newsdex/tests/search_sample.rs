@@ -4,15 +4,19 @@ use newsdex::{SearchRequest, SearchResponse};
 
 use crate::support::sample_index;
 
-fn search_with_synonyms(query: &str) -> SearchResponse {
+/// The sample index with the sample's synonyms.
+fn with_synonyms() -> &'static newsdex::NewsIndex {
     static INDEX: std::sync::OnceLock<newsdex::NewsIndex> = std::sync::OnceLock::new();
-    let index = INDEX.get_or_init(|| {
+    INDEX.get_or_init(|| {
         let path = crate::support::index_data().join("synonyms.txt");
         let mut index = sample_index().clone();
         index.set_synonyms(&newsdex::Synonyms::from_path(path).expect("the sample's synonyms"));
         index
-    });
-    index.search(&SearchRequest::new(query)).unwrap_or_else(|error| panic!("{query}: {error}"))
+    })
+}
+
+fn search_with_synonyms(query: &str) -> SearchResponse {
+    with_synonyms().search(&SearchRequest::new(query)).unwrap_or_else(|error| panic!("{query}: {error}"))
 }
 
 fn search(query: &str) -> SearchResponse {
@@ -198,4 +202,27 @@ fn synonyms_find_the_other_words_of_their_group() {
     assert_eq!(chinese.total, english.total);
     assert!(chinese.total > search("半导体").total && english.total > search("semiconductor").total);
     assert_eq!(search_with_synonyms("关税 -Trump").total, search_with_synonyms("关税").total - 1);
+}
+
+#[test]
+fn a_search_without_synonyms_finds_the_words_as_typed() {
+    let as_typed = |query: &str| {
+        let request = SearchRequest { synonyms: false, ..SearchRequest::new(query) };
+        with_synonyms().search(&request).unwrap_or_else(|error| panic!("{query}: {error}"))
+    };
+    // No synonyms, typed as one word, as several or quoted.
+    let trump = as_typed("Trump");
+    assert_eq!((trump.total, trump.applied.notes.len()), (0, 0), "{:?}", trump.applied.notes);
+    for query in ["electric vehicle", "\"electric vehicle\"", "半导体", "关税 -Trump"] {
+        let typed = as_typed(query);
+        assert_eq!(ids(&typed), ids(&search(query)), "{query}");
+        assert!(typed.applied.notes.is_empty(), "{query}: {:?}", typed.applied.notes);
+    }
+    assert!(search_with_synonyms("半导体").total > as_typed("半导体").total);
+    // No other region's wording: 软件 finds the mainland article alone.
+    let software = as_typed("软件");
+    assert!(ids(&software).contains(&"hans-tech-0005"), "{:?}", ids(&software));
+    assert!(!ids(&software).contains(&"hant-tech-0002"), "{:?}", ids(&software));
+    assert!(software.applied.notes.is_empty(), "{:?}", software.applied.notes);
+    assert_eq!(as_typed("\"软件更新\"").total, 0);
 }
