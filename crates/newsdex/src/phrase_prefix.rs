@@ -29,17 +29,20 @@ pub(crate) struct PhraseEndingInAny {
 }
 
 impl PhraseEndingInAny {
-    /// The phrase of `lead` then, at `offset`, any of `words` (the commonest first), in
-    /// `field` within `slop` moves. `None` without a word before or a word to end in.
+    /// The phrase of `lead` then, at `offset`, any of `words`, in `field` within `slop`
+    /// moves, scoring the last word with the statistics of `commonest`. `None` without a
+    /// word before or a word to end in, or when the alternation's automaton is larger
+    /// than tantivy's regular expressions allow (1,000 states: about fifty words of
+    /// twenty letters).
     pub(crate) fn new(
         field: Field,
         lead: &[(usize, String)],
         offset: usize,
         words: &[&str],
+        commonest: &str,
         slop: u32,
     ) -> Option<PhraseEndingInAny> {
-        let commonest = words.first()?;
-        if lead.is_empty() {
+        if lead.is_empty() || words.is_empty() {
             return None;
         }
         let term = |word: &str| Term::from_field_text(field, word);
@@ -56,6 +59,8 @@ impl PhraseEndingInAny {
         patterns.push((offset, alternation));
         let mut query = RegexPhraseQuery::new_with_offset_and_slop(field, patterns, slop);
         query.set_max_expansions(u32::try_from(words.len() + lead.len()).unwrap_or(u32::MAX));
+        // Compiled now (and kept), so that a pattern too large fails here, not mid-search.
+        query.regexes().ok()?;
         let terms =
             lead.iter().map(|(_, word)| term(word)).chain(words.iter().map(|word| term(word))).collect();
         Some(PhraseEndingInAny { query, stand_ins, terms })
@@ -116,7 +121,21 @@ impl Bm25StatisticsProvider for StandIns<'_> {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::schema::{Schema, TEXT};
+
     use super::*;
+
+    #[test]
+    fn too_many_long_words_for_one_automaton_are_refused_not_an_error_later() {
+        let mut schema = Schema::builder();
+        let field = schema.add_text_field("body", TEXT);
+        let lead = [(0, "central".to_string())];
+        let words: Vec<String> = (0..60).map(|i| format!("w{i:02}abcdefghijklmnopqrstuvwxyz")).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(PhraseEndingInAny::new(field, &lead, 1, &words[..10], words[0], 0).is_some());
+        assert!(PhraseEndingInAny::new(field, &lead, 1, &words, words[0], 0).is_none());
+        assert!(PhraseEndingInAny::new(field, &[], 1, &words[..10], words[0], 0).is_none());
+    }
 
     #[test]
     fn words_become_patterns_matching_exactly_them() {

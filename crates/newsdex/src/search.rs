@@ -1465,25 +1465,38 @@ impl QueryCompiler<'_> {
     /// A phrase prefix's phrase in each field, ending in any of the words its prefix
     /// stands for ([`PhraseEndingInAny`]), with the terms bounding its score (the words
     /// before and the commonest word) and its boost: parts of a [`MaxScoreUnion`]. None
-    /// when the prefix stands for no word.
+    /// when the prefix stands for no word. Words too many or too long for one automaton
+    /// are split into groups, each a phrase of its own scored alike.
     fn phrase_prefix_parts(
         &self,
         fields: &[(Field, f32)],
         lead: &PhraseLead,
         words: &[(String, f32)],
     ) -> Vec<(Box<dyn Query>, Vec<Term>, f32)> {
-        let words: Vec<&str> = words.iter().map(|(word, _)| word.as_str()).collect();
-        let Some(commonest) = words.first() else { return Vec::new() };
-        fields
-            .iter()
-            .filter_map(|&(field, boost)| {
-                let phrase = PhraseEndingInAny::new(field, &lead.words, lead.offset, &words, lead.slop)?;
-                let mut terms: Vec<Term> =
-                    lead.words.iter().map(|(_, word)| Term::from_field_text(field, word)).collect();
-                terms.push(Term::from_field_text(field, commonest));
-                Some((boosted(Box::new(phrase), boost), terms, boost))
-            })
-            .collect()
+        let names: Vec<&str> = words.iter().map(|(word, _)| word.as_str()).collect();
+        let Some(commonest) = names.first().copied() else { return Vec::new() };
+        let mut parts: Vec<(Box<dyn Query>, Vec<Term>, f32)> = Vec::new();
+        for &(field, boost) in fields {
+            let mut terms: Vec<Term> =
+                lead.words.iter().map(|(_, word)| Term::from_field_text(field, word)).collect();
+            terms.push(Term::from_field_text(field, commonest));
+            let mut groups = vec![names.as_slice()];
+            while let Some(group) = groups.pop() {
+                match PhraseEndingInAny::new(field, &lead.words, lead.offset, group, commonest, lead.slop) {
+                    Some(phrase) => parts.push((boosted(Box::new(phrase), boost), terms.clone(), boost)),
+                    None if group.len() > 1 => {
+                        let (first, second) = group.split_at(group.len() / 2);
+                        groups.extend([first, second]);
+                    }
+                    // One word whose automaton is too large: a phrase of plain terms.
+                    None => {
+                        let phrase = lead.ending_in(group[0]);
+                        parts.extend(self.phrase_parts(&[(field, boost)], &phrase.words, phrase.slop, 1.0));
+                    }
+                }
+            }
+        }
+        parts
     }
 
     /// The phrase in each field, each with the terms whose BM25 weight times its boost
@@ -2446,6 +2459,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_phrase_prefix_standing_for_long_words_is_searched_in_groups() {
+        // Fifty words of thirty letters are too many for one of tantivy's automata
+        // (1,000 states): they are split into groups, and every article is still found.
+        let letters = |mut number: usize| {
+            let mut word = String::new();
+            for _ in 0..4 {
+                word.push(char::from(b'a' + (number % 26) as u8));
+                number /= 26;
+            }
+            word
+        };
+        let articles = (0..60).map(|i| Article {
+            id: format!("long-{i}"),
+            lang: Some(Lang::En),
+            title: "Harbour news".to_string(),
+            body: format!("The central bank{}xyzxyzxyzxyzxyzxyz opened.", letters(i)),
+            ..Article::default()
+        });
+        let index = index_of(articles, 100);
+        let request = SearchRequest { limit: 100, ..SearchRequest::new("\"central bank\"*") };
+        let response = index.search(&request).expect("search");
+        assert_eq!(response.total as usize, MAX_PREFIX_WORDS, "{:?}", response.applied.notes);
+        assert!(response.hits.iter().all(|hit| hit.snippet.contains("<mark>central bank")));
     }
 
     #[test]
