@@ -516,12 +516,26 @@ pub(crate) enum AtomKind {
         /// For a phrase ending in the prefix (`"trade wa"*`), the words before it: each
         /// word found is searched as the end of that phrase.
         lead: Option<PhraseLead>,
-        /// Another reading of the phrase prefix before it in its clause: the last two
-        /// words of a Chinese one typed together as the start of one word still being
-        /// typed (`"人工智"*` as the words beginning `人工智`, not `人工` and a word
-        /// beginning `智`). Its note only names the words it found.
-        alternative: bool,
+        /// Which reading of a phrase prefix it is (every other prefix and fuzzy word is
+        /// read as typed).
+        reading: Reading,
     },
+}
+
+/// The readings of a phrase prefix, each an [`AtomKind::Expanded`] alternative of its
+/// clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// As typed.
+    Typed,
+    /// The last two words of a Chinese one typed together as the start of one word still
+    /// being typed (`"人工智"*` as the words beginning `人工智`, not `人工` and a word
+    /// beginning `智`). Its note names the words it found, if any.
+    WordStarted,
+    /// The words before the prefix in the other region's wording (`"软件 更"*` as
+    /// `软体 更*`, as analysis reads Taiwan's `軟體更新`). Noted with the words' other
+    /// wordings.
+    OtherWording,
 }
 
 /// The words of a phrase prefix (`"trade wa"*`) before its prefix, where the prefix
@@ -570,7 +584,7 @@ fn fuzzy_edits(word: &str) -> u8 {
 enum ExpansionPlan {
     /// The indexed words it stands for (at the end of `lead`, for a phrase prefix), and
     /// for a Chinese phrase prefix perhaps another reading of it (see
-    /// [`AtomKind::Expanded`]'s `alternative`); `term` is how `applied.terms` shows it.
+    /// [`Reading::WordStarted`]); `term` is how `applied.terms` shows it.
     Expand {
         term: String,
         expansion: Expansion,
@@ -829,6 +843,22 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     (*field, text, Some(*slop))
                 }
             };
+            let wordings = |token: &Token, notes: &mut Vec<String>| {
+                if parsed.literal {
+                    return Vec::new();
+                }
+                let wordings = analyzer.other_wordings(&token.text);
+                for wording in &wordings {
+                    let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
+                    let note = format!(
+                        "\"{typed}\" also stands for {} \"{}\"",
+                        wording.region.possessive(),
+                        wording.written
+                    );
+                    push_note(notes, note);
+                }
+                wordings
+            };
             if let Some((typed, plan)) = expansion_plan(atom, analyzer) {
                 let plan = match plan {
                     ExpansionPlan::Refused(_) => plan,
@@ -846,22 +876,41 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         if !clause.excluded {
                             terms.push(term);
                         }
-                        let kind = AtomKind::Expanded {
+                        // The words before the prefix in the other region's wording.
+                        let other_lead = match (&lead, phrase_slop) {
+                            (Some(_), Some(slop)) => {
+                                let tokens = analyzer.analyze(text, AnalysisMode::Query);
+                                let (last, before) = tokens.split_last().unzip();
+                                let mut per_token: Vec<Vec<OtherWording>> = before
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(|t| wordings(t, &mut analysis_notes))
+                                    .collect();
+                                per_token.extend(last.map(|_| Vec::new()));
+                                let other =
+                                    phrase_in_other_wording(&phrase_spec(&tokens, slop), &tokens, per_token);
+                                other.and_then(|mut other| {
+                                    let (offset, _) = other.words.pop()?;
+                                    Some(PhraseLead { words: other.words, offset, slop })
+                                })
+                            }
+                            _ => None,
+                        };
+                        let expanded = |expansion, lead, reading| AtomKind::Expanded {
                             typed: typed.clone(),
                             expansion,
                             words: Vec::new(),
                             lead,
-                            alternative: false,
+                            reading,
                         };
-                        alternatives.push(AnalyzedAtom { field, kind });
+                        if let Some(other_lead) = other_lead {
+                            let kind = expanded(expansion.clone(), Some(other_lead), Reading::OtherWording);
+                            alternatives.push(AnalyzedAtom { field, kind });
+                        }
+                        alternatives
+                            .push(AnalyzedAtom { field, kind: expanded(expansion, lead, Reading::Typed) });
                         if let Some((expansion, lead)) = also {
-                            let kind = AtomKind::Expanded {
-                                typed,
-                                expansion,
-                                words: Vec::new(),
-                                lead,
-                                alternative: true,
-                            };
+                            let kind = expanded(expansion, lead, Reading::WordStarted);
                             alternatives.push(AnalyzedAtom { field, kind });
                         }
                         continue;
@@ -888,22 +937,6 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 continue;
             }
             let mut spec_update = SpecUpdate::default();
-            let wordings = |token: &Token, notes: &mut Vec<String>| {
-                if parsed.literal {
-                    return Vec::new();
-                }
-                let wordings = analyzer.other_wordings(&token.text);
-                for wording in &wordings {
-                    let typed = text.get(token.offset_from..token.offset_to).unwrap_or(&token.text);
-                    let note = format!(
-                        "\"{typed}\" also stands for {} \"{}\"",
-                        wording.region.possessive(),
-                        wording.written
-                    );
-                    push_note(notes, note);
-                }
-                wordings
-            };
             let word = |token: &Token, spec_update: &mut SpecUpdate, notes: &mut Vec<String>| {
                 let mut alternatives = Vec::new();
                 let parts = analyzer.alphanumeric_parts(&token.text);
@@ -1084,7 +1117,7 @@ impl QueryCompiler<'_> {
         let AnalyzedQuery { clauses, title_spec, body_spec, notes, .. } = analyzed;
         for clause in clauses {
             for atom in &mut clause.alternatives {
-                let AtomKind::Expanded { typed, expansion, words, lead, alternative } = &mut atom.kind else {
+                let AtomKind::Expanded { typed, expansion, words, lead, reading } = &mut atom.kind else {
                     continue;
                 };
                 let mut frequencies: HashMap<String, u64> = HashMap::new();
@@ -1161,8 +1194,9 @@ impl QueryCompiler<'_> {
                     None => (typed.clone(), typed.clone()),
                 };
                 let note = match expansion {
-                    _ if *alternative && total == 0 => String::new(),
-                    _ if *alternative => {
+                    _ if *reading == Reading::OtherWording => String::new(),
+                    _ if *reading == Reading::WordStarted && total == 0 => String::new(),
+                    _ if *reading == Reading::WordStarted => {
                         format!(
                             "{typed} was also read as the words beginning with {form}: {}",
                             word_list(words, total)
@@ -1234,7 +1268,7 @@ impl QueryCompiler<'_> {
                     parts.extend(self.phrase_prefix_parts(&fields, lead, words));
                 }
                 // The other reading of a phrase prefix: words.
-                AtomKind::Expanded { words, lead: None, alternative: true, .. } => {
+                AtomKind::Expanded { words, lead: None, reading: Reading::WordStarted, .. } => {
                     for (field, word, boost) in self.word_fields(atom.field, words) {
                         parts.push((
                             field_term(field, word, boost),
@@ -2438,9 +2472,14 @@ mod tests {
             let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score()).expect("search");
             top.into_iter().map(|(score, address)| (address, score)).collect()
         };
-        for text in
-            ["\"central ban\"*", "\"interest ra\"*~1", "\"人工智\"*", "\"南京市长江\"*", "\"the ba\"*"]
-        {
+        for text in [
+            "\"central ban\"*",
+            "\"interest ra\"*~1",
+            "\"人工智\"*",
+            "\"南京市长江\"*",
+            "\"the ba\"*",
+            "\"软件 更\"*",
+        ] {
             let mut analyzed =
                 analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
             compiler.expand_words(&mut analyzed, &searcher).expect("expands");

@@ -357,6 +357,13 @@ fn a_phrase_ending_in_a_star_finds_the_phrase_with_its_last_word_a_prefix() {
             .iter()
             .all(|hit| hit.snippet.contains("产业</mark>") || hit.snippet.contains("產業</mark>"))
     );
+    // The words before the prefix also in the other region's wording: Taiwan's 軟體更新.
+    let regional = run(SearchRequest::new("\"软件 更\"*"));
+    assert_eq!(ids(&regional), ["hant-tech-0002"]);
+    assert!(regional.hits[0].title_html.contains("<mark>軟體更新</mark>"), "{}", regional.hits[0].title_html);
+    assert_eq!(regional.applied.notes, ["\"软件\" also stands for Taiwan's \"軟體\""]);
+    let as_typed = SearchRequest { synonyms: false, ..SearchRequest::new("\"软件 更\"*") };
+    assert_eq!(run(as_typed).total, 0);
     // After other words one Chinese character is prefix enough: 去* after 临湖市.
     let after_words = run(SearchRequest::new("\"临湖市 去\"*"));
     assert!(after_words.applied.notes.is_empty(), "{:?}", after_words.applied.notes);
