@@ -583,13 +583,13 @@ fn fuzzy_edits(word: &str) -> u8 {
 /// What a prefix or fuzzy word of the query is searched as, before the query's limits.
 enum ExpansionPlan {
     /// The indexed words it stands for (at the end of `lead`, for a phrase prefix), and
-    /// for a Chinese phrase prefix perhaps another reading of it (see
-    /// [`Reading::WordStarted`]); `term` is how `applied.terms` shows it.
+    /// for a phrase prefix its other readings, if any (see [`Reading`]); `term` is how
+    /// `applied.terms` shows it.
     Expand {
         term: String,
         expansion: Expansion,
         lead: Option<PhraseLead>,
-        also: Option<(Expansion, Option<PhraseLead>)>,
+        others: Vec<(Reading, Expansion, Option<PhraseLead>)>,
     },
     /// As typed: a fuzzy word allowing no edits, a phrase prefix with no word in it.
     Word,
@@ -598,8 +598,13 @@ enum ExpansionPlan {
 }
 
 /// A prefix, phrase prefix or fuzzy word `atom` as typed (`semi*`, `"trade wa"*`,
-/// `tarif~1`) and what it is searched as; `None` for other atoms.
-fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, ExpansionPlan)> {
+/// `tarif~1`) and what it is searched as; `None` for other atoms. `wordings` gives a
+/// query word's other regional wordings (none when the search asks for none).
+fn expansion_plan(
+    atom: &Atom,
+    analyzer: &Analyzer,
+    wordings: &mut dyn FnMut(&Token) -> Vec<OtherWording>,
+) -> Option<(String, ExpansionPlan)> {
     let prefix_plan = |text: &str, lead: Option<PhraseLead>, lead_terms: &[&str], min_chars: usize| {
         let forms = analyzer.prefix_forms(text, min_chars);
         match forms.first() {
@@ -613,7 +618,7 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                 }
                 term.push_str(form);
                 term.push('*');
-                ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms), lead, also: None }
+                ExpansionPlan::Expand { term, expansion: Expansion::Prefix(forms), lead, others: Vec::new() }
             }
         }
     };
@@ -628,7 +633,8 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                 None => ExpansionPlan::Word,
                 Some((last, before)) => {
                     let typed_of = |from: &Token, to: &Token| text.get(from.offset_from..to.offset_to);
-                    let phrase = phrase_spec(&tokens, *slop).words;
+                    let spec = phrase_spec(&tokens, *slop);
+                    let phrase = &spec.words;
                     // The phrase's words before `count` of them, and where the next stands.
                     let lead_of = |count: usize| {
                         (count > 0).then(|| PhraseLead {
@@ -644,19 +650,33 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                     let min_chars = if !before.is_empty() && chinese(last) { 1 } else { MIN_PREFIX_CHARS };
                     let last_typed = typed_of(last, last).unwrap_or(&last.text);
                     let mut plan = prefix_plan(last_typed, lead_of(before.len()), &lead_terms, min_chars);
-                    // A Chinese word still being typed is cut in two by segmentation
-                    // (`人工智` is `人工` and `智`): its two parts, typed together, are
-                    // also read as the start of one word.
-                    if let ExpansionPlan::Expand { also, .. } = &mut plan
-                        && let Some(previous) = before.last()
-                        && chinese(previous)
-                        && chinese(last)
-                        && previous.offset_to == last.offset_from
-                        && let Some(joined) = typed_of(previous, last)
+                    if let ExpansionPlan::Expand { expansion, others, .. } = &mut plan
+                        && !before.is_empty()
                     {
-                        let forms = analyzer.prefix_forms(joined, MIN_PREFIX_CHARS);
-                        if !forms.is_empty() {
-                            *also = Some((Expansion::Prefix(forms), lead_of(before.len() - 1)));
+                        // The words before the prefix in the other region's wording.
+                        let mut per_token: Vec<Vec<OtherWording>> =
+                            before.iter().map(&mut *wordings).collect();
+                        per_token.push(Vec::new());
+                        if let Some(mut other) = phrase_in_other_wording(&spec, &tokens, per_token)
+                            && let Some((offset, _)) = other.words.pop()
+                        {
+                            let lead = PhraseLead { words: other.words, offset, slop: *slop };
+                            others.push((Reading::OtherWording, expansion.clone(), Some(lead)));
+                        }
+                        // A Chinese word still being typed is cut in two by segmentation
+                        // (`人工智` is `人工` and `智`): its two parts, typed together, are
+                        // also read as the start of one word.
+                        if let Some(previous) = before.last()
+                            && chinese(previous)
+                            && chinese(last)
+                            && previous.offset_to == last.offset_from
+                            && let Some(joined) = typed_of(previous, last)
+                        {
+                            let forms = analyzer.prefix_forms(joined, MIN_PREFIX_CHARS);
+                            if !forms.is_empty() {
+                                let lead = lead_of(before.len() - 1);
+                                others.push((Reading::WordStarted, Expansion::Prefix(forms), lead));
+                            }
                         }
                     }
                     plan
@@ -677,7 +697,7 @@ fn expansion_plan(atom: &Atom, analyzer: &Analyzer) -> Option<(String, Expansion
                             term: typed.clone(),
                             expansion: Expansion::Fuzzy { word: token.text.clone(), edits },
                             lead: None,
-                            also: None,
+                            others: Vec::new(),
                         },
                     }
                 }
@@ -859,7 +879,9 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                 }
                 wordings
             };
-            if let Some((typed, plan)) = expansion_plan(atom, analyzer) {
+            if let Some((typed, plan)) =
+                expansion_plan(atom, analyzer, &mut |token| wordings(token, &mut analysis_notes))
+            {
                 let plan = match plan {
                     ExpansionPlan::Refused(_) => plan,
                     _ if prefixes == MAX_PREFIXES => ExpansionPlan::Refused(format!(
@@ -868,7 +890,7 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                     _ => plan,
                 };
                 match plan {
-                    ExpansionPlan::Expand { term, expansion, lead, also }
+                    ExpansionPlan::Expand { term, expansion, lead, others }
                         if words_left > lead.as_ref().map_or(0, |lead| lead.words.len()) =>
                     {
                         prefixes += 1;
@@ -876,41 +898,11 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
                         if !clause.excluded {
                             terms.push(term);
                         }
-                        // The words before the prefix in the other region's wording.
-                        let other_lead = match (&lead, phrase_slop) {
-                            (Some(_), Some(slop)) => {
-                                let tokens = analyzer.analyze(text, AnalysisMode::Query);
-                                let (last, before) = tokens.split_last().unzip();
-                                let mut per_token: Vec<Vec<OtherWording>> = before
-                                    .unwrap_or_default()
-                                    .iter()
-                                    .map(|t| wordings(t, &mut analysis_notes))
-                                    .collect();
-                                per_token.extend(last.map(|_| Vec::new()));
-                                let other =
-                                    phrase_in_other_wording(&phrase_spec(&tokens, slop), &tokens, per_token);
-                                other.and_then(|mut other| {
-                                    let (offset, _) = other.words.pop()?;
-                                    Some(PhraseLead { words: other.words, offset, slop })
-                                })
-                            }
-                            _ => None,
-                        };
-                        let expanded = |expansion, lead, reading| AtomKind::Expanded {
-                            typed: typed.clone(),
-                            expansion,
-                            words: Vec::new(),
-                            lead,
-                            reading,
-                        };
-                        if let Some(other_lead) = other_lead {
-                            let kind = expanded(expansion.clone(), Some(other_lead), Reading::OtherWording);
-                            alternatives.push(AnalyzedAtom { field, kind });
-                        }
-                        alternatives
-                            .push(AnalyzedAtom { field, kind: expanded(expansion, lead, Reading::Typed) });
-                        if let Some((expansion, lead)) = also {
-                            let kind = expanded(expansion, lead, Reading::WordStarted);
+                        let readings = std::iter::once((Reading::Typed, expansion, lead)).chain(others);
+                        for (reading, expansion, lead) in readings {
+                            let typed = typed.clone();
+                            let kind =
+                                AtomKind::Expanded { typed, expansion, words: Vec::new(), lead, reading };
                             alternatives.push(AnalyzedAtom { field, kind });
                         }
                         continue;
