@@ -156,6 +156,8 @@ enum Item {
     /// `*`: every article.
     Everything,
     Or,
+    /// `AND`: what words already mean together, so it only matters when alone.
+    And,
     Not,
 }
 
@@ -191,6 +193,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     let mut exclude_next = false;
     let mut after_filter = false;
     let mut everything = false;
+    let mut and_typed = false;
     for item in items {
         let filter = matches!(item, Item::Filter { .. });
         match item {
@@ -214,6 +217,10 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
             }
             Item::Or if after_filter => {
                 notes.push("OR after a filter was ignored: filters narrow the whole search".to_string());
+            }
+            Item::And => {
+                and_typed = true;
+                continue;
             }
             Item::Not => {
                 if exclude_next {
@@ -251,6 +258,9 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery> {
     }
     if exclude_next {
         notes.push("NOT needs a word after it; it was ignored".to_string());
+    }
+    if and_typed && clauses.is_empty() && !everything && filters.is_empty() {
+        notes.push("AND needs a word on each side; it was ignored".to_string());
     }
     // Each alternative costs as much as a clause of its own.
     let atoms: usize = clauses.iter().map(|clause| clause.alternatives.len()).sum();
@@ -451,7 +461,7 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
             return (Some(Item::Or), end);
         }
         if text == "AND" {
-            return (None, end);
+            return (Some(Item::And), end);
         }
         if text == "NOT" {
             return (Some(Item::Not), end);

@@ -772,7 +772,10 @@ impl RankingConfig {
 pub(crate) fn parse_request(request: &SearchRequest) -> Result<(Cow<'_, SearchRequest>, ParsedQuery)> {
     let mut parsed = parse(&request.query)?;
     parsed.literal = !request.synonyms;
-    let unranked = parsed.clauses.iter().all(|clause| clause.excluded)
+    // A query of operators alone (`AND`, `OR`) is refused by query analysis, not listed.
+    let matches_any = !parsed.clauses.is_empty() || parsed.everything || !parsed.filters.is_empty();
+    let unranked = matches_any
+        && parsed.clauses.iter().all(|clause| clause.excluded)
         && request.sort == SortOrder::Relevance
         && request.recency.is_none();
     let untidy = !(tidy_names(&request.source) && tidy_names(&request.category));

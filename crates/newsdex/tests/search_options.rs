@@ -406,6 +406,23 @@ fn a_star_alone_lists_every_article_newest_first() {
     assert_eq!(ids(&run(SearchRequest::new("* 半导体"))), ids(&run(SearchRequest::new("半导体"))));
     let error = sample_index().search(&SearchRequest::new("-*")).expect_err("nothing searchable");
     assert!(error.is_user_error(), "{error}");
+    // Operators alone are refused, saying why, and not as if articles were listed.
+    for (query, why) in [
+        ("AND", "AND needs a word on each side"),
+        ("AND AND", "AND needs a word on each side"),
+        ("OR", "OR needs a word on each side"),
+        ("NOT", "NOT needs a word after it"),
+    ] {
+        let error = sample_index().search(&SearchRequest::new(query)).expect_err(query).to_string();
+        assert!(error.contains("nothing searchable") && error.contains(why), "{query}: {error}");
+        assert!(!error.contains("newest first"), "{query}: {error}");
+    }
+    // `AND` with a filter or a word is what words mean anyway.
+    assert_eq!(run(SearchRequest::new("lang:en AND")).total, run(SearchRequest::new("lang:en")).total);
+    assert_eq!(
+        ids(&run(SearchRequest::new("芯片 AND 台积电"))),
+        ids(&run(SearchRequest::new("芯片 台积电")))
+    );
 }
 
 #[test]
