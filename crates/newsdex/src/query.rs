@@ -304,6 +304,27 @@ fn prefix_at(chars: &[char], index: usize, name: &str) -> Option<usize> {
     matches.then_some(colon)
 }
 
+/// A word written as a field other query languages have (`date:2024`, `site:bbc.com`,
+/// `author:lee`) is searched as the words it holds; a note says so, and names the fields
+/// there are. Links (`https://…`) and times (`10:30`) are words and get no note.
+fn note_unknown_field(text: &str, notes: &mut Vec<String>) {
+    let Some((name, value)) = text.split_once([':', '：']) else { return };
+    let field_like = name.len() >= 2 && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+    if !field_like || value.is_empty() || value.starts_with("//") {
+        return;
+    }
+    let name = name.to_ascii_lowercase();
+    let dates = if matches!(name.as_str(), "date" | "published" | "time" | "year") {
+        "; dates are filtered with the from and to parameters"
+    } else {
+        ""
+    };
+    notes.push(format!(
+        "{name}: is not a field of the query language (title:, body:, lang:, source:, category:); \
+         \"{text}\" was searched as words{dates}"
+    ));
+}
+
 /// A field or filter name with nothing after its colon (`title:`): searched as the word
 /// it is, with a note.
 fn bare_prefix(
@@ -442,6 +463,9 @@ fn lex_item(chars: &[char], start: usize, notes: &mut Vec<String>) -> (Option<It
     }
     if !excluded && field.is_none() && text.chars().all(|c| matches!(c, '*' | '＊')) {
         return (Some(Item::Everything), end);
+    }
+    if field.is_none() {
+        note_unknown_field(&text, notes);
     }
     if let Some(stem) = text.strip_suffix(['*', '＊']) {
         let stem = stem.trim_end_matches(['*', '＊']);
@@ -635,6 +659,36 @@ mod tests {
         let dangling = parse("OR 华为 OR").expect("dangling OR parses");
         assert_eq!(dangling.clauses, vec![Clause { excluded: false, alternatives: vec![words("华为")] }]);
         assert_eq!(dangling.notes.len(), 2);
+        let lone_and = parse("AND AND").expect("AND alone parses");
+        assert!(lone_and.clauses.is_empty());
+        assert_eq!(lone_and.notes, ["AND needs a word on each side; it was ignored"]);
+        assert!(parse("lang:en AND").expect("parses").notes.is_empty());
+    }
+
+    #[test]
+    fn fields_of_other_query_languages_are_words_with_a_note() {
+        for (query, word, note) in [
+            (
+                "site:bbc.com",
+                "site:bbc.com",
+                "site: is not a field of the query language (title:, body:, lang:, source:, category:); \
+                 \"site:bbc.com\" was searched as words",
+            ),
+            (
+                "Date:2024 关税",
+                "Date:2024",
+                "date: is not a field of the query language (title:, body:, lang:, source:, category:); \
+                 \"Date:2024\" was searched as words; dates are filtered with the from and to parameters",
+            ),
+        ] {
+            let parsed = parse(query).expect("parses");
+            assert_eq!(parsed.clauses[0].alternatives[0], words(word), "{query}");
+            assert_eq!(parsed.notes, [note], "{query}");
+        }
+        for query in ["https://example.com/a", "10:30", "记者：张三", "a:b", "title:x:y", "\"site:bbc.com\""]
+        {
+            assert!(parse(query).expect("parses").notes.is_empty(), "{query}");
+        }
     }
 
     #[test]
