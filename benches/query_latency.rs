@@ -176,6 +176,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             requests: plain(&["tarif~", "goverment~", "semicondutor~", "inflaton~", "economi~"]),
         },
         QueryKind {
+            // Misspelt words typed without `~`: searched as typed, with a spelling
+            // suggestion looked up for each.
+            name: "did you mean+snippets",
+            requests: plain(&["goverment", "inflaton rates", "presidnet", "Shanghia stocks", "recesion"]),
+        },
+        QueryKind {
             name: "filtered+snippets",
             requests: plain(&["经济", "market", "政府"])
                 .into_iter()

@@ -168,6 +168,9 @@ fn print_hits(response: &SearchResponse) {
     for note in &response.applied.notes {
         outln!("note: {note}");
     }
+    if let Some(suggestion) = &response.suggestion {
+        outln!("did you mean: {suggestion}");
+    }
     for (rank, hit) in response.hits.iter().enumerate() {
         // What an article lacks is left out, not shown as an empty field.
         let about = [

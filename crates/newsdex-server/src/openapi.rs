@@ -73,7 +73,8 @@ pub fn openapi_document() -> Value {
                     "total_exact": { "type": "boolean", "description": "Whether total is the exact count (see the exact_total parameter)." },
                     "took_ms": { "type": "integer" },
                     "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),
-                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes." } } });
+                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes." },
+                    "suggestion": { "type": "string", "description": "Did you mean: the query with its misspelt words respelt (goverment → government), when a word typed in Latin letters is held by no article, or by far fewer than a word one edit away. Absent otherwise, and always with the Quickwit backend." } } });
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -321,4 +321,20 @@ fn the_page_searches_in_chinese_highlights_filters_and_pages() {
         !page_two.is_empty() && page_two.iter().all(|id| !page_one.contains(id)),
         "{page_one:?} {page_two:?}"
     );
+
+    // A misspelt word: the page offers the respelt query, and following it searches that.
+    browser.evaluate("document.getElementById('q').select()");
+    browser.type_and_enter("Inflaton");
+    browser.wait_for(
+        "document.body.dataset.state === 'done' && !document.getElementById('suggestion').hidden",
+        "a suggestion for Inflaton",
+    );
+    assert_eq!(browser.evaluate("document.getElementById('suggested').textContent"), json!("Inflation"));
+    browser.click("#suggested");
+    browser.wait_for(
+        "document.body.dataset.state === 'done' && location.search.includes('q=Inflation') && \
+         document.getElementById('suggestion').hidden && document.querySelectorAll('.hit').length > 0",
+        "results for the suggestion",
+    );
+    assert_eq!(browser.evaluate("document.getElementById('q').value"), json!("Inflation"));
 }

@@ -48,6 +48,10 @@ async fn search_returns_ranked_highlighted_hits() {
     assert_eq!(as_typed.status, StatusCode::OK, "{}", as_typed.body);
     assert!(as_typed.body["total"].as_u64() < wordings.body["total"].as_u64(), "{}", as_typed.body);
     assert!(as_typed.body["applied"].get("notes").is_none(), "{}", as_typed.body);
+    // A misspelt word gets a suggestion; a word articles hold gets none.
+    let misspelt = get(&state, "/search?q=tarif+-inflaton").await;
+    assert_eq!(misspelt.body["suggestion"], "tariff -inflaton", "{}", misspelt.body);
+    assert!(counted.body.get("suggestion").is_none(), "{}", counted.body);
 }
 
 #[tokio::test]

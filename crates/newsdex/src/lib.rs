@@ -101,6 +101,7 @@ mod seekable_union;
 mod snippet;
 mod stats;
 mod storage;
+mod suggest;
 mod value_filter;
 mod writer;
 

@@ -280,6 +280,10 @@ pub struct SearchResponse {
     pub facets: Option<Facets>,
     /// How the request was understood.
     pub applied: AppliedOptions,
+    /// "Did you mean": the query with the words no article holds, or far fewer than a
+    /// word one or two letters away, respelt (`goverment` → `government`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 fn exact_by_default() -> bool {
@@ -572,7 +576,7 @@ pub(crate) enum Expansion {
 /// The edits a fuzzy word typed without a number (`tarif~`) allows, by its length in
 /// characters once analysed, as Elasticsearch's `AUTO`: none up to 2, one up to 5, two
 /// beyond.
-fn fuzzy_edits(word: &str) -> u8 {
+pub(crate) fn fuzzy_edits(word: &str) -> u8 {
     match word.chars().count() {
         0..=2 => 0,
         3..=5 => 1,
@@ -1724,7 +1728,7 @@ fn each_word(
 /// articles, walking every word of the dictionaries took about 230 ms a fuzzy word (the
 /// automaton lets any first byte through, so every branch of a dictionary is entered),
 /// and `gover~` (the stem of a misspelt `goverment`) found `over`, `cover` and `rover`.
-fn each_word_near(
+pub(crate) fn each_word_near(
     searcher: &Searcher,
     field: Field,
     word: &str,
@@ -1751,7 +1755,7 @@ fn each_word_near(
 }
 
 /// The error of a term dictionary that cannot be streamed.
-fn unreadable_words(source: std::io::Error) -> Error {
+pub(crate) fn unreadable_words(source: std::io::Error) -> Error {
     Error::Io { context: "cannot read the index's words".to_string(), source }
 }
 
@@ -1824,6 +1828,7 @@ impl NewsIndex {
             let specs = (&analyzed.title_spec, &analyzed.body_spec);
             hits.push(Hit::new(article, score, &mut highlighter, specs, &request.snippet));
         }
+        let suggestion = self.suggestion(&searcher, &parsed, &request.query)?;
         Ok(SearchResponse {
             query: request.query.clone(),
             total: outcome.total,
@@ -1832,6 +1837,7 @@ impl NewsIndex {
             hits,
             facets: outcome.facets,
             applied: AppliedOptions::new(request, matching, analyzed.terms, *self.ranking(), analyzed.notes),
+            suggestion,
         })
     }
 

@@ -588,3 +588,57 @@ fn related_articles_share_the_subject() {
     assert!(about_chips.count() >= 2, "help: {:?}", related.hits.iter().map(|h| &h.id).collect::<Vec<_>>());
     assert!(matches!(sample_index().related("no-such-id", 5), Err(Error::ArticleNotFound(_))));
 }
+
+#[test]
+fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
+    for (query, suggestion) in [
+        ("tarif", "tariff"),
+        ("Inflaton rates", "Inflation rates"),
+        ("title:vacine", "title:vaccine"),
+        ("marathn -tariff", "marathon -tariff"),
+        ("+semiconducter 芯片", "+semiconductor 芯片"),
+        ("INFLATON", "INFLATION"),
+    ] {
+        assert_eq!(run(SearchRequest::new(query)).suggestion.as_deref(), Some(suggestion), "{query}");
+    }
+    // At most 8 rare words of a query are looked at, the first typed.
+    let typed = "tarif inflaton vacine marathn semiconducter goverment exportrs pandemik shortge";
+    let respelt = "tariff inflation vaccine marathon semiconductor government exporters pandemic";
+    assert_eq!(
+        run(SearchRequest::new(typed)).suggestion.as_deref(),
+        Some(format!("{respelt} shortge").as_str())
+    );
+    assert_eq!(run(SearchRequest::new("shortge")).suggestion.as_deref(), Some("shortage"));
+    // Words spelt as articles spell them, in other scripts, excluded, quoted, fuzzy or
+    // prefixes get none; so does a word nothing near is held by.
+    for query in
+        ["tariff", "tariffs inflation", "半导体", "-tarif trade", "\"tarif\"", "tarif~", "tari*", "zzqxw"]
+    {
+        assert_eq!(run(SearchRequest::new(query)).suggestion, None, "{query}");
+    }
+}
+
+#[test]
+fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() {
+    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
+    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
+    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
+    let mut articles: Vec<Article> =
+        (0..1500).map(|n| article(format!("g{n}"), "The government met the bankers.")).collect();
+    articles.push(article("typo".into(), "The goverment of Bangor met."));
+    articles.extend((0..2).map(|n| article(format!("t{n}"), "The tarif rose.")));
+    articles.extend((0..150).map(|n| article(format!("u{n}"), "The tariff rose.")));
+    articles.extend((0..400).map(|n| article(format!("v{n}"), "The senate met.")));
+    writer.upsert_all(&articles).expect("upsert");
+    writer.commit().expect("commit");
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    // 1 article against 1,500, one edit away.
+    assert_eq!(suggestion("goverment").as_deref(), Some("government"));
+    // A town one article names is two edits from `bankers`: kept.
+    assert_eq!(suggestion("Bangor"), None);
+    // Typed by no article, a word is respelt as the nearest any article holds.
+    assert_eq!(suggestion("Bangr").as_deref(), Some("Bangor"));
+    // Held by 2 articles, one edit from a word 150 hold: fewer than 100 times as many.
+    assert_eq!(suggestion("tarif"), None);
+}

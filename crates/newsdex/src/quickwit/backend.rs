@@ -545,6 +545,8 @@ impl SearchBackend for QuickwitBackend {
             hits,
             facets: page.facets,
             applied: AppliedOptions::new(request, matching, analyzed.terms, self.ranking, analyzed.notes),
+            // Spelling suggestions need the index's words, which Quickwit does not list.
+            suggestion: None,
         })
     }
 

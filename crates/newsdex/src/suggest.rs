@@ -1,0 +1,356 @@
+//! "Did you mean": a spelling suggestion for the words of a query that no article holds,
+//! or far fewer than hold a word one letter away (`goverment` → `government`).
+//!
+//! Each word typed in Latin letters alone, required and unquoted, is looked up as it is
+//! searched (analysed: lowercased, stemmed), if it is rare. Its candidates are the
+//! indexed words near its stem or near what was typed, with the same first letter and
+//! within the edits a fuzzy word (`word~`) would allow (one, when some articles hold the
+//! word typed), and its beginnings. A candidate needs at least [`COMMONER_BY`] times as
+//! many articles (any number, when none holds the word typed). The index holds stems
+//! (`govern`), so each candidate is shown as articles holding it write it: the spelling
+//! nearest to what was typed among the words of a few of them (`government`, not
+//! `governing`), which must be within those edits of it. The one fewest edits away, and
+//! of those the one most articles hold, replaces the word.
+//!
+//! Words in other scripts are left alone: Chinese is not misspelt letter by letter.
+
+use std::collections::BTreeMap;
+
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
+
+use crate::analysis::AnalysisMode;
+use crate::error::Result;
+use crate::index::NewsIndex;
+use crate::query::{Atom, ParsedQuery, QueryField};
+use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
+use crate::snippet::floor_char_boundary;
+
+/// How many times as many articles a near word must be in for a word some articles hold
+/// to be corrected: a rare word typed on purpose (a name, a ticker) keeps its spelling,
+/// while a misspelling that slipped into a few articles does not.
+const COMMONER_BY: u64 = 100;
+
+/// A word is looked at only when at most one article in this many holds it: a commoner
+/// one is no misspelling, and the look costs a few milliseconds on a large index.
+const RARE_BELOW: u64 = 1000;
+
+/// Rare words of one query looked at, the first typed: a pasted paragraph of rare
+/// words costs at most this many looks.
+const MAX_LOOKED_AT: usize = 8;
+
+/// The indexed words nearest to a word, by articles holding them, whose spelling is
+/// read.
+const CANDIDATES: usize = 8;
+
+/// Beginnings of a word tried as words of their own: from one letter shorter, at most
+/// this many, and at least [`MIN_STEM_CHARS`] letters long.
+const MAX_SHORTENED: usize = 4;
+const MIN_STEM_CHARS: usize = 4;
+
+/// Articles read at most for the spelling of a suggested word (reading stops at one
+/// a single edit from what was typed).
+const SPELLING_ARTICLES: usize = 16;
+
+/// The bytes of a title or body read for spellings.
+const SPELLING_BYTES: usize = 64 * 1024;
+
+impl NewsIndex {
+    /// The query with its misspelt words replaced, or `None` when none is.
+    pub(crate) fn suggestion(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        query: &str,
+    ) -> Result<Option<String>> {
+        let mut looked_at: Vec<&str> = Vec::new();
+        let mut looks = 0;
+        let mut replacements: Vec<(String, String)> = Vec::new();
+        let atoms =
+            parsed.clauses.iter().filter(|clause| !clause.excluded).flat_map(|clause| &clause.alternatives);
+        for atom in atoms {
+            let Atom::Words { field, text } = atom else { continue };
+            if text.len() < 3
+                || !text.chars().all(|c| c.is_ascii_alphabetic())
+                || looked_at.contains(&text.as_str())
+            {
+                continue;
+            }
+            looked_at.push(text);
+            if let Some(spelling) = self.respelling(searcher, *field, text, &mut looks)? {
+                replacements.push((text.clone(), spelling));
+            }
+        }
+        if replacements.is_empty() {
+            return Ok(None);
+        }
+        let suggested: Vec<String> =
+            query.split_whitespace().map(|piece| respelt_piece(piece, &replacements)).collect();
+        Ok(Some(suggested.join(" ")))
+    }
+
+    /// How `typed` is likelier spelt, in the case it was typed in; `looks` counts the
+    /// words looked at so far (a common word is not looked at).
+    ///
+    /// Candidates are indexed words (stems) near the stem of what was typed, near what
+    /// was typed, or a beginning of it (`presidnet` is 3 edits from `presid`, the stem
+    /// of `president`, but begins with it); each is judged by how its articles write it:
+    /// that spelling must be within the edits a fuzzy word allows of what was typed.
+    fn respelling(
+        &self,
+        searcher: &Searcher,
+        field: Option<QueryField>,
+        typed: &str,
+        looks: &mut usize,
+    ) -> Result<Option<String>> {
+        let analyzer = self.analyzer();
+        let tokens = analyzer.analyze(typed, AnalysisMode::Query);
+        let [token] = tokens.as_slice() else { return Ok(None) };
+        let stem = token.text.as_str();
+        let lower = typed.to_ascii_lowercase();
+        if !analyzer.synonyms_of(stem).is_empty() {
+            return Ok(None);
+        }
+        let fields = self.query_fields(field);
+        let doc_freq = |word: &str| -> Result<u64> {
+            let mut total = 0;
+            for &field in &fields {
+                total += searcher.doc_freq(&Term::from_field_text(field, word))?;
+            }
+            Ok(total)
+        };
+        let held_by = doc_freq(stem)?;
+        if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() || *looks == MAX_LOOKED_AT {
+            return Ok(None);
+        }
+        *looks += 1;
+        // A word some articles hold is respelt only one edit away: `Bangor` is a town,
+        // not a misspelt `banker`. Stems are searched with the edits of `AUTO` all the
+        // same: `compnay` is one edit from `company`, but two from its stem `compani`.
+        let search_edits = fuzzy_edits(&lower);
+        let edits = if held_by == 0 { search_edits } else { search_edits.min(1) };
+        if edits == 0 {
+            return Ok(None);
+        }
+        // Candidates, each with how near it looks: its edits from the stem or from what
+        // was typed, or 1 for the stem of a word one edit from what was typed (`minster`
+        // → `minister` → `minist`, which no edit distance of stems finds) and for a
+        // beginning of what was typed.
+        let mut found: BTreeMap<String, usize> = BTreeMap::new();
+        let mut candidate = |word: &str, nearness: usize| {
+            let known = found.entry(word.to_string()).or_insert(nearness);
+            *known = (*known).min(nearness);
+        };
+        for &field in &fields {
+            for (near, edits) in
+                [(stem, fuzzy_edits(stem).max(edits).min(search_edits)), (lower.as_str(), edits)]
+            {
+                if edits > 0 {
+                    each_word_near(searcher, field, near, edits, |word, _| {
+                        candidate(word, strsim::osa_distance(word, near));
+                    })?;
+                }
+            }
+        }
+        for variant in one_edit_from(&lower) {
+            if let [token] = analyzer.analyze(&variant, AnalysisMode::Query).as_slice() {
+                candidate(&token.text, 1);
+            }
+        }
+        for length in (MIN_STEM_CHARS..lower.len()).rev().take(MAX_SHORTENED) {
+            candidate(&lower[..length], 1);
+        }
+        found.remove(stem);
+        let enough = held_by.saturating_mul(COMMONER_BY).max(1);
+        let mut near: Vec<(usize, u64, String)> = Vec::new();
+        for (word, nearness) in found {
+            let count = doc_freq(&word)?;
+            if count >= enough {
+                near.push((nearness, count, word));
+            }
+        }
+        // The nearest-looking first, then the commonest: their spellings are read.
+        near.sort_unstable_by(|(a, a_count, a_word), (b, b_count, b_word)| {
+            a.cmp(b).then(b_count.cmp(a_count)).then_with(|| a_word.cmp(b_word))
+        });
+        // Fewest edits first, then most articles, as Lucene's and Elasticsearch's
+        // spellcheckers rank: `shortge` is `shortage`, though `short` is commoner.
+        let mut likeliest: Option<(usize, u64, String)> = None;
+        for (_, count, found) in near.into_iter().take(CANDIDATES) {
+            let Some(spelling) = self.spelling_of(searcher, &fields, &found, &lower)? else { continue };
+            let distance = strsim::osa_distance(&spelling, &lower);
+            if distance == 0 || distance > usize::from(edits) {
+                continue;
+            }
+            let better = likeliest.as_ref().is_none_or(|(fewest, most, _)| {
+                (distance, std::cmp::Reverse(count)) < (*fewest, std::cmp::Reverse(*most))
+            });
+            if better {
+                likeliest = Some((distance, count, spelling));
+            }
+        }
+        Ok(likeliest.map(|(_, _, spelling)| in_case_of(&spelling, typed)))
+    }
+
+    /// The tantivy fields a word limited to `field` (or not) is searched in.
+    fn query_fields(&self, field: Option<QueryField>) -> Vec<Field> {
+        let schema = self.schema();
+        QueryField::either(field)
+            .iter()
+            .map(|field| if *field == QueryField::Title { schema.title } else { schema.body })
+            .collect()
+    }
+
+    /// Of the ways a few articles holding the indexed word `stem` write it, the one
+    /// nearest to `typed`, lowercased. Bodies are read first (`fields` lists the title
+    /// first): they hold more of a stem's forms than headlines do.
+    fn spelling_of(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        stem: &str,
+        typed: &str,
+    ) -> Result<Option<String>> {
+        let typed = typed.to_lowercase();
+        let mut best: Option<(usize, String)> = None;
+        let mut read = 0;
+        'fields: for &field in fields.iter().rev() {
+            let term = Term::from_field_text(field, stem);
+            for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+                let inverted = segment.inverted_index(field)?;
+                let Some(mut postings) =
+                    inverted.read_postings(&term, IndexRecordOption::Basic).map_err(unreadable_words)?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if segment.is_deleted(doc) {
+                        doc = postings.advance();
+                        continue;
+                    }
+                    let document: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+                    let text = document.get_first(field).and_then(|value| value.as_str()).unwrap_or("");
+                    let text = &text[..floor_char_boundary(text, SPELLING_BYTES)];
+                    for token in self.analyzer().analyze(text, AnalysisMode::Query) {
+                        if token.text != stem {
+                            continue;
+                        }
+                        let written = text[token.offset_from..token.offset_to].to_lowercase();
+                        if !written.chars().all(|c| c.is_ascii_alphabetic()) {
+                            continue;
+                        }
+                        let distance = strsim::osa_distance(&written, &typed);
+                        if best
+                            .as_ref()
+                            .is_none_or(|(nearest, known)| (distance, &written) < (*nearest, known))
+                        {
+                            best = Some((distance, written));
+                        }
+                    }
+                    read += 1;
+                    // One edit away is as near as a respelling gets.
+                    if read == SPELLING_ARTICLES || best.as_ref().is_some_and(|(nearest, _)| *nearest <= 1) {
+                        break 'fields;
+                    }
+                    doc = postings.advance();
+                }
+            }
+        }
+        Ok(best.map(|(_, written)| written))
+    }
+}
+
+/// The words one edit (a letter deleted, inserted or replaced, or two neighbours
+/// swapped) from `word`, lowercase ASCII, that keep its first letter.
+fn one_edit_from(word: &str) -> Vec<String> {
+    let bytes = word.as_bytes();
+    let mut variants = Vec::new();
+    let with = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut variant = bytes.to_vec();
+        edit(&mut variant);
+        String::from_utf8(variant).expect("ASCII stays ASCII")
+    };
+    for at in 1..=bytes.len() {
+        for letter in b'a'..=b'z' {
+            variants.push(with(&|v| v.insert(at, letter)));
+            if at < bytes.len() && bytes[at] != letter {
+                variants.push(with(&|v| v[at] = letter));
+            }
+        }
+        if at < bytes.len() {
+            variants.push(with(&|v| {
+                v.remove(at);
+            }));
+        }
+        if at + 1 < bytes.len() && bytes[at] != bytes[at + 1] {
+            variants.push(with(&|v| v.swap(at, at + 1)));
+        }
+    }
+    variants
+}
+
+/// `word` (lowercase) in the case `typed` was written in: all capitals, a capital first
+/// letter, or lowercase.
+fn in_case_of(word: &str, typed: &str) -> String {
+    let letters = typed.chars().filter(char::is_ascii_alphabetic);
+    if typed.len() > 1 && letters.clone().all(|c| c.is_ascii_uppercase()) {
+        return word.to_ascii_uppercase();
+    }
+    if typed.starts_with(|c: char| c.is_ascii_uppercase()) {
+        let mut chars = word.chars();
+        return chars
+            .next()
+            .map_or_else(String::new, |first| first.to_ascii_uppercase().to_string() + chars.as_str());
+    }
+    word.to_string()
+}
+
+/// A whitespace-separated piece of the query with its word respelt, when it is one of the
+/// words replaced: alone, after `+`, or after a field (`title:goverment`).
+fn respelt_piece(piece: &str, replacements: &[(String, String)]) -> String {
+    for (typed, spelling) in replacements {
+        let Some(before) = piece.strip_suffix(typed.as_str()) else { continue };
+        let lower = before.to_lowercase();
+        let field = ["title:", "title：", "body:", "body："].contains(&lower.as_str());
+        if before.is_empty() || before == "+" || field {
+            return format!("{before}{spelling}");
+        }
+    }
+    piece.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_keeps_the_first_letter() {
+        let variants = one_edit_from("abc");
+        for variant in ["abcd", "abxc", "axc", "ab", "ac", "acb", "aabc"] {
+            assert!(variants.iter().any(|v| v == variant), "{variant}");
+        }
+        assert!(variants.iter().all(|v| v.starts_with('a') && v != "abc"), "{variants:?}");
+        // 3 places to insert, 2 letters to replace, 2 to delete and 1 swap.
+        assert_eq!(variants.len(), 3 * 26 + 2 * 25 + 2 + 1);
+    }
+
+    #[test]
+    fn respellings_keep_the_case_and_the_field_typed() {
+        assert_eq!(in_case_of("government", "goverment"), "government");
+        assert_eq!(in_case_of("government", "Goverment"), "Government");
+        assert_eq!(in_case_of("nato", "NATTO"), "NATO");
+        let replacements = [("goverment".to_string(), "government".to_string())];
+        for (piece, respelt) in [
+            ("goverment", "government"),
+            ("+goverment", "+government"),
+            ("Title:goverment", "Title:government"),
+            ("body：goverment", "body：government"),
+            ("-goverment", "-goverment"),
+            ("xgoverment", "xgoverment"),
+            ("goverments", "goverments"),
+        ] {
+            assert_eq!(respelt_piece(piece, &replacements), respelt, "{piece}");
+        }
+    }
+}
