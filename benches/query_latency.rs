@@ -179,7 +179,13 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             // Misspelt words typed without `~`: searched as typed, with a spelling
             // suggestion looked up for each.
             name: "did you mean+snippets",
-            requests: plain(&["goverment", "inflaton rates", "presidnet", "Shanghia stocks", "recesion"]),
+            requests: plain(&[
+                "goverment policy",
+                "inflaton rates",
+                "presidnet election",
+                "Shanghia stocks",
+                "compnay profits",
+            ]),
         },
         QueryKind {
             name: "filtered+snippets",
