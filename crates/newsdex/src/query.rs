@@ -141,7 +141,7 @@ impl QueryFilters {
 /// The filter names of the query language, as typed before the colon.
 const FILTER_NAMES: [&str; 3] = ["lang", "source", "category"];
 
-const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂'];
+pub(crate) const QUOTES: [char; 8] = ['"', '“', '”', '「', '」', '『', '』', '＂'];
 
 /// One whitespace-separated piece of the query before `OR` is applied.
 enum Item {

@@ -1,16 +1,17 @@
 //! "Did you mean": a spelling suggestion for the words of a query that no article holds,
 //! or far fewer than hold a word one letter away (`goverment` → `government`).
 //!
-//! Each word typed in Latin letters alone, required and unquoted, is looked up as it is
-//! searched (analysed: lowercased, stemmed), if it is rare. Its candidates are the
-//! indexed words near its stem or near what was typed, with the same first letter and
-//! within the edits a fuzzy word (`word~`) would allow (one, when some articles hold the
-//! word typed), and its beginnings. A candidate needs at least [`COMMONER_BY`] times as
-//! many articles (any number, when none holds the word typed). The index holds stems
-//! (`govern`), so each candidate is shown as articles holding it write it: the spelling
-//! nearest to what was typed among the words of a few of them (`government`, not
-//! `governing`), which must be within those edits of it. The one fewest edits away, and
-//! of those the one most articles hold, replaces the word.
+//! A required word of Latin letters alone, typed as a word or in a phrase (not the word a
+//! phrase prefix ends in, still being typed), is looked at when it is rare. Its
+//! candidates are indexed words (stems) that share its first letter: those near its stem
+//! or near what was typed, the stems of the words one edit from what was typed, and its
+//! beginnings. A candidate needs at least [`COMMONER_BY`] times as many articles (any
+//! number, when none holds the word typed). The index holds stems (`govern`), so each
+//! candidate is shown as articles holding it write it: the spelling nearest to what was
+//! typed among the words of a few of them (`government`, not `governing`). That spelling
+//! must be within the edits a fuzzy word (`word~`) allows of what was typed, or one edit
+//! when some articles hold the word typed. The one fewest edits away, and of those the
+//! one most articles hold, replaces the word.
 //!
 //! Words in other scripts are left alone: Chinese is not misspelt letter by letter.
 
@@ -22,7 +23,7 @@ use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 use crate::analysis::AnalysisMode;
 use crate::error::Result;
 use crate::index::NewsIndex;
-use crate::query::{Atom, ParsedQuery, QueryField};
+use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
 use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
 use crate::snippet::floor_char_boundary;
 
@@ -69,16 +70,29 @@ impl NewsIndex {
         let atoms =
             parsed.clauses.iter().filter(|clause| !clause.excluded).flat_map(|clause| &clause.alternatives);
         for atom in atoms {
-            let Atom::Words { field, text } = atom else { continue };
-            if text.len() < 3
-                || !text.chars().all(|c| c.is_ascii_alphabetic())
-                || looked_at.contains(&text.as_str())
-            {
-                continue;
-            }
-            looked_at.push(text);
-            if let Some(spelling) = self.respelling(searcher, *field, text, &mut looks)? {
-                replacements.push((text.clone(), spelling));
+            // A word, or the words of a phrase (those before a phrase prefix's last,
+            // which is still being typed).
+            let (field, words): (_, Vec<&str>) = match atom {
+                Atom::Words { field, text } => (field, vec![text.as_str()]),
+                Atom::Phrase { field, text, .. } => (field, text.split_whitespace().collect()),
+                Atom::PhrasePrefix { field, text, .. } => {
+                    let mut words: Vec<&str> = text.split_whitespace().collect();
+                    words.pop();
+                    (field, words)
+                }
+                _ => continue,
+            };
+            for text in words {
+                if text.len() < 3
+                    || !text.chars().all(|c| c.is_ascii_alphabetic())
+                    || looked_at.contains(&text)
+                {
+                    continue;
+                }
+                looked_at.push(text);
+                if let Some(spelling) = self.respelling(searcher, *field, text, &mut looks)? {
+                    replacements.push((text.to_string(), spelling));
+                }
             }
         }
         if replacements.is_empty() {
@@ -307,17 +321,45 @@ fn in_case_of(word: &str, typed: &str) -> String {
 }
 
 /// A whitespace-separated piece of the query with its word respelt, when it is one of the
-/// words replaced: alone, after `+`, or after a field (`title:goverment`).
+/// words replaced: alone or in a phrase (`"goverment`, `policy"~2`), after `+` or a field
+/// (`title:goverment`); an excluded word (`-goverment`) is kept as typed.
 fn respelt_piece(piece: &str, replacements: &[(String, String)]) -> String {
     for (typed, spelling) in replacements {
-        let Some(before) = piece.strip_suffix(typed.as_str()) else { continue };
-        let lower = before.to_lowercase();
-        let field = ["title:", "title：", "body:", "body："].contains(&lower.as_str());
-        if before.is_empty() || before == "+" || field {
-            return format!("{before}{spelling}");
+        for (at, _) in piece.match_indices(typed.as_str()) {
+            let (before, after) = (&piece[..at], &piece[at + typed.len()..]);
+            if leads_a_word(before) && ends_a_word(after) {
+                return format!("{before}{spelling}{after}");
+            }
         }
     }
     piece.to_string()
+}
+
+/// Whether `text` is what may stand before a word in a piece of the query: `+`, then a
+/// field, then a quote, each optional.
+fn leads_a_word(text: &str) -> bool {
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let lower = text.to_ascii_lowercase();
+    let text = ["title:", "title：", "body:", "body："]
+        .iter()
+        .find_map(|field| lower.strip_prefix(field))
+        .unwrap_or(&lower);
+    let mut chars = text.chars();
+    match chars.next() {
+        None => true,
+        Some(quote) => QUOTES.contains(&quote) && chars.next().is_none(),
+    }
+}
+
+/// Whether `text` is what may follow a word in a piece of the query: a closing quote,
+/// stars and a slop (`"*~2`), each optional.
+fn ends_a_word(text: &str) -> bool {
+    let text = text.strip_prefix(QUOTES).unwrap_or(text);
+    let text = text.trim_start_matches(['*', '＊']);
+    match text.strip_prefix('~') {
+        Some(slop) => slop.chars().all(|c| c.is_ascii_digit()),
+        None => text.is_empty(),
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +391,13 @@ mod tests {
             ("-goverment", "-goverment"),
             ("xgoverment", "xgoverment"),
             ("goverments", "goverments"),
+            ("\"goverment", "\"government"),
+            ("goverment\"", "government\""),
+            ("「goverment」", "「government」"),
+            ("title:\"goverment\"~2", "title:\"government\"~2"),
+            ("goverment\"*", "government\"*"),
+            ("-\"goverment", "-\"goverment"),
+            ("goverment\"x", "goverment\"x"),
         ] {
             assert_eq!(respelt_piece(piece, &replacements), respelt, "{piece}");
         }

@@ -598,6 +598,10 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
         ("marathn -tariff", "marathon -tariff"),
         ("+semiconducter 芯片", "+semiconductor 芯片"),
         ("INFLATON", "INFLATION"),
+        // In phrases too, but for the word a phrase prefix ends in, still being typed.
+        ("\"tarif\"", "\"tariff\""),
+        ("title:\"Inflaton rates\"~2", "title:\"Inflation rates\"~2"),
+        ("\"tarif sho\"*", "\"tariff sho\"*"),
     ] {
         assert_eq!(run(SearchRequest::new(query)).suggestion.as_deref(), Some(suggestion), "{query}");
     }
@@ -611,9 +615,17 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
     assert_eq!(run(SearchRequest::new("shortge")).suggestion.as_deref(), Some("shortage"));
     // Words spelt as articles spell them, in other scripts, excluded, quoted, fuzzy or
     // prefixes get none; so does a word nothing near is held by.
-    for query in
-        ["tariff", "tariffs inflation", "半导体", "-tarif trade", "\"tarif\"", "tarif~", "tari*", "zzqxw"]
-    {
+    for query in [
+        "tariff",
+        "tariffs inflation",
+        "半导体",
+        "-tarif trade",
+        "-\"tarif wars\" trade",
+        "\"trade tarif\"*",
+        "tarif~",
+        "tari*",
+        "zzqxw",
+    ] {
         assert_eq!(run(SearchRequest::new(query)).suggestion, None, "{query}");
     }
 }
