@@ -68,7 +68,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "PATH", env = "NEWSDEX_SYNONYMS")]
     synonyms: Option<PathBuf>,
     /// Search the words as typed: without their synonyms and the other region's wording
-    /// of Chinese words (`软件` not finding Taiwan's `軟體`).
+    /// of Chinese words (`软件` not finding Taiwan's `軟體`), and not respelt when they
+    /// find nothing (`tarif` not searched as `tariff`).
     #[arg(long)]
     as_typed: bool,
     /// The query: words, "phrases"~slop, -exclusion or NOT, OR, title:/body: fields,
@@ -168,7 +169,8 @@ fn print_hits(response: &SearchResponse) {
     for note in &response.applied.notes {
         outln!("note: {note}");
     }
-    if let Some(suggestion) = &response.suggestion {
+    // A respelt search's note already says whose results these are.
+    if let Some(suggestion) = response.suggestion.as_ref().filter(|_| !response.applied.respelt) {
         outln!("did you mean: {suggestion}");
     }
     for (rank, hit) in response.hits.iter().enumerate() {

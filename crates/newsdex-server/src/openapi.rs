@@ -51,7 +51,7 @@ pub fn openapi_document() -> Value {
         query_parameter("sort", json!({ "type": "string", "enum": ["relevance", "date"], "default": "relevance" }), "Ordering."),
         query_parameter("facets", json!({ "type": "boolean", "default": false }), "Count matches per language, source, category and month (with Quickwit: its terms aggregations)."),
         query_parameter("exact_total", json!({ "type": "boolean", "default": false }), "Count every match. Otherwise a query ranked without visiting every match (words any of which may match, several words all required or one phrase; filters allowed; recency or not; no facets), and a date-sorted search without facets, stops counting at 10,000 and answers total_exact: false."),
-        query_parameter("synonyms", json!({ "type": "boolean", "default": true }), "Whether query words also find their synonyms and the other region's wording of Chinese words (软件 finding Taiwan's 軟體); false searches the words as typed."),
+        query_parameter("synonyms", json!({ "type": "boolean", "default": true }), "Whether query words also find their synonyms and the other region's wording of Chinese words (软件 finding Taiwan's 軟體); false searches the words as typed, and a query finding nothing is not searched respelt."),
         query_parameter("recency_half_life", json!({ "type": "number", "exclusiveMinimum": 0 }), "Days at which the recency factor halves."),
         query_parameter("recency_weight", json!({ "type": "number", "minimum": 0, "maximum": 1 }), "How much recency counts (default 0.5)."),
         query_parameter("fragments", json!({ "type": "integer", "minimum": 0 }), "Snippet fragments per hit (default 3)."),
@@ -73,8 +73,8 @@ pub fn openapi_document() -> Value {
                     "total_exact": { "type": "boolean", "description": "Whether total is the exact count (see the exact_total parameter)." },
                     "took_ms": { "type": "integer" },
                     "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),
-                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes." },
-                    "suggestion": { "type": "string", "description": "Did you mean: the query with its misspelt words respelt (goverment → government), when a word typed in Latin letters is held by no article, or by far fewer than a word one edit away. Absent otherwise, and always with the Quickwit backend." } } });
+                    "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes, and respelt: true when the query as given found nothing and the hits are those of the suggestion (never with synonyms=false)." },
+                    "suggestion": { "type": "string", "description": "Did you mean: the query with its misspelt words respelt (goverment → government), when a word typed in Latin letters is held by no article, or by far fewer than a word one edit away. When the query as given found nothing, the hits are this query's (applied.respelt). Absent otherwise, and always with the Quickwit backend." } } });
     json!({
         "openapi": "3.1.0",
         "info": {

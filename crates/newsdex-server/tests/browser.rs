@@ -322,18 +322,42 @@ fn the_page_searches_in_chinese_highlights_filters_and_pages() {
         "{page_one:?} {page_two:?}"
     );
 
-    // A misspelt word: the page offers the respelt query, and following it searches that.
+    // A misspelt word no article holds: the page shows the respelt query's results, says
+    // so, and offers the word as typed; as typed it finds nothing and offers the respelling.
     browser.evaluate("document.getElementById('q').select()");
     browser.type_and_enter("Inflaton");
     browser.wait_for(
         "document.body.dataset.state === 'done' && !document.getElementById('suggestion').hidden",
-        "a suggestion for Inflaton",
+        "the results for the respelling of Inflaton",
     );
-    assert_eq!(browser.evaluate("document.getElementById('suggested').textContent"), json!("Inflation"));
+    let respelt = browser.evaluate(
+        "({ text: document.getElementById('suggestion').textContent, \
+            suggested: document.getElementById('suggested').textContent, \
+            asTyped: document.getElementById('as-typed').textContent, \
+            insteadShown: !document.getElementById('instead').hidden, \
+            hits: document.querySelectorAll('.hit').length })",
+    );
+    assert!(respelt["text"].as_str().is_some_and(|t| t.contains("Showing results for")), "{respelt}");
+    assert_eq!(
+        (&respelt["suggested"], &respelt["asTyped"]),
+        (&json!("Inflation"), &json!("Inflaton")),
+        "{respelt}"
+    );
+    assert!(respelt["insteadShown"] == json!(true) && respelt["hits"].as_u64() > Some(0), "{respelt}");
+    browser.click("#as-typed");
+    browser.wait_for(
+        "document.body.dataset.state === 'done' && location.search.includes('as_typed=1') && \
+         document.getElementById('status').dataset.total === '0' && \
+         !document.getElementById('suggestion').hidden && document.getElementById('instead').hidden",
+        "the query as typed, with a suggestion",
+    );
+    let did_you_mean = browser.evaluate("document.getElementById('suggestion').textContent");
+    assert!(did_you_mean.as_str().is_some_and(|t| t.contains("Did you mean")), "{did_you_mean}");
     browser.click("#suggested");
     browser.wait_for(
         "document.body.dataset.state === 'done' && location.search.includes('q=Inflation') && \
-         document.getElementById('suggestion').hidden && document.querySelectorAll('.hit').length > 0",
+         !location.search.includes('as_typed') && document.getElementById('suggestion').hidden && \
+         document.querySelectorAll('.hit').length > 0",
         "results for the suggestion",
     );
     assert_eq!(browser.evaluate("document.getElementById('q').value"), json!("Inflation"));

@@ -51,6 +51,15 @@ async fn search_returns_ranked_highlighted_hits() {
     // A misspelt word gets a suggestion; a word articles hold gets none.
     let misspelt = get(&state, "/search?q=tarif+-inflaton").await;
     assert_eq!(misspelt.body["suggestion"], "tariff -inflaton", "{}", misspelt.body);
+    // Found by nothing as typed, it was searched respelt, unless asked for as typed.
+    assert_eq!(misspelt.body["applied"]["respelt"], true, "{}", misspelt.body);
+    assert!(misspelt.body["total"].as_u64() > Some(0), "{}", misspelt.body);
+    let as_typed = get(&state, "/search?q=tarif&synonyms=false").await;
+    assert_eq!(
+        (&as_typed.body["total"], &as_typed.body["suggestion"]),
+        (&serde_json::json!(0), &serde_json::json!("tariff"))
+    );
+    assert!(as_typed.body["applied"].get("respelt").is_none(), "{}", as_typed.body);
     assert!(counted.body.get("suggestion").is_none(), "{}", counted.body);
 }
 

@@ -178,8 +178,9 @@ pub struct SearchRequest {
     /// counts exactly anyway.
     pub exact_total: bool,
     /// Whether query words also find their synonyms (see [`Synonyms`]) and the other
-    /// region's wording of a Chinese word (`软件` finding Taiwan's `軟體`); `false`
-    /// searches the words as typed.
+    /// region's wording of a Chinese word (`软件` finding Taiwan's `軟體`), and a query
+    /// finding nothing is searched respelt (see [`NewsIndex::search`]); `false` searches
+    /// the words as typed.
     ///
     /// [`Synonyms`]: crate::Synonyms
     pub synonyms: bool,
@@ -406,6 +407,11 @@ pub struct AppliedOptions {
     /// What was read differently from how it was typed (a lone quote, a large slop…).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The hits are those of [`SearchResponse::suggestion`]: the query as given found
+    /// nothing, and its respelling did. A request with `synonyms: false` is never
+    /// respelt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub respelt: bool,
 }
 
 impl AppliedOptions {
@@ -439,6 +445,7 @@ impl AppliedOptions {
             recency,
             ranking,
             notes,
+            respelt: false,
         }
     }
 }
@@ -1784,8 +1791,37 @@ fn single_or_any(mut queries: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
 }
 
 impl NewsIndex {
-    /// Runs a search.
+    /// Runs a search. When the query as given finds nothing and a respelling of its
+    /// words is suggested (see [`SearchResponse::suggestion`]), the respelt query is
+    /// searched instead, unless the request asks for its words as typed
+    /// (`synonyms: false`): the answer says so in [`AppliedOptions::respelt`] and a note.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        let response = self.search_as_given(request)?;
+        let suggested = match &response.suggestion {
+            Some(suggested) if response.total == 0 && request.synonyms => suggested.clone(),
+            _ => return Ok(response),
+        };
+        let respelt = self.search_as_given(&SearchRequest { query: suggested.clone(), ..request.clone() })?;
+        if respelt.total == 0 {
+            return Ok(response);
+        }
+        let mut applied = respelt.applied;
+        applied.respelt = true;
+        applied
+            .notes
+            .insert(0, format!("no article matches {:?}; the results are for {suggested:?}", request.query));
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            took_ms: started.elapsed().as_millis() as u64,
+            suggestion: Some(suggested),
+            applied,
+            ..respelt
+        })
+    }
+
+    /// Runs a search of the query as given.
+    fn search_as_given(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
         let (request, parsed) = parse_request(request)?;

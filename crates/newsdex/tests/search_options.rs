@@ -461,7 +461,8 @@ fn a_word_with_a_tilde_finds_the_words_a_few_edits_away() {
     // Misspelt: one edit for up to five letters, two beyond, as Elasticsearch's AUTO.
     let exact = run(SearchRequest::new("tariff"));
     let one_edit = run(SearchRequest::new("tarif~"));
-    assert_eq!(run(SearchRequest::new("tarif")).total, 0, "help: the corpus changed");
+    let as_typed = run(SearchRequest { synonyms: false, ..SearchRequest::new("tarif") });
+    assert_eq!(as_typed.total, 0, "help: the corpus changed");
     assert_eq!(ids(&one_edit), ids(&exact), "help: tarif~ is tariff");
     assert_eq!(one_edit.applied.terms, ["tarif~"]);
     assert_eq!(
@@ -605,6 +606,22 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
     ] {
         assert_eq!(run(SearchRequest::new(query)).suggestion.as_deref(), Some(suggestion), "{query}");
     }
+    // Found by nothing as typed, the respelt query is searched, and the answer says so.
+    let respelt = run(SearchRequest::new("tarif"));
+    assert!(respelt.applied.respelt && respelt.total > 0, "{:?}", respelt.applied);
+    assert_eq!(respelt.total, run(SearchRequest::new("tariff")).total);
+    assert_eq!(
+        (respelt.query.as_str(), respelt.applied.terms.as_slice()),
+        ("tarif", ["tariff".to_string()].as_slice())
+    );
+    assert_eq!(respelt.applied.notes[0], "no article matches \"tarif\"; the results are for \"tariff\"");
+    // Unless the words are asked for as typed; a query finding something is never respelt.
+    let as_typed = run(SearchRequest { synonyms: false, ..SearchRequest::new("tarif") });
+    assert_eq!((as_typed.total, as_typed.applied.respelt), (0, false));
+    assert_eq!(as_typed.suggestion.as_deref(), Some("tariff"));
+    let relaxed = run(SearchRequest::new("tarif trade"));
+    assert!(relaxed.total > 0 && !relaxed.applied.respelt, "{:?}", relaxed.applied);
+    assert_eq!(relaxed.suggestion.as_deref(), Some("tariff trade"));
     // At most 8 rare words of a query are looked at, the first typed.
     let typed = "tarif inflaton vacine marathn semiconducter goverment exportrs pandemik shortge";
     let respelt = "tariff inflation vaccine marathon semiconductor government exporters pandemic";
