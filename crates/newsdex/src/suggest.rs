@@ -36,6 +36,11 @@ const COMMONER_BY: u64 = 100;
 /// one is no misspelling, and the look costs a few milliseconds on a large index.
 const RARE_BELOW: u64 = 1000;
 
+/// The longest word looked at, in letters: longer is no misspelt word (English words
+/// of 20 letters are rare), and its look grows with its length (about 100 ms for 40
+/// letters on a million articles).
+const MAX_LETTERS: usize = 24;
+
 /// Rare words of one query looked at, the first typed: a pasted paragraph of rare
 /// words costs at most this many looks.
 const MAX_LOOKED_AT: usize = 8;
@@ -83,7 +88,7 @@ impl NewsIndex {
                 _ => continue,
             };
             for text in words {
-                if text.len() < 3
+                if !(3..=MAX_LETTERS).contains(&text.len())
                     || !text.chars().all(|c| c.is_ascii_alphabetic())
                     || looked_at.contains(&text)
                 {

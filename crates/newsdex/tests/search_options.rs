@@ -659,6 +659,7 @@ fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() 
     articles.extend((0..2).map(|n| article(format!("t{n}"), "The tarif rose.")));
     articles.extend((0..150).map(|n| article(format!("u{n}"), "The tariff rose.")));
     articles.extend((0..400).map(|n| article(format!("v{n}"), "The senate met.")));
+    articles.push(article("long".into(), "Antidisestablishmentarianism returned."));
     writer.upsert_all(&articles).expect("upsert");
     writer.commit().expect("commit");
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
@@ -670,4 +671,10 @@ fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() 
     assert_eq!(suggestion("Bangr").as_deref(), Some("Bangor"));
     // Held by 2 articles, one edit from a word 150 hold: fewer than 100 times as many.
     assert_eq!(suggestion("tarif"), None);
+    // Words over 24 letters are not looked at.
+    assert_eq!(suggestion("government antidisestablishmentarianim"), None);
+    assert_eq!(
+        suggestion("bangr antidisestablishmentarianim").as_deref(),
+        Some("bangor antidisestablishmentarianim")
+    );
 }
