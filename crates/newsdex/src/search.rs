@@ -1797,12 +1797,15 @@ impl NewsIndex {
     /// (`synonyms: false`): the answer says so in [`AppliedOptions::respelt`] and a note.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
-        let response = self.search_as_given(request)?;
+        let (response, sure) = self.search_as_given(request)?;
+        // Searched instead only when sure: each word a single slip away, typed in
+        // lowercase (`tarif` → `tariff`; see `Suggestion::sure`).
         let suggested = match &response.suggestion {
-            Some(suggested) if response.total == 0 && request.synonyms => suggested.clone(),
+            Some(suggested) if response.total == 0 && request.synonyms && sure => suggested.clone(),
             _ => return Ok(response),
         };
-        let respelt = self.search_as_given(&SearchRequest { query: suggested.clone(), ..request.clone() })?;
+        let (respelt, _) =
+            self.search_as_given(&SearchRequest { query: suggested.clone(), ..request.clone() })?;
         if respelt.total == 0 {
             return Ok(response);
         }
@@ -1820,8 +1823,9 @@ impl NewsIndex {
         })
     }
 
-    /// Runs a search of the query as given.
-    fn search_as_given(&self, request: &SearchRequest) -> Result<SearchResponse> {
+    /// Runs a search of the query as given; with whether its suggestion, if any, is sure
+    /// enough to be searched instead.
+    fn search_as_given(&self, request: &SearchRequest) -> Result<(SearchResponse, bool)> {
         let started = Instant::now();
         request.validate()?;
         let (request, parsed) = parse_request(request)?;
@@ -1864,8 +1868,11 @@ impl NewsIndex {
             let specs = (&analyzed.title_spec, &analyzed.body_spec);
             hits.push(Hit::new(article, score, &mut highlighter, specs, &request.snippet));
         }
-        let suggestion = self.suggestion(&searcher, &parsed, &request.query)?;
-        Ok(SearchResponse {
+        let (suggestion, sure) = match self.suggestion(&searcher, &parsed, &request.query)? {
+            Some(suggestion) => (Some(suggestion.query), suggestion.sure),
+            None => (None, false),
+        };
+        let response = SearchResponse {
             query: request.query.clone(),
             total: outcome.total,
             total_exact: outcome.total_exact,
@@ -1874,7 +1881,8 @@ impl NewsIndex {
             facets: outcome.facets,
             applied: AppliedOptions::new(request, matching, analyzed.terms, *self.ranking(), analyzed.notes),
             suggestion,
-        })
+        };
+        Ok((response, sure))
     }
 
     /// The request with each `source` and `category` value that no article has exactly

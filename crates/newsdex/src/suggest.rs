@@ -17,6 +17,8 @@
 
 use std::collections::BTreeMap;
 
+use tantivy::collector::Count;
+use tantivy::query::PhraseQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
@@ -36,6 +38,11 @@ const COMMONER_BY: u64 = 100;
 /// one is no misspelling, and the look costs a few milliseconds on a large index.
 const RARE_BELOW: u64 = 1000;
 
+/// A respelling as a word held by one article in this many or more (a word everywhere,
+/// such as `being` or `the`) is only suggested, never searched instead: it is a guess
+/// among many.
+const COMMON_ABOVE: u64 = 10;
+
 /// The longest word looked at, in letters: longer is no misspelt word (English words
 /// of 20 letters are rare), and its look grows with its length (about 100 ms for 40
 /// letters on a million articles).
@@ -54,12 +61,34 @@ const CANDIDATES: usize = 8;
 const MAX_SHORTENED: usize = 4;
 const MIN_STEM_CHARS: usize = 4;
 
-/// Articles read at most for the spelling of a suggested word (reading stops at one
-/// a single edit from what was typed).
+/// Articles read at most for how a word is written (for a suggested word's spelling,
+/// reading stops at one a single edit from what was typed).
 const SPELLING_ARTICLES: usize = 16;
 
 /// The bytes of a title or body read for spellings.
 const SPELLING_BYTES: usize = 64 * 1024;
+
+/// A query with its misspelt words respelt.
+pub(crate) struct Suggestion {
+    /// The query, respelt.
+    pub(crate) query: String,
+    /// Whether each word respelt is one edit from what was typed, in lowercase, and
+    /// respelt as a word that is not everywhere: sure enough to be searched instead of
+    /// a query finding nothing. Two edits (`xiaomi` → `xinmi`), words typed with a
+    /// capital, likelier names the index lacks (`Tesla` → `Tessa`), and respellings as a
+    /// word in one article of [`COMMON_ABOVE`] or more, a guess among many (`beijng`
+    /// alone → `being` rather than `beijing`), are only suggested.
+    pub(crate) sure: bool,
+}
+
+/// How a word is likelier spelt.
+struct Respelling {
+    /// The spellings the fewest edits away, the commonest first: each in the case the
+    /// word was typed in, with its indexed word and the articles holding that.
+    spellings: Vec<(String, String, u64)>,
+    /// Their edits from what was typed.
+    distance: usize,
+}
 
 impl NewsIndex {
     /// The query with its misspelt words replaced, or `None` when none is.
@@ -68,12 +97,23 @@ impl NewsIndex {
         searcher: &Searcher,
         parsed: &ParsedQuery,
         query: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<Suggestion>> {
         let mut looked_at: Vec<&str> = Vec::new();
         let mut looks = 0;
+        let mut sure = true;
         let mut replacements: Vec<(String, String)> = Vec::new();
         let atoms =
             parsed.clauses.iter().filter(|clause| !clause.excluded).flat_map(|clause| &clause.alternatives);
+        // The words of the query's plain words and phrases, which a misspelt one among
+        // them is read beside.
+        let context_words: Vec<&str> = atoms
+            .clone()
+            .filter_map(|atom| match atom {
+                Atom::Words { text, .. } | Atom::Phrase { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .flat_map(str::split_whitespace)
+            .collect();
         for atom in atoms {
             // A word, or the words of a phrase (those before a phrase prefix's last,
             // which is still being typed).
@@ -95,9 +135,26 @@ impl NewsIndex {
                     continue;
                 }
                 looked_at.push(text);
-                if let Some(spelling) = self.respelling(searcher, *field, text, &mut looks)? {
-                    replacements.push((text.to_string(), spelling));
-                }
+                let Some(respelling) = self.respelling(searcher, *field, text, &mut looks)? else { continue };
+                // Spellings tied at the fewest edits are told apart by the words typed
+                // next to the word.
+                let at = context_words.iter().position(|word| *word == text);
+                let neighbour = |word: Option<&&str>, last: bool| {
+                    let tokens = self.analyzer().analyze(word?, AnalysisMode::Query);
+                    let token = if last { tokens.into_iter().next_back() } else { tokens.into_iter().next() };
+                    token.map(|token| token.text)
+                };
+                let before =
+                    at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
+                let after = at.and_then(|at| neighbour(context_words.get(at + 1), false));
+                let fields = self.query_fields(*field);
+                let chosen =
+                    self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
+                let (spelling, _, count) = &respelling.spellings[chosen];
+                sure &= respelling.distance <= 1
+                    && !text.starts_with(|c: char| c.is_ascii_uppercase())
+                    && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
+                replacements.push((text.to_string(), spelling.clone()));
             }
         }
         if replacements.is_empty() {
@@ -105,7 +162,7 @@ impl NewsIndex {
         }
         let suggested: Vec<String> =
             query.split_whitespace().map(|piece| respelt_piece(piece, &replacements)).collect();
-        Ok(Some(suggested.join(" ")))
+        Ok(Some(Suggestion { query: suggested.join(" "), sure }))
     }
 
     /// How `typed` is likelier spelt, in the case it was typed in; `looks` counts the
@@ -121,7 +178,7 @@ impl NewsIndex {
         field: Option<QueryField>,
         typed: &str,
         looks: &mut usize,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<Respelling>> {
         let analyzer = self.analyzer();
         let tokens = analyzer.analyze(typed, AnalysisMode::Query);
         let [token] = tokens.as_slice() else { return Ok(None) };
@@ -143,14 +200,20 @@ impl NewsIndex {
             return Ok(None);
         }
         *looks += 1;
-        // A word some articles hold is respelt only one edit away: `Bangor` is a town,
-        // not a misspelt `banker`. Stems are searched with the edits of `AUTO` all the
-        // same: `compnay` is one edit from `company`, but two from its stem `compani`.
+        // A word some articles hold is respelt only one edit away (`Bangor` is a town,
+        // not a misspelt `banker`), and when articles write it as a name, only as
+        // another name (`Microsft` → `Microsoft`, but `Musk` is not `must`). Typed with
+        // a capital, a word no article holds is likelier a name than two slips:
+        // `Xiaomi` is not `Xinmi`.
+        // Stems are searched with the edits of `AUTO` all the same: `compnay` is one
+        // edit from `company`, but two from its stem `compani`.
         let search_edits = fuzzy_edits(&lower);
-        let edits = if held_by == 0 { search_edits } else { search_edits.min(1) };
+        let capitalised = typed.starts_with(|c: char| c.is_ascii_uppercase());
+        let edits = if held_by == 0 && !capitalised { search_edits } else { search_edits.min(1) };
         if edits == 0 {
             return Ok(None);
         }
+        let a_name = held_by > 0 && self.written_as_a_name(searcher, &fields, stem)?;
         // Candidates, each with how near it looks: its edits from the stem or from what
         // was typed, or 1 for the stem of a word one edit from what was typed (`minster`
         // → `minister` → `minist`, which no edit distance of stems finds) and for a
@@ -194,21 +257,61 @@ impl NewsIndex {
         });
         // Fewest edits first, then most articles, as Lucene's and Elasticsearch's
         // spellcheckers rank: `shortge` is `shortage`, though `short` is commoner.
-        let mut likeliest: Option<(usize, u64, String)> = None;
+        let mut spelt: Vec<(usize, u64, String, String)> = Vec::new();
         for (_, count, found) in near.into_iter().take(CANDIDATES) {
             let Some(spelling) = self.spelling_of(searcher, &fields, &found, &lower)? else { continue };
             let distance = strsim::osa_distance(&spelling, &lower);
-            if distance == 0 || distance > usize::from(edits) {
+            if distance == 0
+                || distance > usize::from(edits)
+                || spelt.iter().any(|(.., known, _)| *known == spelling)
+            {
                 continue;
             }
-            let better = likeliest.as_ref().is_none_or(|(fewest, most, _)| {
-                (distance, std::cmp::Reverse(count)) < (*fewest, std::cmp::Reverse(*most))
-            });
-            if better {
-                likeliest = Some((distance, count, spelling));
+            spelt.push((distance, count, spelling, found));
+        }
+        spelt.sort_by_key(|(distance, count, ..)| (*distance, std::cmp::Reverse(*count)));
+        let Some(&(distance, ..)) = spelt.first() else { return Ok(None) };
+        spelt.retain(|(edits, ..)| *edits == distance);
+        if a_name && !self.written_as_a_name(searcher, &fields, &spelt[0].3)? {
+            return Ok(None);
+        }
+        let spellings =
+            spelt.into_iter().map(|(_, count, spelling, stem)| (in_case_of(&spelling, typed), stem, count));
+        Ok(Some(Respelling { spellings: spellings.collect(), distance }))
+    }
+
+    /// Of the spellings of a word tied at the fewest edits (commonest first), the one
+    /// the articles most often write next to the words typed `before` and `after` it (as
+    /// phrases): `beijng olympics` is `beijing olympics`, though `being` is far commoner
+    /// than `beijing`. The commonest, when none is written so.
+    fn likeliest_beside(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        spellings: &[(String, String, u64)],
+        before: Option<String>,
+        after: Option<String>,
+    ) -> Result<usize> {
+        if spellings.len() < 2 || (before.is_none() && after.is_none()) {
+            return Ok(0);
+        }
+        let mut likeliest = (0, 0);
+        for (index, (_, stem, _)) in spellings.iter().enumerate() {
+            let mut together = 0;
+            for pair in
+                [before.as_deref().map(|word| [word, stem]), after.as_deref().map(|word| [stem, word])]
+            {
+                let Some(pair) = pair else { continue };
+                for &field in fields {
+                    let terms = pair.iter().map(|word| Term::from_field_text(field, word)).collect();
+                    together += searcher.search(&PhraseQuery::new(terms), &Count)?;
+                }
+            }
+            if together > likeliest.1 {
+                likeliest = (index, together);
             }
         }
-        Ok(likeliest.map(|(_, _, spelling)| in_case_of(&spelling, typed)))
+        Ok(likeliest.0)
     }
 
     /// The tantivy fields a word limited to `field` (or not) is searched in.
@@ -221,8 +324,7 @@ impl NewsIndex {
     }
 
     /// Of the ways a few articles holding the indexed word `stem` write it, the one
-    /// nearest to `typed`, lowercased. Bodies are read first (`fields` lists the title
-    /// first): they hold more of a stem's forms than headlines do.
+    /// nearest to `typed`, lowercased.
     fn spelling_of(
         &self,
         searcher: &Searcher,
@@ -232,8 +334,49 @@ impl NewsIndex {
     ) -> Result<Option<String>> {
         let typed = typed.to_lowercase();
         let mut best: Option<(usize, String)> = None;
+        self.each_written(searcher, fields, stem, |written, _| {
+            let written = written.to_lowercase();
+            let distance = strsim::osa_distance(&written, &typed);
+            if best.as_ref().is_none_or(|(nearest, known)| (distance, &written) < (*nearest, known)) {
+                best = Some((distance, written));
+            }
+            // One edit away is as near as a respelling gets.
+            distance <= 1
+        })?;
+        Ok(best.map(|(_, written)| written))
+    }
+
+    /// Whether the articles holding the indexed word `stem` mostly write it as a name,
+    /// with a capital inside a sentence (at a sentence's start, or in capitals, a word
+    /// tells nothing).
+    fn written_as_a_name(&self, searcher: &Searcher, fields: &[Field], stem: &str) -> Result<bool> {
+        let (mut names, mut words) = (0, 0);
+        self.each_written(searcher, fields, stem, |written, inside_a_sentence| {
+            let mut letters = written.chars();
+            let first = letters.next().unwrap_or('a');
+            if first.is_ascii_lowercase() {
+                words += 1;
+            } else if inside_a_sentence && letters.any(|c| c.is_ascii_lowercase()) {
+                names += 1;
+            }
+            false
+        })?;
+        Ok(names > 0 && names >= words)
+    }
+
+    /// Hands `visit` each way a few articles holding the indexed word `stem` write it
+    /// (bodies first: they hold more of a stem's forms than headlines do, and `fields`
+    /// lists the title first), in letters alone, with whether it stands inside a
+    /// sentence (after other words of it), until `visit` returns `true`.
+    fn each_written(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        stem: &str,
+        mut visit: impl FnMut(&str, bool) -> bool,
+    ) -> Result<()> {
         let mut read = 0;
-        'fields: for &field in fields.iter().rev() {
+        for &field in fields.iter().rev() {
             let term = Term::from_field_text(field, stem);
             for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
                 let inverted = segment.inverted_index(field)?;
@@ -244,39 +387,32 @@ impl NewsIndex {
                 };
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    if segment.is_deleted(doc) {
-                        doc = postings.advance();
-                        continue;
-                    }
-                    let document: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
-                    let text = document.get_first(field).and_then(|value| value.as_str()).unwrap_or("");
-                    let text = &text[..floor_char_boundary(text, SPELLING_BYTES)];
-                    for token in self.analyzer().analyze(text, AnalysisMode::Query) {
-                        if token.text != stem {
-                            continue;
+                    if !segment.is_deleted(doc) {
+                        let document: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+                        let text = document.get_first(field).and_then(|value| value.as_str()).unwrap_or("");
+                        let text = &text[..floor_char_boundary(text, SPELLING_BYTES)];
+                        for token in self.analyzer().analyze(text, AnalysisMode::Query) {
+                            let written = &text[token.offset_from..token.offset_to];
+                            if token.text != stem || !written.chars().all(|c| c.is_ascii_alphabetic()) {
+                                continue;
+                            }
+                            let before = text[..token.offset_from].trim_end();
+                            let inside_a_sentence = !before.is_empty()
+                                && !before.ends_with(['.', '!', '?', '"', '\'', ':', '\n']);
+                            if visit(written, inside_a_sentence) {
+                                return Ok(());
+                            }
                         }
-                        let written = text[token.offset_from..token.offset_to].to_lowercase();
-                        if !written.chars().all(|c| c.is_ascii_alphabetic()) {
-                            continue;
+                        read += 1;
+                        if read == SPELLING_ARTICLES {
+                            return Ok(());
                         }
-                        let distance = strsim::osa_distance(&written, &typed);
-                        if best
-                            .as_ref()
-                            .is_none_or(|(nearest, known)| (distance, &written) < (*nearest, known))
-                        {
-                            best = Some((distance, written));
-                        }
-                    }
-                    read += 1;
-                    // One edit away is as near as a respelling gets.
-                    if read == SPELLING_ARTICLES || best.as_ref().is_some_and(|(nearest, _)| *nearest <= 1) {
-                        break 'fields;
                     }
                     doc = postings.advance();
                 }
             }
         }
-        Ok(best.map(|(_, written)| written))
+        Ok(())
     }
 }
 

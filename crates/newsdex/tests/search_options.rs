@@ -619,6 +619,12 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
     let as_typed = run(SearchRequest { synonyms: false, ..SearchRequest::new("tarif") });
     assert_eq!((as_typed.total, as_typed.applied.respelt), (0, false));
     assert_eq!(as_typed.suggestion.as_deref(), Some("tariff"));
+    // Only suggested: two edits away, or typed with a capital (likelier a name).
+    for (query, suggestion) in [("inflaten", "inflation"), ("Tarif", "Tariff")] {
+        let only_suggested = run(SearchRequest::new(query));
+        assert_eq!((only_suggested.total, only_suggested.applied.respelt), (0, false), "{query}");
+        assert_eq!(only_suggested.suggestion.as_deref(), Some(suggestion), "{query}");
+    }
     let relaxed = run(SearchRequest::new("tarif trade"));
     assert!(relaxed.total > 0 && !relaxed.applied.respelt, "{:?}", relaxed.applied);
     assert_eq!(relaxed.suggestion.as_deref(), Some("tariff trade"));
@@ -657,9 +663,12 @@ fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() 
         (0..1500).map(|n| article(format!("g{n}"), "The government met the bankers.")).collect();
     articles.push(article("typo".into(), "The goverment of Bangor met."));
     articles.extend((0..2).map(|n| article(format!("t{n}"), "The tarif rose.")));
-    articles.extend((0..150).map(|n| article(format!("u{n}"), "The tariff rose.")));
+    articles.extend((0..150).map(|n| article(format!("u{n}"), "The tariff must rise, Microsoft said.")));
+    articles.push(article("name".into(), "Investors asked Musk about Microsft."));
     articles.extend((0..400).map(|n| article(format!("v{n}"), "The senate met.")));
     articles.push(article("long".into(), "Antidisestablishmentarianism returned."));
+    articles.extend((0..300).map(|n| article(format!("w{n}"), "Being there matters.")));
+    articles.extend((0..30).map(|n| article(format!("x{n}"), "The Beijing Olympics opened.")));
     writer.upsert_all(&articles).expect("upsert");
     writer.commit().expect("commit");
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
@@ -671,6 +680,16 @@ fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() 
     assert_eq!(suggestion("Bangr").as_deref(), Some("Bangor"));
     // Held by 2 articles, one edit from a word 150 hold: fewer than 100 times as many.
     assert_eq!(suggestion("tarif"), None);
+    // Written as a name, a word is respelt only as another name.
+    assert_eq!(suggestion("Musk"), None);
+    assert_eq!(suggestion("Microsft").as_deref(), Some("Microsoft"));
+    // Spellings as near as each other are told apart by the words typed next to them;
+    // alone, the commonest is suggested, but a word in one article of ten or more is
+    // never searched instead.
+    assert_eq!(suggestion("beijng olympics").as_deref(), Some("beijing olympics"));
+    assert_eq!(suggestion("the beijng").as_deref(), Some("the beijing"));
+    let alone = index.search(&SearchRequest::new("beijng")).expect("search");
+    assert_eq!((alone.suggestion.as_deref(), alone.total, alone.applied.respelt), (Some("being"), 0, false));
     // Words over 24 letters are not looked at.
     assert_eq!(suggestion("government antidisestablishmentarianim"), None);
     assert_eq!(
