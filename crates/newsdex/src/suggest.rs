@@ -162,16 +162,20 @@ impl NewsIndex {
         }
         let suggested: Vec<String> =
             query.split_whitespace().map(|piece| respelt_piece(piece, &replacements)).collect();
-        Ok(Some(Suggestion { query: suggested.join(" "), sure }))
+        let suggested = suggested.join(" ");
+        // Words written in a way the rebuilt query does not reach are not suggested.
+        let changed = suggested.split_whitespace().ne(query.split_whitespace());
+        Ok(changed.then_some(Suggestion { query: suggested, sure }))
     }
 
     /// How `typed` is likelier spelt, in the case it was typed in; `looks` counts the
     /// words looked at so far (a common word is not looked at).
     ///
-    /// Candidates are indexed words (stems) near the stem of what was typed, near what
-    /// was typed, or a beginning of it (`presidnet` is 3 edits from `presid`, the stem
-    /// of `president`, but begins with it); each is judged by how its articles write it:
-    /// that spelling must be within the edits a fuzzy word allows of what was typed.
+    /// Candidates are indexed words (stems) near the stem of what was typed or near what
+    /// was typed, the stems of the words one edit from it, and its beginnings
+    /// (`presidnet` is 3 edits from `presid`, the stem of `president`, but begins with
+    /// it); each is judged by how its articles write it: that spelling must be within the
+    /// edits a fuzzy word allows of what was typed.
     fn respelling(
         &self,
         searcher: &Searcher,
@@ -493,13 +497,14 @@ fn leads_a_word(text: &str) -> bool {
 }
 
 /// Whether `text` is what may follow a word in a piece of the query: a closing quote,
-/// stars and a slop (`"*~2`), each optional.
+/// stars and a slop (`"*~2`), each optional, or a boost (`^2`).
 fn ends_a_word(text: &str) -> bool {
     let text = text.strip_prefix(QUOTES).unwrap_or(text);
     let text = text.trim_start_matches(['*', '＊']);
-    match text.strip_prefix('~') {
-        Some(slop) => slop.chars().all(|c| c.is_ascii_digit()),
-        None => text.is_empty(),
+    match (text.strip_prefix('~'), text.strip_prefix('^')) {
+        (Some(slop), _) => slop.chars().all(|c| c.is_ascii_digit()),
+        (_, Some(boost)) => boost.chars().all(|c| c.is_ascii_digit() || c == '.'),
+        _ => text.is_empty(),
     }
 }
 
@@ -539,6 +544,8 @@ mod tests {
             ("goverment\"*", "government\"*"),
             ("-\"goverment", "-\"goverment"),
             ("goverment\"x", "goverment\"x"),
+            ("goverment^2", "government^2"),
+            ("goverment^x", "goverment^x"),
         ] {
             assert_eq!(respelt_piece(piece, &replacements), respelt, "{piece}");
         }

@@ -25,7 +25,7 @@ fn mixed_text() -> impl Strategy<Value = String> {
 
 /// Queries built from the query language's own pieces: operators, fields, filters,
 /// quotes and slops, prefixes and phrase prefixes, fuzzy words and boosts, between words (one with another
-/// region's wording) and arbitrary text.
+/// region's wording, some misspelt) and arbitrary text.
 fn query_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         Just("lang:".to_string()),
@@ -45,6 +45,8 @@ fn query_text() -> impl Strategy<Value = String> {
         Just("\"*".to_string()),
         Just("^2".to_string()),
         Just("tarif".to_string()),
+        Just("inflaton".to_string()),
+        Just("Vacine".to_string()),
         Just("软件".to_string()),
         Just("en".to_string()),
         Just("zh-Hant".to_string()),
@@ -141,6 +143,12 @@ proptest! {
                         response.applied.lang.is_empty() || hit.lang.is_some_and(|lang| response.applied.lang.contains(&lang)),
                         "{query:?}: {} is outside {:?}", hit.id, response.applied.lang
                     );
+                }
+                // A suggestion is another query in the same syntax, and searches too.
+                if let Some(suggestion) = &response.suggestion {
+                    prop_assert!(suggestion.split_whitespace().ne(query.split_whitespace()), "{query:?}");
+                    let respelt = index.search(&SearchRequest::new(suggestion.clone()));
+                    prop_assert!(respelt.is_ok(), "{query:?} → {suggestion:?}: {:?}", respelt.err());
                 }
             }
             Err(error) => prop_assert!(error.is_user_error(), "{query:?}: {error}"),
