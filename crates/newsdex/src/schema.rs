@@ -7,6 +7,7 @@ use tantivy::schema::{
 };
 
 use crate::article::{Article, ArticleDate, Lang};
+use crate::query::QueryField;
 
 /// The name the analyzer is registered under on every index.
 pub(crate) const TOKENIZER_NAME: &str = "newsdex";
@@ -38,6 +39,14 @@ pub(crate) struct NewsSchema {
 }
 
 impl NewsSchema {
+    /// The analysed field a query word limited to `field` is searched in.
+    pub(crate) fn text_field(&self, field: QueryField) -> Field {
+        match field {
+            QueryField::Title => self.title,
+            QueryField::Body => self.body,
+        }
+    }
+
     pub(crate) fn new() -> NewsSchema {
         let mut builder = Schema::builder();
         let analysed = TextOptions::default().set_stored().set_indexing_options(

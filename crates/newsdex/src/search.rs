@@ -1082,11 +1082,7 @@ impl QueryCompiler<'_> {
     fn fields(&self, field: Option<QueryField>) -> Vec<(Field, f32)> {
         QueryField::either(field)
             .iter()
-            .map(|query_field| {
-                let tantivy_field =
-                    if *query_field == QueryField::Title { self.schema.title } else { self.schema.body };
-                (tantivy_field, self.ranking.boost(*query_field))
-            })
+            .map(|query_field| (self.schema.text_field(*query_field), self.ranking.boost(*query_field)))
             .collect()
     }
 

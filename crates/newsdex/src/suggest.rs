@@ -135,7 +135,11 @@ impl NewsIndex {
                     continue;
                 }
                 looked_at.push(text);
-                let Some(respelling) = self.respelling(searcher, *field, text, &mut looks)? else { continue };
+                let fields: Vec<Field> =
+                    QueryField::either(*field).iter().map(|field| self.schema().text_field(*field)).collect();
+                let Some(respelling) = self.respelling(searcher, &fields, text, &mut looks)? else {
+                    continue;
+                };
                 // Spellings tied at the fewest edits are told apart by the words typed
                 // next to the word.
                 let at = context_words.iter().position(|word| *word == text);
@@ -147,7 +151,6 @@ impl NewsIndex {
                 let before =
                     at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
                 let after = at.and_then(|at| neighbour(context_words.get(at + 1), false));
-                let fields = self.query_fields(*field);
                 let chosen =
                     self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
                 let (spelling, _, count) = &respelling.spellings[chosen];
@@ -168,8 +171,8 @@ impl NewsIndex {
         Ok(changed.then_some(Suggestion { query: suggested, sure }))
     }
 
-    /// How `typed` is likelier spelt, in the case it was typed in; `looks` counts the
-    /// words looked at so far (a common word is not looked at).
+    /// How `typed`, searched in `fields`, is likelier spelt, in the case it was typed in;
+    /// `looks` counts the words looked at so far (a common word is not looked at).
     ///
     /// Candidates are indexed words (stems) near the stem of what was typed or near what
     /// was typed, the stems of the words one edit from it, and its beginnings
@@ -179,7 +182,7 @@ impl NewsIndex {
     fn respelling(
         &self,
         searcher: &Searcher,
-        field: Option<QueryField>,
+        fields: &[Field],
         typed: &str,
         looks: &mut usize,
     ) -> Result<Option<Respelling>> {
@@ -191,10 +194,9 @@ impl NewsIndex {
         if !analyzer.synonyms_of(stem).is_empty() {
             return Ok(None);
         }
-        let fields = self.query_fields(field);
         let doc_freq = |word: &str| -> Result<u64> {
             let mut total = 0;
-            for &field in &fields {
+            for &field in fields {
                 total += searcher.doc_freq(&Term::from_field_text(field, word))?;
             }
             Ok(total)
@@ -217,7 +219,7 @@ impl NewsIndex {
         if edits == 0 {
             return Ok(None);
         }
-        let a_name = held_by > 0 && self.written_as_a_name(searcher, &fields, stem)?;
+        let a_name = held_by > 0 && self.written_as_a_name(searcher, fields, stem)?;
         // Candidates, each with how near it looks: its edits from the stem or from what
         // was typed, or 1 for the stem of a word one edit from what was typed (`minster`
         // → `minister` → `minist`, which no edit distance of stems finds) and for a
@@ -227,7 +229,7 @@ impl NewsIndex {
             let known = found.entry(word.to_string()).or_insert(nearness);
             *known = (*known).min(nearness);
         };
-        for &field in &fields {
+        for &field in fields {
             for (near, edits) in
                 [(stem, fuzzy_edits(stem).max(edits).min(search_edits)), (lower.as_str(), edits)]
             {
@@ -263,7 +265,7 @@ impl NewsIndex {
         // spellcheckers rank: `shortge` is `shortage`, though `short` is commoner.
         let mut spelt: Vec<(usize, u64, String, String)> = Vec::new();
         for (_, count, found) in near.into_iter().take(CANDIDATES) {
-            let Some(spelling) = self.spelling_of(searcher, &fields, &found, &lower)? else { continue };
+            let Some(spelling) = self.spelling_of(searcher, fields, &found, &lower)? else { continue };
             let distance = strsim::osa_distance(&spelling, &lower);
             if distance == 0
                 || distance > usize::from(edits)
@@ -276,7 +278,7 @@ impl NewsIndex {
         spelt.sort_by_key(|(distance, count, ..)| (*distance, std::cmp::Reverse(*count)));
         let Some(&(distance, ..)) = spelt.first() else { return Ok(None) };
         spelt.retain(|(edits, ..)| *edits == distance);
-        if a_name && !self.written_as_a_name(searcher, &fields, &spelt[0].3)? {
+        if a_name && !self.written_as_a_name(searcher, fields, &spelt[0].3)? {
             return Ok(None);
         }
         let spellings =
@@ -316,15 +318,6 @@ impl NewsIndex {
             }
         }
         Ok(likeliest.0)
-    }
-
-    /// The tantivy fields a word limited to `field` (or not) is searched in.
-    fn query_fields(&self, field: Option<QueryField>) -> Vec<Field> {
-        let schema = self.schema();
-        QueryField::either(field)
-            .iter()
-            .map(|field| if *field == QueryField::Title { schema.title } else { schema.body })
-            .collect()
     }
 
     /// Of the ways a few articles holding the indexed word `stem` write it, the one
