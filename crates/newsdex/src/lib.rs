@@ -90,6 +90,7 @@ mod language;
 mod max_score;
 mod merge_policy;
 mod phrase_prefix;
+mod pinyin;
 mod query;
 mod quickwit;
 mod recency;

@@ -13,10 +13,19 @@
 //! when some articles hold the word typed. The one fewest edits away, and of those the
 //! one most articles hold, replaces the word.
 //!
+//! A word no article holds may also be a Chinese word typed in pinyin, without a Chinese
+//! input method (`bandaoti`): its reading is the Chinese word of two characters or more
+//! that most articles hold among those it spells (半导体). A reading beats a spelling two slips away (`jingji` is
+//! 经济, not `jiji`); one slip away (`chanye`: `change` or 产业), the words beside it
+//! decide: Chinese, or another word likelier pinyin, make it a reading. A reading is
+//! never searched instead: it is a guess among homophones, and the word may be English
+//! after all.
+//!
 //! Words in other scripts are left alone: Chinese is not misspelt letter by letter.
 
 use std::collections::BTreeMap;
 
+use pinyin::ToPinyin;
 use tantivy::collector::Count;
 use tantivy::query::PhraseQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -81,6 +90,22 @@ pub(crate) struct Suggestion {
     pub(crate) sure: bool,
 }
 
+/// How a word typed in Latin letters may be read: respelt, or as the pinyin of a
+/// Chinese word.
+#[derive(Default)]
+struct Readings {
+    spelt: Option<Respelling>,
+    pinyin: Option<Respelling>,
+}
+
+impl Readings {
+    /// Whether the word is likelier pinyin than a slip: it has a reading, and no spelling
+    /// a single slip away (`jingji` is 经济 rather than `jiji`, two slips).
+    fn likelier_pinyin(&self) -> bool {
+        self.pinyin.is_some() && self.spelt.as_ref().is_none_or(|spelt| spelt.distance > 1)
+    }
+}
+
 /// How a word is likelier spelt.
 struct Respelling {
     /// The spellings the fewest edits away, the commonest first: each in the case the
@@ -88,6 +113,8 @@ struct Respelling {
     spellings: Vec<(String, String, u64)>,
     /// Their edits from what was typed.
     distance: usize,
+    /// Whether the spelling is a Chinese word the word typed is the pinyin of.
+    pinyin: bool,
 }
 
 impl NewsIndex {
@@ -102,6 +129,8 @@ impl NewsIndex {
         let mut looks = 0;
         let mut sure = true;
         let mut replacements: Vec<(String, String)> = Vec::new();
+        // The words looked at that have a reading, with the fields they are searched in.
+        let mut read: Vec<(&str, Vec<Field>, Readings)> = Vec::new();
         let atoms =
             parsed.clauses.iter().filter(|clause| !clause.excluded).flat_map(|clause| &clause.alternatives);
         // The words of the query's plain words and phrases, which a misspelt one among
@@ -137,28 +166,40 @@ impl NewsIndex {
                 looked_at.push(text);
                 let fields: Vec<Field> =
                     QueryField::either(*field).iter().map(|field| self.schema().text_field(*field)).collect();
-                let Some(respelling) = self.respelling(searcher, &fields, text, &mut looks)? else {
-                    continue;
-                };
-                // Spellings tied at the fewest edits are told apart by the words typed
-                // next to the word.
-                let at = context_words.iter().position(|word| *word == text);
-                let neighbour = |word: Option<&&str>, last: bool| {
-                    let tokens = self.analyzer().analyze(word?, AnalysisMode::Query);
-                    let token = if last { tokens.into_iter().next_back() } else { tokens.into_iter().next() };
-                    token.map(|token| token.text)
-                };
-                let before =
-                    at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
-                let after = at.and_then(|at| neighbour(context_words.get(at + 1), false));
-                let chosen =
-                    self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
-                let (spelling, _, count) = &respelling.spellings[chosen];
-                sure &= respelling.distance <= 1
-                    && !text.starts_with(|c: char| c.is_ascii_uppercase())
-                    && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
-                replacements.push((text.to_string(), spelling.clone()));
+                let readings = self.respelling(searcher, &fields, text, &mut looks)?;
+                if readings.spelt.is_some() || readings.pinyin.is_some() {
+                    read.push((text, fields, readings));
+                }
             }
+        }
+        // The words of a query are read alike: with Chinese in it, or a word likelier
+        // pinyin (read so, and no spelling one slip away), a word that is either a slip or
+        // pinyin (`chanye`: `change` or 产业) is read as pinyin.
+        let chinese = query.chars().any(|c| c.to_pinyin().is_some())
+            || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
+        for (text, fields, readings) in read {
+            let Readings { spelt, pinyin } = readings;
+            let Some(respelling) = (if chinese { pinyin.or(spelt) } else { spelt.or(pinyin) }) else {
+                continue;
+            };
+            // Spellings tied at the fewest edits are told apart by the words typed
+            // next to the word.
+            let at = context_words.iter().position(|word| *word == text);
+            let neighbour = |word: Option<&&str>, last: bool| {
+                let tokens = self.analyzer().analyze(word?, AnalysisMode::Query);
+                let token = if last { tokens.into_iter().next_back() } else { tokens.into_iter().next() };
+                token.map(|token| token.text)
+            };
+            let before =
+                at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
+            let after = at.and_then(|at| neighbour(context_words.get(at + 1), false));
+            let chosen = self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
+            let (spelling, _, count) = &respelling.spellings[chosen];
+            sure &= !respelling.pinyin
+                && respelling.distance <= 1
+                && !text.starts_with(|c: char| c.is_ascii_uppercase())
+                && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
+            replacements.push((text.to_string(), spelling.clone()));
         }
         if replacements.is_empty() {
             return Ok(None);
@@ -185,14 +226,14 @@ impl NewsIndex {
         fields: &[Field],
         typed: &str,
         looks: &mut usize,
-    ) -> Result<Option<Respelling>> {
+    ) -> Result<Readings> {
         let analyzer = self.analyzer();
         let tokens = analyzer.analyze(typed, AnalysisMode::Query);
-        let [token] = tokens.as_slice() else { return Ok(None) };
+        let [token] = tokens.as_slice() else { return Ok(Readings::default()) };
         let stem = token.text.as_str();
         let lower = typed.to_ascii_lowercase();
         if !analyzer.synonyms_of(stem).is_empty() {
-            return Ok(None);
+            return Ok(Readings::default());
         }
         let doc_freq = |word: &str| -> Result<u64> {
             let mut total = 0;
@@ -203,7 +244,7 @@ impl NewsIndex {
         };
         let held_by = doc_freq(stem)?;
         if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() || *looks == MAX_LOOKED_AT {
-            return Ok(None);
+            return Ok(Readings::default());
         }
         *looks += 1;
         // A word some articles hold is respelt only one edit away (`Bangor` is a town,
@@ -216,8 +257,12 @@ impl NewsIndex {
         let search_edits = fuzzy_edits(&lower);
         let capitalised = typed.starts_with(|c: char| c.is_ascii_uppercase());
         let edits = if held_by == 0 && !capitalised { search_edits } else { search_edits.min(1) };
+        let enough = held_by.saturating_mul(COMMONER_BY).max(1);
+        // A word some articles write in Latin letters is theirs (`Xinhua`, `Beijing`), not
+        // pinyin waiting to be read.
+        let pinyin = if held_by == 0 { self.read_as_pinyin(searcher, fields, &lower)? } else { None };
         if edits == 0 {
-            return Ok(None);
+            return Ok(Readings { spelt: None, pinyin });
         }
         let a_name = held_by > 0 && self.written_as_a_name(searcher, fields, stem)?;
         // Candidates, each with how near it looks: its edits from the stem or from what
@@ -249,7 +294,6 @@ impl NewsIndex {
             candidate(&lower[..length], 1);
         }
         found.remove(stem);
-        let enough = held_by.saturating_mul(COMMONER_BY).max(1);
         let mut near: Vec<(usize, u64, String)> = Vec::new();
         for (word, nearness) in found {
             let count = doc_freq(&word)?;
@@ -276,14 +320,43 @@ impl NewsIndex {
             spelt.push((distance, count, spelling, found));
         }
         spelt.sort_by_key(|(distance, count, ..)| (*distance, std::cmp::Reverse(*count)));
-        let Some(&(distance, ..)) = spelt.first() else { return Ok(None) };
+        let Some(&(distance, ..)) = spelt.first() else { return Ok(Readings { spelt: None, pinyin }) };
         spelt.retain(|(edits, ..)| *edits == distance);
         if a_name && !self.written_as_a_name(searcher, fields, &spelt[0].3)? {
-            return Ok(None);
+            return Ok(Readings { spelt: None, pinyin });
         }
         let spellings =
             spelt.into_iter().map(|(_, count, spelling, stem)| (in_case_of(&spelling, typed), stem, count));
-        Ok(Some(Respelling { spellings: spellings.collect(), distance }))
+        let spelt = Respelling { spellings: spellings.collect(), distance, pinyin: false };
+        Ok(Readings { spelt: Some(spelt), pinyin })
+    }
+
+    /// The Chinese word `typed` (lowercase) is the toneless pinyin of, of two characters
+    /// or more: of those the index holds, the one in the most articles. Words are read from the last of `fields` alone (bodies, when a
+    /// query searches titles too): bodies hold the words headlines do, and a walk of the
+    /// words costs a few milliseconds a field on a large index.
+    fn read_as_pinyin(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        typed: &str,
+    ) -> Result<Option<Respelling>> {
+        let mut read: BTreeMap<String, u64> = BTreeMap::new();
+        if let Some(&field) = fields.last() {
+            crate::pinyin::each_word_read_as(searcher, field, typed, |word, held_by| {
+                *read.entry(word.to_string()).or_default() += u64::from(held_by);
+            })?;
+        }
+        // The most articles, and of those the first word in the dictionary's order.
+        let likeliest = read.into_iter().fold(None::<(String, u64)>, |best, (word, count)| match best {
+            Some(best) if best.1 >= count => Some(best),
+            _ => Some((word, count)),
+        });
+        Ok(likeliest.map(|(word, count)| Respelling {
+            spellings: vec![(word.clone(), word, count)],
+            distance: 0,
+            pinyin: true,
+        }))
     }
 
     /// Of the spellings of a word tied at the fewest edits (commonest first), the one

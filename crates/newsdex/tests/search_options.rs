@@ -636,6 +636,8 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
         Some(format!("{respelt} shortge").as_str())
     );
     assert_eq!(run(SearchRequest::new("shortge")).suggestion.as_deref(), Some("shortage"));
+    // A Chinese word typed in pinyin is suggested in Chinese.
+    assert_eq!(run(SearchRequest::new("bandaoti")).suggestion.as_deref(), Some("半导体"));
     // Words spelt as articles spell them, in other scripts, excluded, quoted, fuzzy or
     // prefixes get none; so does a word nothing near is held by.
     for query in [
@@ -650,6 +652,53 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
         "zzqxw",
     ] {
         assert_eq!(run(SearchRequest::new(query)).suggestion, None, "{query}");
+    }
+}
+
+#[test]
+fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
+    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
+    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
+    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
+    let mut articles: Vec<Article> =
+        (0..300).map(|n| article(format!("c{n}"), "重庆的半导体产业发展迅速。")).collect();
+    articles.extend((0..30).map(|n| article(format!("e{n}"), "The change came to the market.")));
+    articles.extend((0..5).map(|n| article(format!("z{n}"), "这是一次重要的会议。")));
+    articles.extend((0..20).map(|n| article(format!("x{n}"), "西安的会议很重要。")));
+    articles.extend((0..120).map(|n| article(format!("h{n}"), "新华社报道了会议。")));
+    articles.push(article("xinhua".into(), "Xinhua reported the meeting."));
+    articles.extend((0..700).map(|n| article(format!("m{n}"), "Markets were calm.")));
+    writer.upsert_all(&articles).expect("upsert");
+    writer.commit().expect("commit");
+    let search = |query: &str| index.search(&SearchRequest::new(query)).expect("search");
+    let suggestion = |query: &str| search(query).suggestion;
+    // Every reading of a character counts: 重 is zhong in 重要 and chong in 重庆.
+    for (query, suggested) in [
+        ("chongqing", "重庆"),
+        ("Chongqing", "重庆"),
+        ("zhongyao", "重要"),
+        ("xian", "西安"),
+        ("xinhuashe", "新华社"),
+        ("body:bandaoti", "body:半导体"),
+        ("\"bandaoti chanye\"", "\"半导体 产业\""),
+        // A word that is a slip of English or pinyin is read like the words beside it.
+        ("bandaoti chanye", "半导体 产业"),
+        ("重庆 chanye", "重庆 产业"),
+    ] {
+        assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
+    }
+    // Alone, such a word is English one edit away, searched instead.
+    let alone = search("chanye");
+    assert_eq!((alone.suggestion.as_deref(), alone.applied.respelt), (Some("change"), true));
+    // A reading is a guess among homophones: suggested, never searched instead.
+    let read = search("chongqing");
+    assert_eq!((read.total, read.applied.respelt), (0, false));
+    // A reading no article holds, one character, or a word no run of syllables spells
+    // gets none.
+    // A word some articles hold is theirs: Xinhua, though 120 times as many hold 新华.
+    for query in ["lvse", "zhong", "chongqingx", "shangxian", "xinhua"] {
+        assert_eq!(suggestion(query), None, "{query}");
     }
 }
 

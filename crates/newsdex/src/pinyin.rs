@@ -1,0 +1,262 @@
+//! Chinese words typed in pinyin: `bandaoti` is read as 半导体, `chongqing` as 重庆.
+//!
+//! Someone without a Chinese input method types a Chinese word as its toneless pinyin,
+//! syllables run together. The index's words are matched against it with an automaton
+//! over their UTF-8 bytes: a word matches when its characters, each read in any of its
+//! readings (重 is `zhong` and `chong`), spell what was typed from start to end. The walk
+//! of the term dictionary prunes every branch whose characters stop spelling it, so it
+//! visits only the few words that begin like the typed syllables.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use pinyin::ToPinyinMulti;
+use tantivy::Searcher;
+use tantivy::schema::Field;
+use tantivy_fst::Automaton;
+
+use crate::error::Result;
+use crate::search::unreadable_words;
+
+/// Characters a word needs to be a reading of what was typed: one syllable (`guo`) reads
+/// as dozens of characters and tells nothing.
+const MIN_CHARS: u8 = 2;
+
+/// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
+/// whose toneless pinyin spells `typed` (lowercase ASCII letters; `v` or `u` stand for
+/// `ü`), with the articles of a segment holding it (a word is visited once per segment
+/// holding it).
+pub(crate) fn each_word_read_as(
+    searcher: &Searcher,
+    field: Field,
+    typed: &str,
+    mut visit: impl FnMut(&str, u32),
+) -> Result<()> {
+    let Some(automaton) = ReadAs::new(typed) else { return Ok(()) };
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        // Every character with a reading is beyond ASCII: the walk starts past it.
+        let mut words =
+            inverted.terms().search(&automaton).ge("\u{80}").into_stream().map_err(unreadable_words)?;
+        while words.advance() {
+            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
+            visit(word, words.value().doc_freq);
+        }
+    }
+    Ok(())
+}
+
+/// The automaton matching the words read as `typed`.
+struct ReadAs {
+    /// The letters typed.
+    length: usize,
+    /// For each place in what was typed, the characters whose reading spells it from
+    /// there, UTF-8 encoded, with the place after that reading.
+    at: Vec<Vec<Spelling>>,
+}
+
+/// A character, its UTF-8 bytes packed from the highest (so that the characters a byte
+/// prefix begins are one range of numbers), and the place in what was typed its reading
+/// reaches.
+#[derive(Clone, Copy, Debug)]
+struct Spelling {
+    bytes: u32,
+    length: u8,
+    to: u8,
+}
+
+/// `bytes` (at most 4) packed from the highest byte.
+fn packed(bytes: &[u8]) -> u32 {
+    let mut word = [0; 4];
+    word[..bytes.len()].copy_from_slice(bytes);
+    u32::from_be_bytes(word)
+}
+
+/// Where a walk of [`ReadAs`] stands: the places in what was typed that the characters
+/// read so far can reach (bit `i`: `typed[..i]` is spelt; a bit set per reading, so every
+/// way of cutting the syllables is followed at once), and the bytes of the character
+/// being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Reading {
+    reached: u32,
+    /// The bytes of the character read so far, packed, and how many there are.
+    partial: u32,
+    got: u8,
+    /// Characters read, up to [`MIN_CHARS`].
+    chars: u8,
+}
+
+impl Reading {
+    const DEAD: Reading = Reading { reached: 0, partial: 0, got: 0, chars: 0 };
+}
+
+/// The CJK Unified Ideographs and their Extension A: every syllable is the reading of
+/// characters there.
+const CJK_FROM: char = '\u{3400}';
+const CJK_TO: char = '\u{9FFF}';
+
+/// The characters of each toneless syllable (the plain readings the `pinyin` crate gives
+/// the CJK ideographs), built on first use.
+static CHARACTERS: LazyLock<Vec<(&'static str, Vec<char>)>> = LazyLock::new(|| {
+    let mut of: HashMap<&'static str, Vec<char>> = HashMap::new();
+    for c in CJK_FROM..=CJK_TO {
+        for reading in c.to_pinyin_multi().into_iter().flatten() {
+            let characters = of.entry(reading.plain()).or_default();
+            if characters.last() != Some(&c) {
+                characters.push(c);
+            }
+        }
+    }
+    of.into_iter().collect()
+});
+
+impl ReadAs {
+    /// `None` when `typed` is empty, longer than the 31 places a walk can track, not
+    /// lowercase ASCII letters, or spelt by no run of syllables (`government`): an English
+    /// word costs no walk of the words.
+    fn new(typed: &str) -> Option<ReadAs> {
+        let typed = typed.as_bytes();
+        if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
+            return None;
+        }
+        let mut at = vec![Vec::new(); typed.len()];
+        let mut reached = vec![false; typed.len() + 1];
+        reached[0] = true;
+        for from in 0..typed.len() {
+            if !reached[from] {
+                continue;
+            }
+            for (syllable, characters) in CHARACTERS.iter() {
+                let Some(length) = spelt_by(syllable, &typed[from..]) else { continue };
+                let to = from + length;
+                reached[to] = true;
+                at[from].extend(characters.iter().map(|&c| {
+                    let mut bytes = [0; 4];
+                    let encoded = c.encode_utf8(&mut bytes);
+                    Spelling { bytes: packed(encoded.as_bytes()), length: encoded.len() as u8, to: to as u8 }
+                }));
+            }
+        }
+        // In byte order, so that the characters a byte prefix begins are one range.
+        for spellings in &mut at {
+            spellings.sort_unstable_by_key(|spelling| (spelling.bytes, spelling.to));
+        }
+        reached[typed.len()].then_some(ReadAs { length: typed.len(), at })
+    }
+}
+
+/// How many letters of `typed` the toneless `reading` spells from its start, if it does:
+/// `ü` is typed `v`, as pinyin input methods take it, or `u`.
+fn spelt_by(reading: &str, typed: &[u8]) -> Option<usize> {
+    let mut length = 0;
+    for letter in reading.chars() {
+        let &byte = typed.get(length)?;
+        let same = match letter {
+            'ü' => byte == b'v' || byte == b'u',
+            letter => letter.is_ascii() && letter as u8 == byte,
+        };
+        if !same {
+            return None;
+        }
+        length += 1;
+    }
+    (length > 0).then_some(length)
+}
+
+impl Automaton for ReadAs {
+    type State = Reading;
+
+    fn start(&self) -> Reading {
+        Reading { reached: 1, ..Reading::DEAD }
+    }
+
+    fn is_match(&self, state: &Reading) -> bool {
+        state.got == 0 && state.chars >= MIN_CHARS && state.reached & (1 << self.length) != 0
+    }
+
+    fn can_match(&self, state: &Reading) -> bool {
+        state.reached != 0
+    }
+
+    /// Each byte must continue a character some reached place can read: a branch dies at
+    /// the first byte no such character has.
+    fn accept(&self, state: &Reading, byte: u8) -> Reading {
+        if state.reached == 0 || state.got == 4 {
+            return Reading::DEAD;
+        }
+        let got = state.got + 1;
+        let partial = state.partial | u32::from(byte) << (8 * (4 - got));
+        // The packed characters beginning with these bytes.
+        let (low, high) = (partial, partial | u32::MAX.checked_shr(8 * u32::from(got)).unwrap_or(0));
+        let (mut alive, mut reached) = (false, 0u32);
+        for from in (0..self.length).filter(|from| state.reached & (1 << from) != 0) {
+            let spellings = &self.at[from];
+            let first = spellings.partition_point(|spelling| spelling.bytes < low);
+            for spelling in spellings[first..].iter().take_while(|spelling| spelling.bytes <= high) {
+                alive = true;
+                if spelling.length == got {
+                    reached |= 1 << spelling.to;
+                }
+            }
+        }
+        match (alive, reached) {
+            (false, _) => Reading::DEAD,
+            // UTF-8 is prefix-free: a whole character is no other's beginning.
+            (true, 0) => Reading { partial, got, ..*state },
+            (true, reached) => {
+                Reading { reached, partial: 0, got: 0, chars: (state.chars + 1).min(MIN_CHARS) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads_as(word: &str, typed: &str) -> bool {
+        let automaton = ReadAs::new(typed).expect("usable");
+        let mut state = automaton.start();
+        for &byte in word.as_bytes() {
+            state = automaton.accept(&state, byte);
+            if !automaton.can_match(&state) {
+                return false;
+            }
+        }
+        automaton.is_match(&state)
+    }
+
+    #[test]
+    fn words_are_read_in_every_reading_of_their_characters() {
+        assert!(reads_as("半导体", "bandaoti"));
+        assert!(reads_as("中国", "zhongguo"));
+        // 重 reads zhong and chong; 西安 and 先 are cut apart only by their characters.
+        assert!(reads_as("重庆", "chongqing"));
+        assert!(reads_as("重要", "zhongyao"));
+        assert!(reads_as("西安", "xian"));
+        assert!(!reads_as("先", "xian"), "one character is no reading");
+        // ü typed as v or u.
+        assert!(reads_as("绿色", "lvse"));
+        assert!(reads_as("绿色", "luse"));
+        assert!(!reads_as("中国", "zhongguoren"));
+        assert!(!reads_as("中国人", "zhongguo"));
+        assert!(!reads_as("china", "china"));
+        assert!(!reads_as("中国a", "zhongguo"));
+    }
+
+    #[test]
+    fn only_lowercase_letters_that_fit_the_places_are_read() {
+        assert!(ReadAs::new("").is_none());
+        assert!(ReadAs::new("Zhongguo").is_none());
+        assert!(ReadAs::new("xi'an").is_none());
+        assert!(ReadAs::new(&"a".repeat(32)).is_none());
+        assert!(ReadAs::new(&"a".repeat(31)).is_some());
+        // English words no run of syllables spells.
+        for word in ["government", "president", "trade", "inflation"] {
+            assert!(ReadAs::new(word).is_none(), "{word}");
+        }
+        for word in ["zhongguo", "xian", "lvse", "chanye", "change"] {
+            assert!(ReadAs::new(word).is_some(), "{word}");
+        }
+    }
+}
