@@ -15,8 +15,9 @@
 //!
 //! A word no article holds may also be a Chinese word typed in pinyin, without a Chinese
 //! input method (`bandaoti`): its reading is the Chinese word of two characters or more
-//! that most articles hold among those it spells (半导体). A reading beats a spelling two slips away (`jingji` is
-//! 经济, not `jiji`); one slip away (`chanye`: `change` or 产业), the words beside it
+//! that most articles hold among those it spells (半导体). A reading beats a spelling two
+//! slips away (`jingji` is 经济, not `jiji`) or one in a tenth of the articles (`riben`
+//! is 日本, not `risen`); otherwise (`chanye`: `change` or 产业) the words beside it
 //! decide: Chinese, or another word likelier pinyin, make it a reading. A reading is
 //! never searched instead: it is a guess among homophones, and the word may be English
 //! after all.
@@ -51,6 +52,11 @@ const RARE_BELOW: u64 = 1000;
 /// such as `being` or `the`) is only suggested, never searched instead: it is a guess
 /// among many.
 const COMMON_ABOVE: u64 = 10;
+
+/// How many times as many articles a word's pinyin reading must be in than a spelling
+/// one slip away for the reading to be likelier: someone typing `riben` means 日本 far
+/// more often than `risen`, but `chanye` is `change` as often as 产业.
+const READING_OVER_SLIP: u64 = 10;
 
 /// The longest word looked at, in letters: longer is no misspelt word (English words
 /// of 20 letters are rare), and its look grows with its length (about 100 ms for 40
@@ -100,9 +106,15 @@ struct Readings {
 
 impl Readings {
     /// Whether the word is likelier pinyin than a slip: it has a reading, and no spelling
-    /// a single slip away (`jingji` is 经济 rather than `jiji`, two slips).
+    /// a single slip away (`jingji` is 经济 rather than `jiji`, two slips) or only one
+    /// [`READING_OVER_SLIP`] times rarer than the reading (`riben` is 日本, not `risen`).
     fn likelier_pinyin(&self) -> bool {
-        self.pinyin.is_some() && self.spelt.as_ref().is_none_or(|spelt| spelt.distance > 1)
+        let Some(pinyin) = &self.pinyin else { return false };
+        let read_in = pinyin.spellings.first().map_or(0, |(.., count)| *count);
+        self.spelt.as_ref().is_none_or(|spelt| {
+            let spelt_in = spelt.spellings.first().map_or(0, |(.., count)| *count);
+            spelt.distance > 1 || read_in >= spelt_in.saturating_mul(READING_OVER_SLIP)
+        })
     }
 }
 

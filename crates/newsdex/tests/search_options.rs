@@ -663,7 +663,9 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
     let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
     let mut articles: Vec<Article> =
         (0..300).map(|n| article(format!("c{n}"), "重庆的半导体产业发展迅速。")).collect();
-    articles.extend((0..30).map(|n| article(format!("e{n}"), "The change came to the market.")));
+    articles.extend((0..100).map(|n| article(format!("e{n}"), "The change came to the market.")));
+    articles.extend((0..200).map(|n| article(format!("j{n}"), "日本经济增长放缓。")));
+    articles.extend((0..5).map(|n| article(format!("r{n}"), "Prices have risen.")));
     articles.extend((0..5).map(|n| article(format!("z{n}"), "这是一次重要的会议。")));
     articles.extend((0..20).map(|n| article(format!("x{n}"), "西安的会议很重要。")));
     articles.extend((0..120).map(|n| article(format!("h{n}"), "新华社报道了会议。")));
@@ -688,9 +690,12 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
     ] {
         assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
     }
-    // Alone, such a word is English one edit away, searched instead.
+    // Alone, such a word is English one edit away, searched instead, unless its reading
+    // is in ten times the articles: `riben` is 日本 (200 articles), not `risen` (5).
     let alone = search("chanye");
     assert_eq!((alone.suggestion.as_deref(), alone.applied.respelt), (Some("change"), true));
+    let alone = search("riben");
+    assert_eq!((alone.suggestion.as_deref(), alone.total), (Some("日本"), 0));
     // A reading is a guess among homophones: suggested, never searched instead.
     let read = search("chongqing");
     assert_eq!((read.total, read.applied.respelt), (0, false));
