@@ -1,9 +1,9 @@
 //! Query latency on a large index: term, several-word, phrase, prefix, phrase prefix, fuzzy,
-//! mixed-language, filtered, faceted, newest-first, recency-blended and snippet-producing
-//! queries. `one category` and `one month` filter each query to the category, or the
-//! month, holding most of its matches: in an index generated from the real corpus one of
-//! dozens, a filter far rarer than the query. `recent months` filters each query to its
-//! newest four months (a date range open at its end).
+//! misspelt, pinyin, mixed-language, filtered, faceted, newest-first, recency-blended and
+//! snippet-producing queries. `one category` and `one month` filter each query to the
+//! category, or the month, holding most of its matches: in an index generated from the
+//! real corpus one of dozens, a filter far rarer than the query. `recent months` filters
+//! each query to its newest four months (a date range open at its end).
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -186,6 +186,11 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 "Shanghia stocks",
                 "compnay profits",
             ]),
+        },
+        QueryKind {
+            // Chinese words typed in pinyin: each read against the bodies' words.
+            name: "pinyin+snippets",
+            requests: plain(&["jingji", "bandaoti", "zhongguo jingji", "xinguan yimiao", "fangjia"]),
         },
         QueryKind {
             name: "filtered+snippets",
