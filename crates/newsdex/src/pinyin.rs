@@ -65,13 +65,6 @@ struct Spelling {
     to: u8,
 }
 
-/// `bytes` (at most 4) packed from the highest byte.
-fn packed(bytes: &[u8]) -> u32 {
-    let mut word = [0; 4];
-    word[..bytes.len()].copy_from_slice(bytes);
-    u32::from_be_bytes(word)
-}
-
 /// Where a walk of [`ReadAs`] stands: the places in what was typed that the characters
 /// read so far can reach (bit `i`: `typed[..i]` is spelt; a bit set per reading, so every
 /// way of cutting the syllables is followed at once), and the bytes of the character
@@ -132,8 +125,8 @@ impl ReadAs {
                 reached[to] = true;
                 at[from].extend(characters.iter().map(|&c| {
                     let mut bytes = [0; 4];
-                    let encoded = c.encode_utf8(&mut bytes);
-                    Spelling { bytes: packed(encoded.as_bytes()), length: encoded.len() as u8, to: to as u8 }
+                    let length = c.encode_utf8(&mut bytes).len() as u8;
+                    Spelling { bytes: u32::from_be_bytes(bytes), length, to: to as u8 }
                 }));
             }
         }
