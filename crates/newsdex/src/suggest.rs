@@ -83,7 +83,7 @@ const SPELLING_ARTICLES: usize = 16;
 /// The bytes of a title or body read for spellings.
 const SPELLING_BYTES: usize = 64 * 1024;
 
-/// A query with its misspelt words respelt.
+/// A query with its misspelt words respelt (or read as the Chinese they are the pinyin of).
 pub(crate) struct Suggestion {
     /// The query, respelt.
     pub(crate) query: String,
@@ -92,7 +92,8 @@ pub(crate) struct Suggestion {
     /// a query finding nothing. Two edits (`xiaomi` → `xinmi`), words typed with a
     /// capital, likelier names the index lacks (`Tesla` → `Tessa`), and respellings as a
     /// word in one article of [`COMMON_ABOVE`] or more, a guess among many (`beijng`
-    /// alone → `being` rather than `beijing`), are only suggested.
+    /// alone → `being` rather than `beijing`), are only suggested; so are pinyin
+    /// readings, guesses among homophones.
     pub(crate) sure: bool,
 }
 
@@ -185,8 +186,8 @@ impl NewsIndex {
             }
         }
         // The words of a query are read alike: with Chinese in it, or a word likelier
-        // pinyin (read so, and no spelling one slip away), a word that is either a slip or
-        // pinyin (`chanye`: `change` or 产业) is read as pinyin.
+        // pinyin (`Readings::likelier_pinyin`), a word that is either a slip or pinyin
+        // (`chanye`: `change` or 产业) is read as pinyin.
         let chinese = query.chars().any(|c| c.to_pinyin().is_some())
             || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
         for (text, fields, readings) in read {
@@ -344,9 +345,10 @@ impl NewsIndex {
     }
 
     /// The Chinese word `typed` (lowercase) is the toneless pinyin of, of two characters
-    /// or more: of those the index holds, the one in the most articles. Words are read from the last of `fields` alone (bodies, when a
-    /// query searches titles too): bodies hold the words headlines do, and a walk of the
-    /// words costs a few milliseconds a field on a large index.
+    /// or more: of those the index holds, the one in the most articles. Words are read
+    /// from the last of `fields` alone (bodies, when a query searches titles too): bodies
+    /// nearly always hold the words headlines do, and a walk of the words costs a few
+    /// milliseconds a field on a large index.
     fn read_as_pinyin(
         &self,
         searcher: &Searcher,
