@@ -105,13 +105,30 @@ static CHARACTERS: LazyLock<Vec<(&'static str, Vec<char>)>> = LazyLock::new(|| {
 
 impl ReadAs {
     /// `None` when `typed` is empty, longer than the 31 places a walk can track, not
-    /// lowercase ASCII letters, or spelt by no run of syllables (`government`): an English
-    /// word costs no walk of the words.
+    /// lowercase ASCII letters, or spelt by no run of two syllables or more (`government`,
+    /// `zhong`): an English word costs no walk of the words.
     fn new(typed: &str) -> Option<ReadAs> {
         let typed = typed.as_bytes();
         if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
             return None;
         }
+        // The syllables spelt from each place, by where they end.
+        let cuts: Vec<Vec<(usize, &[char])>> = (0..typed.len())
+            .map(|from| {
+                let syllables = CHARACTERS.iter();
+                let spelt = syllables.filter_map(|(syllable, characters)| {
+                    spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
+                });
+                spelt.collect()
+            })
+            .collect();
+        // Whether syllables spell what was typed from each place to its end.
+        let mut to_the_end = vec![false; typed.len() + 1];
+        to_the_end[typed.len()] = true;
+        for from in (0..typed.len()).rev() {
+            to_the_end[from] = cuts[from].iter().any(|&(to, _)| to_the_end[to]);
+        }
+        // Only characters on a way from the start to the end, of two characters or more.
         let mut at = vec![Vec::new(); typed.len()];
         let mut reached = vec![false; typed.len() + 1];
         reached[0] = true;
@@ -119,9 +136,10 @@ impl ReadAs {
             if !reached[from] {
                 continue;
             }
-            for (syllable, characters) in CHARACTERS.iter() {
-                let Some(length) = spelt_by(syllable, &typed[from..]) else { continue };
-                let to = from + length;
+            for &(to, characters) in &cuts[from] {
+                if !to_the_end[to] || (from == 0 && to == typed.len()) {
+                    continue;
+                }
                 reached[to] = true;
                 at[from].extend(characters.iter().map(|&c| {
                     let mut bytes = [0; 4];
@@ -134,7 +152,7 @@ impl ReadAs {
         for spellings in &mut at {
             spellings.sort_unstable_by_key(|spelling| (spelling.bytes, spelling.to));
         }
-        reached[typed.len()].then_some(ReadAs { length: typed.len(), at })
+        (!at[0].is_empty()).then_some(ReadAs { length: typed.len(), at })
     }
 }
 
@@ -238,14 +256,35 @@ mod tests {
     }
 
     #[test]
+    fn only_characters_on_a_way_to_the_end_are_kept() {
+        // `jingji`: 经 (jing) then 济 (ji), or ji, ng, ji; no character read `jin` is
+        // followed by syllables spelling `gji`.
+        let automaton = ReadAs::new("jingji").expect("usable");
+        let ends = |c: char| {
+            let mut bytes = [0; 4];
+            c.encode_utf8(&mut bytes);
+            let code = u32::from_be_bytes(bytes);
+            let mut ends: Vec<u8> =
+                automaton.at[0].iter().filter(|s| s.bytes == code).map(|s| s.to).collect();
+            ends.sort_unstable();
+            ends
+        };
+        assert_eq!(ends('经'), [4]);
+        assert_eq!(ends('今'), Vec::<u8>::new());
+        assert_eq!(ends('几'), [2]);
+        // A first character may not end the word: `xian` is 西安 (or 夏 and `n`), never 先.
+        assert!(ReadAs::new("xian").expect("usable").at[0].iter().all(|spelling| spelling.to < 4));
+    }
+
+    #[test]
     fn only_lowercase_letters_that_fit_the_places_are_read() {
         assert!(ReadAs::new("").is_none());
         assert!(ReadAs::new("Zhongguo").is_none());
         assert!(ReadAs::new("xi'an").is_none());
         assert!(ReadAs::new(&"a".repeat(32)).is_none());
         assert!(ReadAs::new(&"a".repeat(31)).is_some());
-        // English words no run of syllables spells.
-        for word in ["government", "president", "trade", "inflation"] {
+        // English words no run of syllables spells, and single syllables.
+        for word in ["government", "president", "trade", "inflation", "zhong"] {
             assert!(ReadAs::new(word).is_none(), "{word}");
         }
         for word in ["zhongguo", "xian", "lvse", "chanye", "change"] {
