@@ -1,9 +1,10 @@
 //! Query latency on a large index: term, several-word, phrase, prefix, phrase prefix, fuzzy,
-//! misspelt, pinyin, mixed-language, filtered, faceted, newest-first, recency-blended and
-//! snippet-producing queries. `one category` and `one month` filter each query to the
-//! category, or the month, holding most of its matches: in an index generated from the
-//! real corpus one of dozens, a filter far rarer than the query. `recent months` filters
-//! each query to its newest four months (a date range open at its end).
+//! misspelt, homophone, pinyin, mixed-language, filtered, faceted, newest-first,
+//! recency-blended and snippet-producing queries. `one category` and `one month` filter
+//! each query to the category, or the month, holding most of its matches: in an index
+//! generated from the real corpus one of dozens, a filter far rarer than the query.
+//! `recent months` filters each query to its newest four months (a date range open at
+//! its end).
 //!
 //! The index holds `NEWSDEX_BENCH_ARTICLES` articles (default 100,000) generated from the
 //! real corpus's sentences (`NEWSDEX_CORPUS`, default ../shared/corpus) or, without it,
@@ -197,6 +198,12 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 "Shanghia stocks",
                 "compnay profits",
             ]),
+        },
+        QueryKind {
+            // A Chinese word typed as the wrong homophone, suggested as the one articles
+            // write beside its neighbour.
+            name: "homophone+snippets",
+            requests: plain(&["房价上张", "疫苗接重", "美国总通", "央行降西", "经济增涨"]),
         },
         QueryKind {
             // Chinese words typed in pinyin: each read against the bodies' words.

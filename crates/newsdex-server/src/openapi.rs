@@ -74,7 +74,7 @@ pub fn openapi_document() -> Value {
                     "took_ms": { "type": "integer" },
                     "hits": { "type": "array", "items": reference("Hit") }, "facets": reference("Facets"),
                     "applied": { "type": "object", "description": "How the request was understood: limit, offset, sort, matching (all/any), terms, filters, ranking, notes, and respelt: true when the query as given found nothing and the hits are those of the suggestion (never with synonyms=false)." },
-                    "suggestion": { "type": "string", "description": "Did you mean: the query with its misspelt words respelt (goverment → government), when a word typed in Latin letters is held by no article, or by far fewer than a word one edit away. A word that is the toneless pinyin of a Chinese word articles hold may be suggested in Chinese (bandaoti → 半导体). When the query as given found nothing, the hits are this query's (applied.respelt). Absent otherwise, and always with the Quickwit backend." } } });
+                    "suggestion": { "type": "string", "description": "Did you mean: the query with its misspelt words respelt (goverment → government), when a word typed in Latin letters is held by no article, or by far fewer than a word one edit away. A word that is the toneless pinyin of a Chinese word articles hold may be suggested in Chinese (bandaoti → 半导体). A rare Chinese word may be suggested as the homophone articles write beside the words typed next to it (房价上张 → 房价上涨). When the query as given found nothing, the hits are this query's (applied.respelt). Absent otherwise, and always with the Quickwit backend." } } });
     json!({
         "openapi": "3.1.0",
         "info": {

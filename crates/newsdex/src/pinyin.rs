@@ -23,16 +23,17 @@ use crate::search::unreadable_words;
 const MIN_CHARS: u8 = 2;
 
 /// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
-/// whose toneless pinyin spells `typed` (lowercase ASCII letters; `v` or `u` stand for
-/// `ü`), with the articles of a segment holding it (a word is visited once per segment
+/// whose toneless pinyin, in the `readings` of its characters, spells `typed` (lowercase
+/// ASCII letters; `v` or `u` stand for `ü`), with the articles of a segment holding it (a word is visited once per segment
 /// holding it).
 pub(crate) fn each_word_read_as(
     searcher: &Searcher,
     field: Field,
     typed: &str,
+    readings: CharacterReadings,
     mut visit: impl FnMut(&str, u32),
 ) -> Result<()> {
-    let Some(automaton) = ReadAs::new(typed) else { return Ok(()) };
+    let Some(automaton) = ReadAs::new(typed, readings) else { return Ok(()) };
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         // Every character with a reading is beyond ASCII: the walk starts past it.
@@ -44,6 +45,18 @@ pub(crate) fn each_word_read_as(
         }
     }
     Ok(())
+}
+
+/// The toneless pinyin of `word` in the usual (first) reading of each character, its
+/// syllables run together (`ü` typed `v`, as input methods take it): 重庆 is
+/// `zhongqing`, 绿色 `lvse`. `None` when a character has no reading.
+pub(crate) fn usual_reading(word: &str) -> Option<String> {
+    let mut reading = String::new();
+    for c in word.chars() {
+        let usual = c.to_pinyin_multi()?.get_opt(0)?;
+        reading.push_str(&usual.plain().replace('ü', "v"));
+    }
+    Some(reading)
 }
 
 /// The automaton matching the words read as `typed`.
@@ -88,26 +101,41 @@ impl Reading {
 const CJK_FROM: char = '\u{3400}';
 const CJK_TO: char = '\u{9FFF}';
 
+/// Which readings of a character count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CharacterReadings {
+    /// Every one (重 is `zhong` and `chong`): for pinyin typed by hand.
+    Every,
+    /// The usual (first) one alone: for homophones, which rare readings multiply.
+    Usual,
+}
+
+/// Toneless syllables, each with the characters read so.
+type Syllables = Vec<(&'static str, Vec<char>)>;
+
 /// The characters of each toneless syllable (the plain readings the `pinyin` crate gives
-/// the CJK ideographs), built on first use.
-static CHARACTERS: LazyLock<Vec<(&'static str, Vec<char>)>> = LazyLock::new(|| {
-    let mut of: HashMap<&'static str, Vec<char>> = HashMap::new();
-    for c in CJK_FROM..=CJK_TO {
-        for reading in c.to_pinyin_multi().into_iter().flatten() {
-            let characters = of.entry(reading.plain()).or_default();
-            if characters.last() != Some(&c) {
-                characters.push(c);
+/// the CJK ideographs), in every reading and in the usual one, built on first use.
+static CHARACTERS: LazyLock<[Syllables; 2]> = LazyLock::new(|| {
+    let table = |readings: usize| {
+        let mut of: HashMap<&'static str, Vec<char>> = HashMap::new();
+        for c in CJK_FROM..=CJK_TO {
+            for reading in c.to_pinyin_multi().into_iter().flatten().take(readings) {
+                let characters = of.entry(reading.plain()).or_default();
+                if characters.last() != Some(&c) {
+                    characters.push(c);
+                }
             }
         }
-    }
-    of.into_iter().collect()
+        of.into_iter().collect()
+    };
+    [table(usize::MAX), table(1)]
 });
 
 impl ReadAs {
     /// `None` when `typed` is empty, longer than the 31 places a walk can track, not
     /// lowercase ASCII letters, or spelt by no run of two syllables or more (`government`,
     /// `zhong`): an English word costs no walk of the words.
-    fn new(typed: &str) -> Option<ReadAs> {
+    fn new(typed: &str, readings: CharacterReadings) -> Option<ReadAs> {
         let typed = typed.as_bytes();
         if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
             return None;
@@ -115,7 +143,7 @@ impl ReadAs {
         // The syllables spelt from each place, by where they end.
         let cuts: Vec<Vec<(usize, &[char])>> = (0..typed.len())
             .map(|from| {
-                let syllables = CHARACTERS.iter();
+                let syllables = CHARACTERS[usize::from(readings == CharacterReadings::Usual)].iter();
                 let spelt = syllables.filter_map(|(syllable, characters)| {
                     spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
                 });
@@ -226,7 +254,7 @@ mod tests {
     use super::*;
 
     fn reads_as(word: &str, typed: &str) -> bool {
-        let automaton = ReadAs::new(typed).expect("usable");
+        let automaton = ReadAs::new(typed, CharacterReadings::Every).expect("usable");
         let mut state = automaton.start();
         for &byte in word.as_bytes() {
             state = automaton.accept(&state, byte);
@@ -256,10 +284,18 @@ mod tests {
     }
 
     #[test]
+    fn a_word_is_read_in_the_usual_reading_of_its_characters() {
+        assert_eq!(usual_reading("新冠").as_deref(), Some("xinguan"));
+        assert_eq!(usual_reading("重庆").as_deref(), Some("zhongqing"));
+        assert_eq!(usual_reading("绿色").as_deref(), Some("lvse"));
+        assert_eq!(usual_reading("新a"), None);
+    }
+
+    #[test]
     fn only_characters_on_a_way_to_the_end_are_kept() {
         // `jingji`: 经 (jing) then 济 (ji), or ji, ng, ji; no character read `jin` is
         // followed by syllables spelling `gji`.
-        let automaton = ReadAs::new("jingji").expect("usable");
+        let automaton = ReadAs::new("jingji", CharacterReadings::Every).expect("usable");
         let ends = |c: char| {
             let mut bytes = [0; 4];
             c.encode_utf8(&mut bytes);
@@ -273,22 +309,26 @@ mod tests {
         assert_eq!(ends('今'), Vec::<u8>::new());
         assert_eq!(ends('几'), [2]);
         // A first character may not end the word: `xian` is 西安 (or 夏 and `n`), never 先.
-        assert!(ReadAs::new("xian").expect("usable").at[0].iter().all(|spelling| spelling.to < 4));
+        assert!(
+            ReadAs::new("xian", CharacterReadings::Every).expect("usable").at[0]
+                .iter()
+                .all(|spelling| spelling.to < 4)
+        );
     }
 
     #[test]
     fn only_lowercase_letters_that_fit_the_places_are_read() {
-        assert!(ReadAs::new("").is_none());
-        assert!(ReadAs::new("Zhongguo").is_none());
-        assert!(ReadAs::new("xi'an").is_none());
-        assert!(ReadAs::new(&"a".repeat(32)).is_none());
-        assert!(ReadAs::new(&"a".repeat(31)).is_some());
+        assert!(ReadAs::new("", CharacterReadings::Every).is_none());
+        assert!(ReadAs::new("Zhongguo", CharacterReadings::Every).is_none());
+        assert!(ReadAs::new("xi'an", CharacterReadings::Every).is_none());
+        assert!(ReadAs::new(&"a".repeat(32), CharacterReadings::Every).is_none());
+        assert!(ReadAs::new(&"a".repeat(31), CharacterReadings::Every).is_some());
         // English words no run of syllables spells, and single syllables.
         for word in ["government", "president", "trade", "inflation", "zhong"] {
-            assert!(ReadAs::new(word).is_none(), "{word}");
+            assert!(ReadAs::new(word, CharacterReadings::Every).is_none(), "{word}");
         }
         for word in ["zhongguo", "xian", "lvse", "chanye", "change"] {
-            assert!(ReadAs::new(word).is_some(), "{word}");
+            assert!(ReadAs::new(word, CharacterReadings::Every).is_some(), "{word}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! "Did you mean": a spelling suggestion for the words of a query that no article holds,
-//! or far fewer than hold a word one letter away (`goverment` → `government`).
+//! or far fewer than hold a word one letter away (`goverment` → `government`), for
+//! Chinese typed in pinyin, and for Chinese homophones typed by mistake.
 //!
 //! A required word of Latin letters alone, typed as a word or in a phrase (not the word a
 //! phrase prefix ends in, still being typed), is looked at when it is rare. Its
@@ -22,7 +23,10 @@
 //! never searched instead: it is a guess among homophones, and the word may be English
 //! after all.
 //!
-//! Words in other scripts are left alone: Chinese is not misspelt letter by letter.
+//! Chinese is not misspelt letter by letter, but a pinyin input method can pick the wrong
+//! homophone: a rare Chinese word no article writes beside the words typed next to it is
+//! suggested as the word read the same that articles do write there (`房价上张` →
+//! `房价上涨`). That too is only suggested.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +39,7 @@ use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 use crate::analysis::AnalysisMode;
 use crate::error::Result;
 use crate::index::NewsIndex;
+use crate::pinyin::CharacterReadings;
 use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
 use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
 use crate::snippet::floor_char_boundary;
@@ -57,6 +62,12 @@ const COMMON_ABOVE: u64 = 10;
 /// one slip away for the reading to be likelier: someone typing `riben` means 日本 far
 /// more often than `risen`, but `chanye` is `change` as often as 产业.
 const READING_OVER_SLIP: u64 = 10;
+
+/// The longest Chinese word looked at for a homophone, in characters.
+const MAX_HOMOPHONE_CHARS: usize = 4;
+
+/// Articles that must write a homophone beside a word typed next to the word it replaces.
+const HOMOPHONE_BESIDE: usize = 3;
 
 /// The longest word looked at, in letters: longer is no misspelt word (English words
 /// of 20 letters are rare), and its look grows with its length (about 100 ms for 40
@@ -144,6 +155,8 @@ impl NewsIndex {
         let mut replacements: Vec<(String, String)> = Vec::new();
         // The words looked at that have a reading, with the fields they are searched in.
         let mut read: Vec<(&str, Vec<Field>, Readings)> = Vec::new();
+        // Chinese words as typed, with the likelier homophones replacing them.
+        let mut homophones: Vec<(String, String)> = Vec::new();
         let atoms =
             parsed.clauses.iter().filter(|clause| !clause.excluded).flat_map(|clause| &clause.alternatives);
         // The words of the query's plain words and phrases, which a misspelt one among
@@ -156,6 +169,18 @@ impl NewsIndex {
             })
             .flat_map(str::split_whitespace)
             .collect();
+        // The analysed words typed before and after a word of the query, if any.
+        let neighbours = |text: &str| {
+            let at = context_words.iter().position(|word| *word == text);
+            let neighbour = |word: Option<&&str>, last: bool| {
+                let tokens = self.analyzer().analyze(word?, AnalysisMode::Query);
+                let token = if last { tokens.into_iter().next_back() } else { tokens.into_iter().next() };
+                token.map(|token| token.text)
+            };
+            let before =
+                at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
+            (before, at.and_then(|at| neighbour(context_words.get(at + 1), false)))
+        };
         for atom in atoms {
             // A word, or the words of a phrase (those before a phrase prefix's last,
             // which is still being typed).
@@ -170,6 +195,18 @@ impl NewsIndex {
                 _ => continue,
             };
             for text in words {
+                if text.chars().any(|c| c.to_pinyin().is_some()) {
+                    if !looked_at.contains(&text) {
+                        looked_at.push(text);
+                        let fields: Vec<Field> = QueryField::either(*field)
+                            .iter()
+                            .map(|field| self.schema().text_field(*field))
+                            .collect();
+                        let beside = neighbours(text);
+                        homophones.extend(self.homophones(searcher, &fields, text, beside, &mut looks)?);
+                    }
+                    continue;
+                }
                 if !(3..=MAX_LETTERS).contains(&text.len())
                     || !text.chars().all(|c| c.is_ascii_alphabetic())
                     || looked_at.contains(&text)
@@ -197,15 +234,7 @@ impl NewsIndex {
             };
             // Spellings tied at the fewest edits are told apart by the words typed
             // next to the word.
-            let at = context_words.iter().position(|word| *word == text);
-            let neighbour = |word: Option<&&str>, last: bool| {
-                let tokens = self.analyzer().analyze(word?, AnalysisMode::Query);
-                let token = if last { tokens.into_iter().next_back() } else { tokens.into_iter().next() };
-                token.map(|token| token.text)
-            };
-            let before =
-                at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
-            let after = at.and_then(|at| neighbour(context_words.get(at + 1), false));
+            let (before, after) = neighbours(text);
             let chosen = self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
             let (spelling, _, count) = &respelling.spellings[chosen];
             sure &= !respelling.pinyin
@@ -214,11 +243,23 @@ impl NewsIndex {
                 && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
             replacements.push((text.to_string(), spelling.clone()));
         }
-        if replacements.is_empty() {
+        if replacements.is_empty() && homophones.is_empty() {
             return Ok(None);
         }
-        let suggested: Vec<String> =
-            query.split_whitespace().map(|piece| respelt_piece(piece, &replacements)).collect();
+        // A homophone is only suggested: it is a guess, and the word typed may be a name.
+        sure &= homophones.is_empty();
+        let suggested: Vec<String> = query
+            .split_whitespace()
+            .map(|piece| {
+                let mut piece = respelt_piece(piece, &replacements);
+                for (typed, homophone) in &homophones {
+                    if !piece.starts_with('-') {
+                        piece = piece.replacen(typed.as_str(), homophone, 1);
+                    }
+                }
+                piece
+            })
+            .collect();
         let suggested = suggested.join(" ");
         // Words written in a way the rebuilt query does not reach are not suggested.
         let changed = suggested.split_whitespace().ne(query.split_whitespace());
@@ -357,9 +398,15 @@ impl NewsIndex {
     ) -> Result<Option<Respelling>> {
         let mut read: BTreeMap<String, u64> = BTreeMap::new();
         if let Some(&field) = fields.last() {
-            crate::pinyin::each_word_read_as(searcher, field, typed, |word, held_by| {
-                *read.entry(word.to_string()).or_default() += u64::from(held_by);
-            })?;
+            crate::pinyin::each_word_read_as(
+                searcher,
+                field,
+                typed,
+                CharacterReadings::Every,
+                |word, held_by| {
+                    *read.entry(word.to_string()).or_default() += u64::from(held_by);
+                },
+            )?;
         }
         // The most articles, and of those the first word in the dictionary's order.
         let likeliest = read.into_iter().fold(None::<(String, u64)>, |best, (word, count)| match best {
@@ -371,6 +418,93 @@ impl NewsIndex {
             distance: 0,
             pinyin: true,
         }))
+    }
+
+    /// The Chinese words of `text` (as typed) likelier typed for a homophone, the wrong
+    /// choice of a pinyin input method (`房价上张`: 上张 for 上涨). A word of two to
+    /// [`MAX_HOMOPHONE_CHARS`] characters held by at most one article in [`RARE_BELOW`],
+    /// that no article writes beside the words typed next to it, is replaced by a word of
+    /// as many characters read the same (each character in its usual reading), held by
+    /// [`COMMONER_BY`] times as many articles, that the most articles, and at least
+    /// [`HOMOPHONE_BESIDE`], write beside them. A word typed alone has nothing to tell its
+    /// homophones apart and keeps its spelling. Each as written in `text`, with its
+    /// homophone; counted in the last of `fields`, as pinyin readings are. `before` and
+    /// `after` are the words typed around `text`; `looks` counts the words looked at.
+    fn homophones(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        text: &str,
+        (before, after): (Option<String>, Option<String>),
+        looks: &mut usize,
+    ) -> Result<Vec<(String, String)>> {
+        let Some(&field) = fields.last() else { return Ok(Vec::new()) };
+        let mut found = Vec::new();
+        let tokens = self.analyzer().analyze(text, AnalysisMode::Query);
+        // How many articles write `word` beside the words typed next to it (as phrases),
+        // in `text` or in the words of the query around it.
+        let beside = |at: usize, word: &str| -> Result<usize> {
+            let mut together = 0;
+            let before = match at.checked_sub(1) {
+                Some(i) => tokens.get(i).map(|token| token.text.as_str()),
+                None => before.as_deref(),
+            };
+            let after = tokens.get(at + 1).map(|token| token.text.as_str()).or(after.as_deref());
+            let (before, after) = (before.map(|b| [b, word]), after.map(|a| [word, a]));
+            for pair in [before, after].into_iter().flatten() {
+                let terms = pair.iter().map(|word| Term::from_field_text(field, word)).collect();
+                together += searcher.search(&PhraseQuery::new(terms), &Count)?;
+            }
+            Ok(together)
+        };
+        for (at, token) in tokens.iter().enumerate() {
+            let word = token.text.as_str();
+            let length = word.chars().count();
+            if !(2..=MAX_HOMOPHONE_CHARS).contains(&length)
+                || !word.chars().all(|c| c.to_pinyin().is_some())
+                || *looks == MAX_LOOKED_AT
+            {
+                continue;
+            }
+            let held_by = searcher.doc_freq(&Term::from_field_text(field, word))?;
+            if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() {
+                continue;
+            }
+            *looks += 1;
+            let mut read: BTreeMap<String, u64> = BTreeMap::new();
+            // Words are read in their characters' usual readings: rare ones make homophones
+            // of words nobody confuses (既得 is `jide`, and so is 基地 with 地 read `de`).
+            let Some(reading) = crate::pinyin::usual_reading(word) else { continue };
+            crate::pinyin::each_word_read_as(
+                searcher,
+                field,
+                &reading,
+                CharacterReadings::Usual,
+                |homophone, count| {
+                    if homophone != word && homophone.chars().count() == length {
+                        *read.entry(homophone.to_string()).or_default() += u64::from(count);
+                    }
+                },
+            )?;
+            let enough = held_by.saturating_mul(COMMONER_BY).max(1);
+            let mut commonest: Vec<(u64, String)> =
+                read.into_iter().filter(|(_, count)| *count >= enough).map(|(w, count)| (count, w)).collect();
+            if commonest.is_empty() || beside(at, word)? > 0 {
+                continue;
+            }
+            commonest.sort_unstable_by(|a, b| b.cmp(a));
+            let mut likeliest = (HOMOPHONE_BESIDE - 1, None);
+            for (_, homophone) in commonest.into_iter().take(CANDIDATES) {
+                let together = beside(at, &homophone)?;
+                if together > likeliest.0 {
+                    likeliest = (together, Some(homophone));
+                }
+            }
+            if let (_, Some(homophone)) = likeliest {
+                found.push((text[token.offset_from..token.offset_to].to_string(), homophone));
+            }
+        }
+        Ok(found)
     }
 
     /// Of the spellings of a word tied at the fewest edits (commonest first), the one

@@ -708,6 +708,34 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
 }
 
 #[test]
+fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
+    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
+    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
+    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
+    let mut articles: Vec<Article> =
+        (0..300).map(|n| article(format!("f{n}"), "今年房价上涨，市场关注。")).collect();
+    articles.extend((0..50).map(|n| article(format!("w{n}"), "物价上涨的压力。")));
+    articles.push(article("typo".into(), "有人说物价上张。"));
+    articles.extend((0..1000).map(|n| article(format!("m{n}"), "Markets were calm.")));
+    writer.upsert_all(&articles).expect("upsert");
+    writer.commit().expect("commit");
+    let search = |query: &str| index.search(&SearchRequest::new(query)).expect("search");
+    // 上张, in one article, reads as 上涨, which 350 articles write after 房价 and 物价.
+    let typo = search("房价上张");
+    assert_eq!(typo.suggestion.as_deref(), Some("房价上涨"));
+    assert!(!typo.applied.respelt, "a homophone is only suggested");
+    // Beside the words typed around it, in the fields it is searched in.
+    assert_eq!(search("房价 body:上张").suggestion.as_deref(), Some("房价 body:上涨"));
+    assert_eq!(search("房价 title:上张").suggestion, None, "no article's title holds 上涨");
+    // Written beside its neighbour by an article, a word is kept; alone, it has no
+    // neighbour to tell; common words are not looked at.
+    for query in ["物价上张", "上张", "房价上涨", "房价 -上张"] {
+        assert_eq!(search(query).suggestion, None, "{query}");
+    }
+}
+
+#[test]
 fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() {
     use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
     let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
