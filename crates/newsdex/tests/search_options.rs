@@ -657,22 +657,17 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
 
 #[test]
 fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
-    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
-    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
-    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
-    let mut articles: Vec<Article> =
-        (0..300).map(|n| article(format!("c{n}"), "重庆的半导体产业发展迅速。")).collect();
-    articles.extend((0..100).map(|n| article(format!("e{n}"), "The change came to the market.")));
-    articles.extend((0..200).map(|n| article(format!("j{n}"), "日本经济增长放缓。")));
-    articles.extend((0..5).map(|n| article(format!("r{n}"), "Prices have risen.")));
-    articles.extend((0..5).map(|n| article(format!("z{n}"), "这是一次重要的会议。")));
-    articles.extend((0..20).map(|n| article(format!("x{n}"), "西安的会议很重要。")));
-    articles.extend((0..120).map(|n| article(format!("h{n}"), "新华社报道了会议。")));
-    articles.push(article("xinhua".into(), "Xinhua reported the meeting."));
-    articles.extend((0..700).map(|n| article(format!("m{n}"), "Markets were calm.")));
-    writer.upsert_all(&articles).expect("upsert");
-    writer.commit().expect("commit");
+    let index = crate::support::index_of_bodies(&[
+        (300, "重庆的半导体产业发展迅速。"),
+        (100, "The change came to the market."),
+        (200, "日本经济增长放缓。"),
+        (5, "Prices have risen."),
+        (5, "这是一次重要的会议。"),
+        (20, "西安的会议很重要。"),
+        (120, "新华社报道了会议。"),
+        (1, "Xinhua reported the meeting."),
+        (700, "Markets were calm."),
+    ]);
     let search = |query: &str| index.search(&SearchRequest::new(query)).expect("search");
     let suggestion = |query: &str| search(query).suggestion;
     // Every reading of a character counts: 重 is zhong in 重要 and chong in 重庆.
@@ -709,17 +704,12 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
 
 #[test]
 fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
-    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
-    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
-    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
-    let mut articles: Vec<Article> =
-        (0..300).map(|n| article(format!("f{n}"), "今年房价上涨，市场关注。")).collect();
-    articles.extend((0..50).map(|n| article(format!("w{n}"), "物价上涨的压力。")));
-    articles.push(article("typo".into(), "有人说物价上张。"));
-    articles.extend((0..1000).map(|n| article(format!("m{n}"), "Markets were calm.")));
-    writer.upsert_all(&articles).expect("upsert");
-    writer.commit().expect("commit");
+    let index = crate::support::index_of_bodies(&[
+        (300, "今年房价上涨，市场关注。"),
+        (50, "物价上涨的压力。"),
+        (1, "有人说物价上张。"),
+        (1000, "Markets were calm."),
+    ]);
     let search = |query: &str| index.search(&SearchRequest::new(query)).expect("search");
     // 上张, in one article, reads as 上涨, which 350 articles write after 房价 and 物价.
     let typo = search("房价上张");
@@ -737,22 +727,17 @@ fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_n
 
 #[test]
 fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() {
-    use newsdex::{Analyzer, Article, NewsIndex, WriterSettings};
-    let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
-    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
-    let article = |id: String, body: &str| Article { id, body: body.into(), ..Article::default() };
-    let mut articles: Vec<Article> =
-        (0..1500).map(|n| article(format!("g{n}"), "The government met the bankers.")).collect();
-    articles.push(article("typo".into(), "The goverment of Bangor met."));
-    articles.extend((0..2).map(|n| article(format!("t{n}"), "The tarif rose.")));
-    articles.extend((0..150).map(|n| article(format!("u{n}"), "The tariff must rise, Microsoft said.")));
-    articles.push(article("name".into(), "Investors asked Musk about Microsft."));
-    articles.extend((0..400).map(|n| article(format!("v{n}"), "The senate met.")));
-    articles.push(article("long".into(), "Antidisestablishmentarianism returned."));
-    articles.extend((0..300).map(|n| article(format!("w{n}"), "Being there matters.")));
-    articles.extend((0..30).map(|n| article(format!("x{n}"), "The Beijing Olympics opened.")));
-    writer.upsert_all(&articles).expect("upsert");
-    writer.commit().expect("commit");
+    let index = crate::support::index_of_bodies(&[
+        (1500, "The government met the bankers."),
+        (1, "The goverment of Bangor met."),
+        (2, "The tarif rose."),
+        (150, "The tariff must rise, Microsoft said."),
+        (1, "Investors asked Musk about Microsft."),
+        (400, "The senate met."),
+        (1, "Antidisestablishmentarianism returned."),
+        (300, "Being there matters."),
+        (30, "The Beijing Olympics opened."),
+    ]);
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
     // 1 article against 1,500, one edit away.
     assert_eq!(suggestion("goverment").as_deref(), Some("government"));

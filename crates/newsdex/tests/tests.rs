@@ -16,7 +16,7 @@ mod support {
     use std::path::PathBuf;
     use std::sync::OnceLock;
 
-    use newsdex::{Analyzer, IngestOptions, NewsIndex, OnError, UserDictionary, WriterSettings};
+    use newsdex::{Analyzer, Article, IngestOptions, NewsIndex, OnError, UserDictionary, WriterSettings};
 
     /// The repository's index-data directory.
     pub fn index_data() -> PathBuf {
@@ -28,6 +28,25 @@ mod support {
         let dictionary = UserDictionary::from_path(index_data().join("userdict.txt"))
             .expect("the sample dictionary loads");
         Analyzer::with_user_dictionary(dictionary)
+    }
+
+    /// An index in memory of articles with these bodies, each body in as many articles
+    /// as it is paired with.
+    pub fn index_of_bodies(bodies: &[(usize, &str)]) -> NewsIndex {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("an index in memory");
+        let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("a writer");
+        let articles: Vec<Article> = bodies
+            .iter()
+            .enumerate()
+            .flat_map(|(kind, &(count, body))| {
+                let article =
+                    move |n| Article { id: format!("{kind}-{n}"), body: body.into(), ..Article::default() };
+                (0..count).map(article)
+            })
+            .collect();
+        writer.upsert_all(&articles).expect("upsert");
+        writer.commit().expect("commit");
+        index
     }
 
     /// The sample corpus indexed in memory, built once for all tests.
