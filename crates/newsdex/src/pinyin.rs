@@ -3,20 +3,21 @@
 //! Someone without a Chinese input method types a Chinese word as its toneless pinyin,
 //! syllables run together. The index's words are matched against it with an automaton
 //! over their UTF-8 bytes: a word matches when its characters, each read in any of its
-//! readings (重 is `zhong` and `chong`), spell what was typed from start to end. The walk
+//! readings (重 is `zhong` and `chong`) or in its usual one alone, spell what was typed
+//! from start to end. The walk
 //! of the term dictionary prunes every branch whose characters stop spelling it, so it
 //! visits only the few words that begin like the typed syllables.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use pinyin::ToPinyinMulti;
+use pinyin::{ToPinyin, ToPinyinMulti};
 use tantivy::Searcher;
 use tantivy::schema::Field;
 use tantivy_fst::Automaton;
 
 use crate::error::Result;
-use crate::search::unreadable_words;
+use crate::search::each_word_matching;
 
 /// Characters a word needs to be a reading of what was typed: one syllable (`guo`) reads
 /// as dozens of characters and tells nothing.
@@ -24,8 +25,8 @@ const MIN_CHARS: u8 = 2;
 
 /// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
 /// whose toneless pinyin, in the `readings` of its characters, spells `typed` (lowercase
-/// ASCII letters; `v` or `u` stand for `ü`), with the articles of a segment holding it (a word is visited once per segment
-/// holding it).
+/// ASCII letters; `v` or `u` stand for `ü`), with the articles of a segment holding it
+/// (a word is visited once per segment holding it).
 pub(crate) fn each_word_read_as(
     searcher: &Searcher,
     field: Field,
@@ -34,17 +35,11 @@ pub(crate) fn each_word_read_as(
     mut visit: impl FnMut(&str, u32),
 ) -> Result<()> {
     let Some(automaton) = ReadAs::new(typed, readings) else { return Ok(()) };
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        // Every character with a reading is beyond ASCII: the walk starts past it.
-        let mut words =
-            inverted.terms().search(&automaton).ge("\u{80}").into_stream().map_err(unreadable_words)?;
-        while words.advance() {
-            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
-            visit(word, words.value().doc_freq);
-        }
-    }
-    Ok(())
+    // Every character with a reading is beyond ASCII: the walk starts past it.
+    each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
+        visit(word, count);
+        true
+    })
 }
 
 /// The toneless pinyin of `word` in the usual (first) reading of each character, its
@@ -53,8 +48,7 @@ pub(crate) fn each_word_read_as(
 pub(crate) fn usual_reading(word: &str) -> Option<String> {
     let mut reading = String::new();
     for c in word.chars() {
-        let usual = c.to_pinyin_multi()?.get_opt(0)?;
-        reading.push_str(&usual.plain().replace('ü', "v"));
+        reading.push_str(&c.to_pinyin()?.plain().replace('ü', "v"));
     }
     Some(reading)
 }

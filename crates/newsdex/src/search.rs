@@ -17,6 +17,8 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
+use tantivy_fst::Automaton;
+use tantivy_fst::automaton::AlwaysMatch;
 
 use crate::analysis::{AnalysisMode, Analyzer, OtherWording, Synonym, Token, is_han};
 use crate::article::{Article, ArticleDate, Lang};
@@ -1707,12 +1709,34 @@ fn each_word(
     searcher: &Searcher,
     field: Field,
     from: &str,
-    mut visit: impl FnMut(&str, u32) -> bool,
+    visit: impl FnMut(&str, u32) -> bool,
 ) -> Result<()> {
+    each_word_matching(searcher, field, &AlwaysMatch, from, None, visit)
+}
+
+/// Hands `visit` each word of `field` that `automaton` matches, from `from` on and before
+/// `to`, with its document frequency, segment by segment in the order of each segment's
+/// dictionary, until it returns `false` (then the next segment begins). Words that are not
+/// UTF-8 are skipped.
+pub(crate) fn each_word_matching<A>(
+    searcher: &Searcher,
+    field: Field,
+    automaton: &A,
+    from: &str,
+    to: Option<&str>,
+    mut visit: impl FnMut(&str, u32) -> bool,
+) -> Result<()>
+where
+    A: Automaton,
+    A::State: Clone,
+{
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
-        let mut words =
-            inverted.terms().range().ge(from.as_bytes()).into_stream().map_err(unreadable_words)?;
+        let mut words = inverted.terms().search(automaton).ge(from.as_bytes());
+        if let Some(to) = to {
+            words = words.lt(to.as_bytes());
+        }
+        let mut words = words.into_stream().map_err(unreadable_words)?;
         while words.advance() {
             let Ok(word) = std::str::from_utf8(words.key()) else { continue };
             if !visit(word, words.value().doc_freq) {
@@ -1740,21 +1764,11 @@ pub(crate) fn each_word_near(
 ) -> Result<()> {
     let automaton = FuzzyTermQuery::new(Term::from_field_text(field, word), edits, true).automaton()?;
     let Some(first) = word.chars().next() else { return Ok(()) };
-    let from = first.to_string();
     let to = char::from_u32(first as u32 + 1).map(String::from);
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        let mut words = inverted.terms().search(&automaton).ge(&from);
-        if let Some(to) = &to {
-            words = words.lt(to);
-        }
-        let mut words = words.into_stream().map_err(unreadable_words)?;
-        while words.advance() {
-            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
-            visit(word, words.value().doc_freq);
-        }
-    }
-    Ok(())
+    each_word_matching(searcher, field, &automaton, &first.to_string(), to.as_deref(), |word, count| {
+        visit(word, count);
+        true
+    })
 }
 
 /// The error of a term dictionary that cannot be streamed.

@@ -30,13 +30,12 @@
 
 use std::collections::BTreeMap;
 
-use pinyin::ToPinyin;
 use tantivy::collector::Count;
 use tantivy::query::PhraseQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
-use crate::analysis::AnalysisMode;
+use crate::analysis::{AnalysisMode, is_han};
 use crate::error::Result;
 use crate::index::NewsIndex;
 use crate::pinyin::CharacterReadings;
@@ -195,7 +194,7 @@ impl NewsIndex {
                 _ => continue,
             };
             for text in words {
-                if text.chars().any(|c| c.to_pinyin().is_some()) {
+                if text.chars().any(is_han) {
                     if !looked_at.contains(&text) {
                         looked_at.push(text);
                         let fields: Vec<Field> = QueryField::either(*field)
@@ -225,8 +224,8 @@ impl NewsIndex {
         // The words of a query are read alike: with Chinese in it, or a word likelier
         // pinyin (`Readings::likelier_pinyin`), a word that is either a slip or pinyin
         // (`chanye`: `change` or 产业) is read as pinyin.
-        let chinese = query.chars().any(|c| c.to_pinyin().is_some())
-            || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
+        let chinese =
+            query.chars().any(is_han) || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
         for (text, fields, readings) in read {
             let Readings { spelt, pinyin } = readings;
             let Some(respelling) = (if chinese { pinyin.or(spelt) } else { spelt.or(pinyin) }) else {
@@ -460,21 +459,18 @@ impl NewsIndex {
         for (at, token) in tokens.iter().enumerate() {
             let word = token.text.as_str();
             let length = word.chars().count();
-            if !(2..=MAX_HOMOPHONE_CHARS).contains(&length)
-                || !word.chars().all(|c| c.to_pinyin().is_some())
-                || *looks == MAX_LOOKED_AT
-            {
+            if !(2..=MAX_HOMOPHONE_CHARS).contains(&length) || *looks == MAX_LOOKED_AT {
                 continue;
             }
+            // Words are read in their characters' usual readings: rare ones make homophones
+            // of words nobody confuses (既得 is `jide`, and so is 基地 with 地 read `de`).
+            let Some(reading) = crate::pinyin::usual_reading(word) else { continue };
             let held_by = searcher.doc_freq(&Term::from_field_text(field, word))?;
             if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() {
                 continue;
             }
             *looks += 1;
             let mut read: BTreeMap<String, u64> = BTreeMap::new();
-            // Words are read in their characters' usual readings: rare ones make homophones
-            // of words nobody confuses (既得 is `jide`, and so is 基地 with 地 read `de`).
-            let Some(reading) = crate::pinyin::usual_reading(word) else { continue };
             crate::pinyin::each_word_read_as(
                 searcher,
                 field,
