@@ -3,10 +3,12 @@
 //! Someone without a Chinese input method types a Chinese word as its toneless pinyin,
 //! syllables run together. The index's words are matched against it with an automaton
 //! over their UTF-8 bytes: a word matches when its characters, each read in any of its
-//! readings (重 is `zhong` and `chong`) or in its usual one alone, spell what was typed
-//! from start to end. The walk
+//! readings (重 is `zhong` and `chong`), spell what was typed from start to end. The walk
 //! of the term dictionary prunes every branch whose characters stop spelling it, so it
 //! visits only the few words that begin like the typed syllables.
+//!
+//! The same readings tell which characters a pinyin input method offers for one typed
+//! syllable, among which a slip picks the wrong one: [`read_alike`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -24,17 +26,16 @@ use crate::search::each_word_matching;
 const MIN_CHARS: u8 = 2;
 
 /// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
-/// whose toneless pinyin, in the `readings` of its characters, spells `typed` (lowercase
+/// whose toneless pinyin, in any reading of its characters, spells `typed` (lowercase
 /// ASCII letters; `v` or `u` stand for `ü`), with the articles of a segment holding it
 /// (a word is visited once per segment holding it).
 pub(crate) fn each_word_read_as(
     searcher: &Searcher,
     field: Field,
     typed: &str,
-    readings: CharacterReadings,
     mut visit: impl FnMut(&str, u32),
 ) -> Result<()> {
-    let Some(automaton) = ReadAs::new(typed, readings) else { return Ok(()) };
+    let Some(automaton) = ReadAs::new(typed) else { return Ok(()) };
     // Every character with a reading is beyond ASCII: the walk starts past it.
     each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
         visit(word, count);
@@ -42,15 +43,16 @@ pub(crate) fn each_word_read_as(
     })
 }
 
-/// The toneless pinyin of `word` in the usual (first) reading of each character, its
-/// syllables run together (`ü` typed `v`, as input methods take it): 重庆 is
-/// `zhongqing`, 绿色 `lvse`. `None` when a character has no reading.
-pub(crate) fn usual_reading(word: &str) -> Option<String> {
-    let mut reading = String::new();
-    for c in word.chars() {
-        reading.push_str(&c.to_pinyin()?.plain().replace('ü', "v"));
-    }
-    Some(reading)
+/// The characters read as `c` is in its usual (first) reading, toneless, `c` among them:
+/// those a pinyin input method offers beside it for the syllable typed (张 and 涨 are
+/// both `zhang`). Only usual readings count, since rare ones make homophones of
+/// characters nobody confuses (地 is `de` in 慢慢地, yet nobody types 基地 for 既得).
+/// Empty when `c` has no reading.
+pub(crate) fn read_alike(c: char) -> &'static [char] {
+    let Some(reading) = c.to_pinyin() else { return &[] };
+    let plain = reading.plain();
+    let usual = &CHARACTERS[1];
+    usual.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
 }
 
 /// The automaton matching the words read as `typed`.
@@ -95,15 +97,6 @@ impl Reading {
 const CJK_FROM: char = '\u{3400}';
 const CJK_TO: char = '\u{9FFF}';
 
-/// Which readings of a character count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CharacterReadings {
-    /// Every one (重 is `zhong` and `chong`): for pinyin typed by hand.
-    Every,
-    /// The usual (first) one alone: for homophones, which rare readings multiply.
-    Usual,
-}
-
 /// Toneless syllables, each with the characters read so.
 type Syllables = Vec<(&'static str, Vec<char>)>;
 
@@ -129,7 +122,7 @@ impl ReadAs {
     /// `None` when `typed` is empty, longer than the 31 places a walk can track, not
     /// lowercase ASCII letters, or spelt by no run of two syllables or more (`government`,
     /// `zhong`): an English word costs no walk of the words.
-    fn new(typed: &str, readings: CharacterReadings) -> Option<ReadAs> {
+    fn new(typed: &str) -> Option<ReadAs> {
         let typed = typed.as_bytes();
         if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
             return None;
@@ -137,7 +130,7 @@ impl ReadAs {
         // The syllables spelt from each place, by where they end.
         let cuts: Vec<Vec<(usize, &[char])>> = (0..typed.len())
             .map(|from| {
-                let syllables = CHARACTERS[usize::from(readings == CharacterReadings::Usual)].iter();
+                let syllables = CHARACTERS[0].iter();
                 let spelt = syllables.filter_map(|(syllable, characters)| {
                     spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
                 });
@@ -248,7 +241,7 @@ mod tests {
     use super::*;
 
     fn reads_as(word: &str, typed: &str) -> bool {
-        let automaton = ReadAs::new(typed, CharacterReadings::Every).expect("usable");
+        let automaton = ReadAs::new(typed).expect("usable");
         let mut state = automaton.start();
         for &byte in word.as_bytes() {
             state = automaton.accept(&state, byte);
@@ -278,18 +271,20 @@ mod tests {
     }
 
     #[test]
-    fn a_word_is_read_in_the_usual_reading_of_its_characters() {
-        assert_eq!(usual_reading("新冠").as_deref(), Some("xinguan"));
-        assert_eq!(usual_reading("重庆").as_deref(), Some("zhongqing"));
-        assert_eq!(usual_reading("绿色").as_deref(), Some("lvse"));
-        assert_eq!(usual_reading("新a"), None);
+    fn characters_read_alike_share_their_usual_reading() {
+        assert!(read_alike('张').contains(&'涨'));
+        assert!(read_alike('张').contains(&'张'));
+        assert!(read_alike('重').contains(&'种'), "zhong");
+        assert!(!read_alike('重').contains(&'虫'), "chong is 重's second reading");
+        assert!(read_alike('绿').contains(&'律'), "lü");
+        assert!(read_alike('a').is_empty());
     }
 
     #[test]
     fn only_characters_on_a_way_to_the_end_are_kept() {
         // `jingji`: 经 (jing) then 济 (ji), or ji, ng, ji; no character read `jin` is
         // followed by syllables spelling `gji`.
-        let automaton = ReadAs::new("jingji", CharacterReadings::Every).expect("usable");
+        let automaton = ReadAs::new("jingji").expect("usable");
         let ends = |c: char| {
             let mut bytes = [0; 4];
             c.encode_utf8(&mut bytes);
@@ -303,26 +298,22 @@ mod tests {
         assert_eq!(ends('今'), Vec::<u8>::new());
         assert_eq!(ends('几'), [2]);
         // A first character may not end the word: `xian` is 西安 (or 夏 and `n`), never 先.
-        assert!(
-            ReadAs::new("xian", CharacterReadings::Every).expect("usable").at[0]
-                .iter()
-                .all(|spelling| spelling.to < 4)
-        );
+        assert!(ReadAs::new("xian").expect("usable").at[0].iter().all(|spelling| spelling.to < 4));
     }
 
     #[test]
     fn only_lowercase_letters_that_fit_the_places_are_read() {
-        assert!(ReadAs::new("", CharacterReadings::Every).is_none());
-        assert!(ReadAs::new("Zhongguo", CharacterReadings::Every).is_none());
-        assert!(ReadAs::new("xi'an", CharacterReadings::Every).is_none());
-        assert!(ReadAs::new(&"a".repeat(32), CharacterReadings::Every).is_none());
-        assert!(ReadAs::new(&"a".repeat(31), CharacterReadings::Every).is_some());
+        assert!(ReadAs::new("").is_none());
+        assert!(ReadAs::new("Zhongguo").is_none());
+        assert!(ReadAs::new("xi'an").is_none());
+        assert!(ReadAs::new(&"a".repeat(32)).is_none());
+        assert!(ReadAs::new(&"a".repeat(31)).is_some());
         // English words no run of syllables spells, and single syllables.
         for word in ["government", "president", "trade", "inflation", "zhong"] {
-            assert!(ReadAs::new(word, CharacterReadings::Every).is_none(), "{word}");
+            assert!(ReadAs::new(word).is_none(), "{word}");
         }
         for word in ["zhongguo", "xian", "lvse", "chanye", "change"] {
-            assert!(ReadAs::new(word, CharacterReadings::Every).is_some(), "{word}");
+            assert!(ReadAs::new(word).is_some(), "{word}");
         }
     }
 }

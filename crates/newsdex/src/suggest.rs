@@ -24,9 +24,10 @@
 //! after all.
 //!
 //! Chinese is not misspelt letter by letter, but a pinyin input method can pick the wrong
-//! homophone: a rare Chinese word no article writes beside the words typed next to it is
-//! suggested as the word read the same that articles do write there (`房价上张` →
-//! `房价上涨`). That too is only suggested.
+//! character among those read alike: a run of rare words or single characters no article
+//! writes there is suggested with one character replaced by one read alike, making a
+//! word articles do write there (`房价上张` → `房价上涨`, `新冠病读` → `新冠病毒`). That
+//! too is only suggested.
 
 use std::collections::BTreeMap;
 
@@ -35,10 +36,9 @@ use tantivy::query::PhraseQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
-use crate::analysis::{AnalysisMode, is_han};
+use crate::analysis::{AnalysisMode, Analyzer, is_han};
 use crate::error::Result;
 use crate::index::NewsIndex;
-use crate::pinyin::CharacterReadings;
 use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
 use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
 use crate::snippet::floor_char_boundary;
@@ -64,6 +64,10 @@ const READING_OVER_SLIP: u64 = 10;
 
 /// The longest Chinese word looked at for a homophone, in characters.
 const MAX_HOMOPHONE_CHARS: usize = 4;
+
+/// The most characters in a run of words looked at for a homophone: a slip leaves a
+/// short one.
+const MAX_RUN_CHARS: usize = 8;
 
 /// Articles that must write a homophone beside a word typed next to the word it replaces.
 const HOMOPHONE_BESIDE: usize = 3;
@@ -397,15 +401,9 @@ impl NewsIndex {
     ) -> Result<Option<Respelling>> {
         let mut read: BTreeMap<String, u64> = BTreeMap::new();
         if let Some(&field) = fields.last() {
-            crate::pinyin::each_word_read_as(
-                searcher,
-                field,
-                typed,
-                CharacterReadings::Every,
-                |word, held_by| {
-                    *read.entry(word.to_string()).or_default() += u64::from(held_by);
-                },
-            )?;
+            crate::pinyin::each_word_read_as(searcher, field, typed, |word, held_by| {
+                *read.entry(word.to_string()).or_default() += u64::from(held_by);
+            })?;
         }
         // The most articles, and of those the first word in the dictionary's order.
         let likeliest = read.into_iter().fold(None::<(String, u64)>, |best, (word, count)| match best {
@@ -420,15 +418,21 @@ impl NewsIndex {
     }
 
     /// The Chinese words of `text` (as typed) likelier typed for a homophone, the wrong
-    /// choice of a pinyin input method (`房价上张`: 上张 for 上涨). A word of two to
-    /// [`MAX_HOMOPHONE_CHARS`] characters held by at most one article in [`RARE_BELOW`],
-    /// that no article writes beside the words typed next to it, is replaced by a word of
-    /// as many characters read the same (each character in its usual reading), held by
-    /// [`COMMONER_BY`] times as many articles, that the most articles, and at least
-    /// [`HOMOPHONE_BESIDE`], write beside them. A word typed alone has nothing to tell its
-    /// homophones apart and keeps its spelling. Each as written in `text`, with its
-    /// homophone; counted in the last of `fields`, as pinyin readings are. `before` and
-    /// `after` are the words typed around `text`; `looks` counts the words looked at.
+    /// choice of a pinyin input method (`房价上张`: 张 for 涨), each as written in `text`
+    /// with the words that replace it.
+    ///
+    /// A slip leaves a word no article writes there, which jieba reads as a rare word
+    /// (上张) or pieces (新冠病读 is 新冠病 and 读): a run of query words, each Chinese and
+    /// either held by at most one article in [`RARE_BELOW`] or a single character, with
+    /// a rare word or two single characters among them, that no article writes beside
+    /// the words typed around it, is suspect. Each character of it may be replaced by one
+    /// read alike ([`crate::pinyin::read_alike`]) in a dictionary word of two to
+    /// [`MAX_HOMOPHONE_CHARS`] characters around it, held by [`COMMONER_BY`] times as many
+    /// articles as what was typed there. Of the [`CANDIDATES`] commonest, the one the most
+    /// articles, and at least [`HOMOPHONE_BESIDE`], write beside the words around it
+    /// wins. Words typed alone have nothing to tell their homophones apart and keep their
+    /// spelling. Counted in the last of `fields`, as pinyin readings are; `before` and
+    /// `after` are the words typed around `text`; `looks` counts the runs looked at.
     fn homophones(
         &self,
         searcher: &Searcher,
@@ -438,66 +442,110 @@ impl NewsIndex {
         looks: &mut usize,
     ) -> Result<Vec<(String, String)>> {
         let Some(&field) = fields.last() else { return Ok(Vec::new()) };
+        let analyzer = self.analyzer();
+        let tokens = analyzer.analyze(text, AnalysisMode::Query);
+        let doc_freq = |word: &str| searcher.doc_freq(&Term::from_field_text(field, word));
+        let around = (before.as_deref(), after.as_deref());
+        // Whether each word may be part of a slip.
+        #[derive(Clone, Copy, PartialEq)]
+        enum Suspect {
+            No,
+            /// Held by at most one article in [`RARE_BELOW`].
+            Rare,
+            /// A common single character: jieba's piece of what it reads as no word.
+            Single,
+        }
+        let mut suspect = Vec::with_capacity(tokens.len());
+        for token in &tokens {
+            let length = token.text.chars().count();
+            suspect.push(if !token.text.chars().all(is_han) || length > MAX_HOMOPHONE_CHARS {
+                Suspect::No
+            } else if doc_freq(&token.text)?.saturating_mul(RARE_BELOW) <= searcher.num_docs() {
+                Suspect::Rare
+            } else if length == 1 {
+                Suspect::Single
+            } else {
+                Suspect::No
+            });
+        }
+        // The characters of `text`, in Simplified (the dictionary's and the index's).
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let simplified: Vec<char> = chars.iter().map(|&(_, c)| Analyzer::simplified(c)).collect();
         let mut found = Vec::new();
-        let tokens = self.analyzer().analyze(text, AnalysisMode::Query);
-        // How many articles write `word` beside the words typed next to it (as phrases),
-        // in `text` or in the words of the query around it.
-        let beside = |at: usize, word: &str| -> Result<usize> {
-            let mut together = 0;
-            let before = match at.checked_sub(1) {
-                Some(i) => tokens.get(i).map(|token| token.text.as_str()),
-                None => before.as_deref(),
-            };
-            let after = tokens.get(at + 1).map(|token| token.text.as_str()).or(after.as_deref());
-            let (before, after) = (before.map(|b| [b, word]), after.map(|a| [word, a]));
-            for pair in [before, after].into_iter().flatten() {
-                let terms = pair.iter().map(|word| Term::from_field_text(field, word)).collect();
-                together += searcher.search(&PhraseQuery::new(terms), &Count)?;
-            }
-            Ok(together)
-        };
-        for (at, token) in tokens.iter().enumerate() {
-            let word = token.text.as_str();
-            let length = word.chars().count();
-            if !(2..=MAX_HOMOPHONE_CHARS).contains(&length) || *looks == MAX_LOOKED_AT {
+        let mut from = 0;
+        while from < tokens.len() {
+            let to = (from..tokens.len()).find(|&i| suspect[i] == Suspect::No).unwrap_or(tokens.len());
+            let run = from..to;
+            from = to + 1;
+            let kinds = &suspect[run.clone()];
+            if !(kinds.contains(&Suspect::Rare) || kinds.len() >= 2) || *looks == MAX_LOOKED_AT {
                 continue;
             }
-            // Words are read in their characters' usual readings: rare ones make homophones
-            // of words nobody confuses (既得 is `jide`, and so is 基地 with 地 read `de`).
-            let Some(reading) = crate::pinyin::usual_reading(word) else { continue };
-            let held_by = searcher.doc_freq(&Term::from_field_text(field, word))?;
-            if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() {
+            let span = tokens[run.start].offset_from..tokens[run.end - 1].offset_to;
+            let Some(first) = chars.iter().position(|&(at, _)| at == span.start) else { continue };
+            let last = chars.iter().rposition(|&(at, _)| at < span.end).unwrap_or(first);
+            // A slip leaves a short run; a long one is rare words typed on purpose.
+            if last - first >= MAX_RUN_CHARS {
+                continue;
+            }
+            // Written as typed, it is no slip; alone, it cannot be told.
+            if written_beside(searcher, field, analyzer, text, (span.clone(), span.clone()), around, false)?
+                .is_none_or(|n| n > 0)
+            {
                 continue;
             }
             *looks += 1;
-            let mut read: BTreeMap<String, u64> = BTreeMap::new();
-            crate::pinyin::each_word_read_as(
-                searcher,
-                field,
-                &reading,
-                CharacterReadings::Usual,
-                |homophone, count| {
-                    if homophone != word && homophone.chars().count() == length {
-                        *read.entry(homophone.to_string()).or_default() += u64::from(count);
+            // The Chinese characters around the run, which a word replacing one of its
+            // characters may take in.
+            let lowest = chars[..first].iter().rposition(|&(_, c)| !is_han(c)).map_or(0, |i| i + 1);
+            let highest =
+                chars[last..].iter().position(|&(_, c)| !is_han(c)).map_or(chars.len(), |i| last + i);
+            // (articles, first character, characters, the word).
+            let mut candidates: Vec<(u64, usize, usize, String)> = Vec::new();
+            for at in first..=last {
+                for &alike in crate::pinyin::read_alike(simplified[at]) {
+                    if alike == simplified[at] || Analyzer::simplified(alike) != alike {
+                        continue;
                     }
-                },
-            )?;
-            let enough = held_by.saturating_mul(COMMONER_BY).max(1);
-            let mut commonest: Vec<(u64, String)> =
-                read.into_iter().filter(|(_, count)| *count >= enough).map(|(w, count)| (count, w)).collect();
-            if commonest.is_empty() || beside(at, word)? > 0 {
-                continue;
-            }
-            commonest.sort_unstable_by(|a, b| b.cmp(a));
-            let mut likeliest = (HOMOPHONE_BESIDE - 1, None);
-            for (_, homophone) in commonest.into_iter().take(CANDIDATES) {
-                let together = beside(at, &homophone)?;
-                if together > likeliest.0 {
-                    likeliest = (together, Some(homophone));
+                    for length in 2..=MAX_HOMOPHONE_CHARS {
+                        let starts = at.saturating_sub(length - 1).max(lowest)..=at;
+                        for start in starts.filter(|start| start + length <= highest) {
+                            let word: String = (start..start + length)
+                                .map(|i| if i == at { alike } else { simplified[i] })
+                                .collect();
+                            // Two characters may be a word the articles coined since the
+                            // dictionary was counted (新冠); longer ones must be words of it.
+                            if length > 2 && !analyzer.is_dictionary_word(&word) {
+                                continue;
+                            }
+                            let count = doc_freq(&word)?;
+                            let typed: String = simplified[start..start + length].iter().collect();
+                            if count > 0 && count >= doc_freq(&typed)?.saturating_mul(COMMONER_BY) {
+                                candidates.push((count, start, length, word));
+                            }
+                        }
+                    }
                 }
             }
-            if let (_, Some(homophone)) = likeliest {
-                found.push((text[token.offset_from..token.offset_to].to_string(), homophone));
+            candidates.sort_unstable_by(|a, b| b.cmp(a));
+            let mut likeliest: (usize, Option<(usize, usize, String)>) = (HOMOPHONE_BESIDE - 1, None);
+            for (_, start, length, word) in candidates.into_iter().take(CANDIDATES) {
+                let (typed_from, typed_to) =
+                    (chars[start].0, chars.get(start + length).map_or(text.len(), |&(at, _)| at));
+                let respelt = format!("{}{word}{}", &text[..typed_from], &text[typed_to..]);
+                // The whole run, respelt, must be written: a word found by taking in a
+                // character of the next (遥相呼应 read as 遥相互应, where 相互 is common)
+                // leaves the rest of the run unwritten.
+                let end = span.end.max(typed_to) - typed_to + typed_from + word.len();
+                let spans = (span.start.min(typed_from)..end, typed_from..typed_from + word.len());
+                let together =
+                    written_beside(searcher, field, analyzer, &respelt, spans, around, true)?.unwrap_or(0);
+                if together > likeliest.0 {
+                    likeliest = (together, Some((typed_from, typed_to, word)));
+                }
+            }
+            if let (_, Some((typed_from, typed_to, word))) = likeliest {
+                found.push((text[typed_from..typed_to].to_string(), word));
             }
         }
         Ok(found)
@@ -628,6 +676,54 @@ impl NewsIndex {
         }
         Ok(())
     }
+}
+
+/// How many articles write the words `text` is analysed into over `span` (bytes) beside
+/// the words around them, in `field`: the words before them with them, plus them with
+/// the words after (as phrases), where `around` gives the query's words before and after
+/// `text`. When they are all of `text` and more than one word, just the `changed`
+/// bytes, the words themselves count too, if nothing is around them or they are a
+/// respelling: its words written together show it is meant, wherever the query's other
+/// words stand, but words typed together by chance (新 and 官) show no slip is meant.
+/// Words of `text` beside them must be written beside them. `None` when they are that
+/// one word alone: nothing tells whether it was meant.
+fn written_beside(
+    searcher: &Searcher,
+    field: Field,
+    analyzer: &Analyzer,
+    text: &str,
+    (span, changed): (std::ops::Range<usize>, std::ops::Range<usize>),
+    (before, after): (Option<&str>, Option<&str>),
+    for_a_respelling: bool,
+) -> Result<Option<usize>> {
+    let tokens = analyzer.analyze(text, AnalysisMode::Query);
+    let Some(first) = tokens.iter().position(|token| token.offset_to > span.start) else { return Ok(None) };
+    let last = tokens.iter().rposition(|token| token.offset_from < span.end).unwrap_or(first).max(first);
+    let words: Vec<&str> = tokens[first..=last].iter().map(|token| token.text.as_str()).collect();
+    let typed_before = first.checked_sub(1).map(|i| tokens[i].text.as_str());
+    let typed_after = tokens.get(last + 1).map(|token| token.text.as_str());
+    let all_typed = typed_before.is_none() && typed_after.is_none();
+    let (before, after) = (typed_before.or(before), typed_after.or(after));
+    let count = |words: Vec<&str>| -> Result<usize> {
+        let terms: Vec<Term> = words.iter().map(|word| Term::from_field_text(field, word)).collect();
+        Ok(match terms.as_slice() {
+            [term] => searcher.doc_freq(term)? as usize,
+            _ => searcher.search(&PhraseQuery::new(terms), &Count)?,
+        })
+    };
+    let alone = first == last && (tokens[first].offset_from..tokens[first].offset_to) == changed;
+    if alone && before.is_none() && after.is_none() {
+        return Ok(None);
+    }
+    let by_themselves = all_typed && !alone && (for_a_respelling || (before.is_none() && after.is_none()));
+    let mut together = if by_themselves { count(words.clone())? } else { 0 };
+    if let Some(before) = before {
+        together += count([&[before], words.as_slice()].concat())?;
+    }
+    if let Some(after) = after {
+        together += count([words.as_slice(), &[after]].concat())?;
+    }
+    Ok(Some(together))
 }
 
 /// The words one edit (a letter deleted, inserted or replaced, or two neighbours

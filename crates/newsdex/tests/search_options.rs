@@ -726,6 +726,29 @@ fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_n
 }
 
 #[test]
+fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write_there() {
+    let index = crate::support::index_of_bodies(&[
+        (300, "新冠病毒在传播。"),
+        (200, "中美关系在改善。"),
+        (200, "双方相互支持。"),
+        (2, "两岸遥相呼应。"),
+        (100, "我在北京工作。"),
+        (1000, "Markets were calm."),
+    ]);
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    // jieba reads the slips in pieces (新冠病 and 读, 关 and 戏): a piece's character,
+    // read alike, makes a word (病毒, 关系) the articles write there.
+    assert_eq!(suggestion("新冠病读").as_deref(), Some("新冠病毒"));
+    assert_eq!(suggestion("中美关戏").as_deref(), Some("中美关系"));
+    assert_eq!(suggestion("中美关戏 改善").as_deref(), Some("中美关系 改善"));
+    // 呼 read alike as 互 makes 相互, common, but nobody writes 遥相互应; single
+    // characters articles write together are no slip; alone, 关戏 has nothing to tell.
+    for query in ["遥相呼应", "两岸遥相呼应", "我在北京", "关戏"] {
+        assert_eq!(suggestion(query), None, "{query}");
+    }
+}
+
+#[test]
 fn a_word_some_articles_hold_is_respelt_only_when_far_rarer_and_one_edit_away() {
     let index = crate::support::index_of_bodies(&[
         (1500, "The government met the bankers."),

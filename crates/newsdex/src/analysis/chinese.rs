@@ -178,6 +178,11 @@ impl ChineseSegmenter {
         self.jieba.suggest_freq(word)
     }
 
+    /// Whether `word` (Simplified) is a word of the dictionary.
+    pub(crate) fn has_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
     /// Search segmentation: each precise word of `run`, preceded by the 2- and
     /// 3-character dictionary words inside it.
     pub(crate) fn cut_for_search<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {

@@ -540,6 +540,18 @@ impl Analyzer {
         wordings
     }
 
+    /// Whether `word`, Chinese in Simplified characters, is a word of the segmenter's
+    /// dictionary (jieba's own and the user dictionary's).
+    pub(crate) fn is_dictionary_word(&self, word: &str) -> bool {
+        self.inner.segmenter.has_word(word)
+    }
+
+    /// The Simplified form of a Chinese character, as analysis folds it outside any
+    /// phrase (`讀` → `读`).
+    pub(crate) fn simplified(c: char) -> char {
+        fold::ScriptFolder::shared().fold_char(c)
+    }
+
     /// The parts an alphanumeric word is indexed with besides itself (`iphone15` →
     /// `iphon`, `15`), in order; empty for anything else. `word` is analysed text.
     pub(crate) fn alphanumeric_parts(&self, word: &str) -> Vec<String> {
