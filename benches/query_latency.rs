@@ -200,15 +200,30 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
             ]),
         },
         QueryKind {
-            // A Chinese word typed as the wrong homophone, suggested as the one articles
-            // write beside its neighbour.
+            // A Chinese character typed as the wrong homophone, suggested as the one
+            // articles write there; jieba reads the last two in pieces.
             name: "homophone+snippets",
-            requests: plain(&["房价上张", "疫苗接重", "美国总通", "央行降西", "经济增涨"]),
+            requests: plain(&[
+                "房价上张",
+                "疫苗接重",
+                "美国总通",
+                "央行降西",
+                "经济增涨",
+                "新冠病读",
+                "中美关戏",
+            ]),
         },
         QueryKind {
             // Chinese words typed in pinyin: each read against the bodies' words.
             name: PINYIN,
-            requests: plain(&["jingji", "bandaoti", "zhongguo jingji", "xinguan yimiao", "fangjia"]),
+            requests: plain(&[
+                "jingji",
+                "bandaoti",
+                "zhongguo jingji",
+                "xinguan yimiao",
+                "fangjia",
+                "xin guan yi miao",
+            ]),
         },
         QueryKind {
             name: "filtered+snippets",

@@ -55,6 +55,28 @@ pub(crate) fn read_alike(c: char) -> &'static [char] {
     usual.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
 }
 
+/// Whether toneless syllables spell all of `typed`, lowercase ASCII letters (`zhong`,
+/// `guo`, `xian`, `lvyou`; not `the`, `trade` or `government`): a piece of pinyin typed
+/// a syllable or a few at a time (`zhong guo`).
+pub(crate) fn is_syllables(typed: &str) -> bool {
+    let typed = typed.as_bytes();
+    if typed.is_empty() || !typed.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let mut reached = vec![false; typed.len() + 1];
+    reached[0] = true;
+    for from in 0..typed.len() {
+        if reached[from] {
+            for (syllable, _) in &CHARACTERS[0] {
+                if let Some(length) = spelt_by(syllable, &typed[from..]) {
+                    reached[from + length] = true;
+                }
+            }
+        }
+    }
+    reached[typed.len()]
+}
+
 /// The automaton matching the words read as `typed`.
 struct ReadAs {
     /// The letters typed.
@@ -278,6 +300,16 @@ mod tests {
         assert!(!read_alike('重').contains(&'虫'), "chong is 重's second reading");
         assert!(read_alike('绿').contains(&'律'), "lü");
         assert!(read_alike('a').is_empty());
+    }
+
+    #[test]
+    fn pieces_of_pinyin_are_told_by_their_syllables() {
+        for typed in ["zhong", "guo", "xian", "lvyou", "xinguan", "e"] {
+            assert!(is_syllables(typed), "{typed}");
+        }
+        for typed in ["the", "trade", "government", "", "Zhong", "zhong1"] {
+            assert!(!is_syllables(typed), "{typed}");
+        }
     }
 
     #[test]

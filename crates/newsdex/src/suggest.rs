@@ -16,7 +16,8 @@
 //!
 //! A word no article holds may also be a Chinese word typed in pinyin, without a Chinese
 //! input method (`bandaoti`): its reading is the Chinese word of two characters or more
-//! that most articles hold among those it spells (半导体). A reading beats a spelling two
+//! that most articles hold among those it spells (半导体); so may rare words typed a
+//! syllable or a few at a time (`zhong guo`: 中国). A reading beats a spelling two
 //! slips away (`jingji` is 经济, not `jiji`) or one in a tenth of the articles (`riben`
 //! is 日本, not `risen`); otherwise (`chanye`: `change` or 产业) the words beside it
 //! decide: Chinese, or another word likelier pinyin, make it a reading. A reading is
@@ -184,6 +185,13 @@ impl NewsIndex {
                 at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
             (before, at.and_then(|at| neighbour(context_words.get(at + 1), false)))
         };
+        // Pinyin typed a syllable or a few at a time, read first: its pieces are not
+        // looked at again as words of their own.
+        let pieces: Vec<&str> = query.split_whitespace().collect();
+        let spaced = self.spaced_pinyin(searcher, &pieces, &mut looks)?;
+        for (range, _) in &spaced {
+            looked_at.extend(&pieces[range.clone()]);
+        }
         for atom in atoms {
             // A word, or the words of a phrase (those before a phrase prefix's last,
             // which is still being typed).
@@ -228,8 +236,9 @@ impl NewsIndex {
         // The words of a query are read alike: with Chinese in it, or a word likelier
         // pinyin (`Readings::likelier_pinyin`), a word that is either a slip or pinyin
         // (`chanye`: `change` or 产业) is read as pinyin.
-        let chinese =
-            query.chars().any(is_han) || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
+        let chinese = query.chars().any(is_han)
+            || !spaced.is_empty()
+            || read.iter().any(|(_, _, readings)| readings.likelier_pinyin());
         for (text, fields, readings) in read {
             let Readings { spelt, pinyin } = readings;
             let Some(respelling) = (if chinese { pinyin.or(spelt) } else { spelt.or(pinyin) }) else {
@@ -246,23 +255,29 @@ impl NewsIndex {
                 && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
             replacements.push((text.to_string(), spelling.clone()));
         }
-        if replacements.is_empty() && homophones.is_empty() {
+        if replacements.is_empty() && homophones.is_empty() && spaced.is_empty() {
             return Ok(None);
         }
-        // A homophone is only suggested: it is a guess, and the word typed may be a name.
-        sure &= homophones.is_empty();
-        let suggested: Vec<String> = query
-            .split_whitespace()
-            .map(|piece| {
-                let mut piece = respelt_piece(piece, &replacements);
-                for (typed, homophone) in &homophones {
-                    if !piece.starts_with('-') {
-                        piece = piece.replacen(typed.as_str(), homophone, 1);
-                    }
+        // A homophone is only suggested: it is a guess, and the word typed may be a name;
+        // so is a reading.
+        sure &= homophones.is_empty() && spaced.is_empty();
+        let mut suggested: Vec<String> = Vec::with_capacity(pieces.len());
+        let mut at = 0;
+        while let Some(piece) = pieces.get(at) {
+            if let Some((range, reading)) = spaced.iter().find(|(range, _)| range.start == at) {
+                suggested.push(reading.clone());
+                at = range.end;
+                continue;
+            }
+            let mut piece = respelt_piece(piece, &replacements);
+            for (typed, homophone) in &homophones {
+                if !piece.starts_with('-') {
+                    piece = piece.replacen(typed.as_str(), homophone, 1);
                 }
-                piece
-            })
-            .collect();
+            }
+            suggested.push(piece);
+            at += 1;
+        }
         let suggested = suggested.join(" ");
         // Words written in a way the rebuilt query does not reach are not suggested.
         let changed = suggested.split_whitespace().ne(query.split_whitespace());
@@ -386,6 +401,64 @@ impl NewsIndex {
             spelt.into_iter().map(|(_, count, spelling, stem)| (in_case_of(&spelling, typed), stem, count));
         let spelt = Respelling { spellings: spellings.collect(), distance, pinyin: false };
         Ok(Readings { spelt: Some(spelt), pinyin })
+    }
+
+    /// The runs of `pieces` (the query's, split at whitespace) that are Chinese words typed
+    /// in pinyin a syllable or a few at a time (`zhong guo`, `xin guan yi miao`), each as
+    /// its range of pieces with its reading (中国; 新冠, then 疫苗). A piece may be one
+    /// when it is a bare word of lowercase letters that syllables spell (`is_syllables`)
+    /// and at most one article in [`RARE_BELOW`] holds: `men` and `die` are English. Of a
+    /// run of such pieces, the longest stretch of two or more from its start that has a
+    /// reading is read, then the rest likewise; each reading tried is a look.
+    fn spaced_pinyin(
+        &self,
+        searcher: &Searcher,
+        pieces: &[&str],
+        looks: &mut usize,
+    ) -> Result<Vec<(std::ops::Range<usize>, String)>> {
+        let fields: Vec<Field> =
+            QueryField::either(None).iter().map(|field| self.schema().text_field(*field)).collect();
+        let mut syllables = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            let rare = || -> Result<bool> {
+                let mut held_by = 0;
+                for token in self.analyzer().analyze(piece, AnalysisMode::Query) {
+                    for &field in &fields {
+                        held_by += searcher.doc_freq(&Term::from_field_text(field, &token.text))?;
+                    }
+                }
+                Ok(held_by.saturating_mul(RARE_BELOW) <= searcher.num_docs())
+            };
+            syllables.push(crate::pinyin::is_syllables(piece) && rare()?);
+        }
+        let mut found = Vec::new();
+        let mut from = 0;
+        while from < pieces.len() {
+            let end = (from..pieces.len()).find(|&at| !syllables[at]).unwrap_or(pieces.len());
+            let mut read = None;
+            for to in (from + 2..=end).rev() {
+                let joined = pieces[from..to].concat();
+                if joined.len() > MAX_LETTERS {
+                    continue;
+                }
+                if *looks == MAX_LOOKED_AT {
+                    break;
+                }
+                *looks += 1;
+                if let Some(reading) = self.read_as_pinyin(searcher, &fields, &joined)? {
+                    read = Some((to, reading));
+                    break;
+                }
+            }
+            match read {
+                Some((to, reading)) => {
+                    found.extend(reading.spellings.into_iter().next().map(|(word, ..)| (from..to, word)));
+                    from = to;
+                }
+                None => from += 1,
+            }
+        }
+        Ok(found)
     }
 
     /// The Chinese word `typed` (lowercase) is the toneless pinyin of, of two characters

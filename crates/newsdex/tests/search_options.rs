@@ -682,6 +682,11 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
         // A word that is a slip of English or pinyin is read like the words beside it.
         ("bandaoti chanye", "半导体 产业"),
         ("重庆 chanye", "重庆 产业"),
+        // Typed a syllable or a few at a time, the longest stretch with a reading.
+        ("chong qing", "重庆"),
+        ("ri ben jingji", "日本 经济"),
+        ("chong qing ban dao ti", "重庆 半导体"),
+        ("chong qing market", "重庆 market"),
     ] {
         assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
     }
@@ -700,6 +705,10 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
     for query in ["lvse", "zhong", "chongqingx", "shangxian", "xinhua"] {
         assert_eq!(suggestion(query), None, "{query}");
     }
+    // Pieces that are English words some articles hold are not pinyin: `the` is not
+    // spelt by syllables, and `change` (`chang e`) is held by 100 articles.
+    assert_eq!(suggestion("chong qing the").as_deref(), Some("重庆 the"));
+    assert_eq!(suggestion("chan ye change").as_deref(), Some("产业 change"));
 }
 
 #[test]
