@@ -55,6 +55,19 @@ pub(crate) fn read_alike(c: char) -> &'static [char] {
     usual.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
 }
 
+/// Whether `word`, each character in its usual (first) reading, spells `typed` (`v` or
+/// `u` for `ü`): 导体 is usually read `daoti`, while 到达 is only in 达's rare reading.
+pub(crate) fn usually_read_as(word: &str, typed: &str) -> bool {
+    let typed = typed.as_bytes();
+    let mut at = 0;
+    for c in word.chars() {
+        let Some(reading) = c.to_pinyin() else { return false };
+        let Some(length) = spelt_by(reading.plain(), &typed[at..]) else { return false };
+        at += length;
+    }
+    at == typed.len()
+}
+
 /// Whether toneless syllables spell all of `typed`, lowercase ASCII letters (`zhong`,
 /// `guo`, `xian`, `lvyou`; not `the`, `trade` or `government`): a piece of pinyin typed
 /// a syllable or a few at a time (`zhong guo`).
@@ -300,6 +313,16 @@ mod tests {
         assert!(!read_alike('重').contains(&'虫'), "chong is 重's second reading");
         assert!(read_alike('绿').contains(&'律'), "lü");
         assert!(read_alike('a').is_empty());
+    }
+
+    #[test]
+    fn words_are_usually_read_in_the_first_reading_of_their_characters() {
+        assert!(usually_read_as("导体", "daoti"));
+        assert!(!usually_read_as("到达", "daoti"), "达 is `ti` only rarely");
+        assert!(usually_read_as("绿色", "lvse"));
+        assert!(usually_read_as("绿色", "luse"));
+        assert!(!usually_read_as("导体", "daotia"));
+        assert!(!usually_read_as("导体a", "daoti"));
     }
 
     #[test]

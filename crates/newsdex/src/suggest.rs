@@ -63,6 +63,10 @@ const COMMON_ABOVE: u64 = 10;
 /// more often than `risen`, but `chanye` is `change` as often as 产业.
 const READING_OVER_SLIP: u64 = 10;
 
+/// How many times rarer a word read in its characters' usual readings may be than one
+/// needing a rare reading, and still be the likelier reading of pinyin typed.
+const USUAL_READING_BY: u64 = 20;
+
 /// The longest Chinese word looked at for a homophone, in characters.
 const MAX_HOMOPHONE_CHARS: usize = 4;
 
@@ -478,13 +482,25 @@ impl NewsIndex {
                 *read.entry(word.to_string()).or_default() += u64::from(held_by);
             })?;
         }
-        // The most articles, and of those the first word in the dictionary's order.
-        let likeliest = read.into_iter().fold(None::<(String, u64)>, |best, (word, count)| match best {
-            Some(best) if best.1 >= count => Some(best),
-            _ => Some((word, count)),
-        });
+        // The most articles, and of those the first word in the dictionary's order; of all
+        // words, and of those read in their characters' usual readings.
+        fn commonest<'a>(words: impl Iterator<Item = (&'a String, &'a u64)>) -> Option<(&'a String, u64)> {
+            words.fold(None, |best, (word, &count)| match best {
+                Some(best) if best.1 >= count => Some(best),
+                _ => Some((word, count)),
+            })
+        }
+        let any = commonest(read.iter());
+        let usual = commonest(read.iter().filter(|(word, _)| crate::pinyin::usually_read_as(word, typed)));
+        // A character's rare reading makes a common word a homophone of what was typed
+        // (达 is also `ti`: `daoti` reads as 到达 beside 导体), so a word read in usual
+        // readings wins unless [`USUAL_READING_BY`] times rarer.
+        let likeliest = match (any, usual) {
+            (Some(any), Some(usual)) if usual.1.saturating_mul(USUAL_READING_BY) >= any.1 => Some(usual),
+            (any, _) => any,
+        };
         Ok(likeliest.map(|(word, count)| Respelling {
-            spellings: vec![(word.clone(), word, count)],
+            spellings: vec![(word.clone(), word.clone(), count)],
             distance: 0,
             pinyin: true,
         }))
