@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::schema::{NewsSchema, TOKENIZER_NAME};
 use crate::search::RankingConfig;
 use crate::storage::MemoryDirectory;
+use crate::suggest::Suggestions;
 use crate::writer::{NewsWriter, WriterSettings};
 
 /// The file beside tantivy's that records what built the index. The leading dot keeps
@@ -61,6 +62,8 @@ pub struct NewsIndex {
     ranking: RankingConfig,
     /// Date filters' sets of documents, kept across searches.
     date_sets: Arc<DateSets>,
+    /// "Did you mean" suggestions, kept across searches.
+    suggestions: Arc<Suggestions>,
 }
 
 impl std::fmt::Debug for NewsIndex {
@@ -240,6 +243,7 @@ impl NewsIndex {
             path,
             ranking: RankingConfig::default(),
             date_sets: Arc::default(),
+            suggestions: Arc::default(),
         })
     }
 
@@ -272,6 +276,12 @@ impl NewsIndex {
     /// their groups holds also matches the group's other words. Indexing is unchanged.
     pub fn set_synonyms(&mut self, synonyms: &crate::Synonyms) {
         self.analyzer = self.analyzer.clone().with_synonyms(synonyms);
+        self.suggestions = Arc::default();
+    }
+
+    /// Where suggestions are kept across searches (shared by clones).
+    pub(crate) fn suggestions(&self) -> &Suggestions {
+        &self.suggestions
     }
 
     /// Where date filters keep their sets of documents across searches (shared by clones).

@@ -43,16 +43,16 @@ pub(crate) fn each_word_read_as(
     })
 }
 
-/// The characters read as `c` is in its usual (first) reading, toneless, `c` among them:
-/// those a pinyin input method offers beside it for the syllable typed (张 and 涨 are
-/// both `zhang`). Only usual readings count, since rare ones make homophones of
-/// characters nobody confuses (地 is `de` in 慢慢地, yet nobody types 基地 for 既得).
-/// Empty when `c` has no reading.
+/// The characters with `c`'s usual (first) reading, toneless, among their readings, `c`
+/// among them: those a pinyin input method offers for the syllable typed when a slip
+/// gave `c` (张 and 涨 are both `zhang`; 航 is `hang`, and so is 行 in 银行). What was
+/// typed is taken to be `c`'s usual reading: its rare ones would make homophones of
+/// characters nobody confuses. Empty when `c` has no reading.
 pub(crate) fn read_alike(c: char) -> &'static [char] {
     let Some(reading) = c.to_pinyin() else { return &[] };
     let plain = reading.plain();
-    let usual = &CHARACTERS[1];
-    usual.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
+    let every = &CHARACTERS[0];
+    every.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
 }
 
 /// Whether `word`, each character in its usual (first) reading, spells `typed` (`v` or
@@ -306,11 +306,12 @@ mod tests {
     }
 
     #[test]
-    fn characters_read_alike_share_their_usual_reading() {
+    fn characters_read_alike_have_the_usual_reading_of_the_one_typed() {
         assert!(read_alike('张').contains(&'涨'));
         assert!(read_alike('张').contains(&'张'));
         assert!(read_alike('重').contains(&'种'), "zhong");
         assert!(!read_alike('重').contains(&'虫'), "chong is 重's second reading");
+        assert!(read_alike('航').contains(&'行'), "hang is 行's second reading");
         assert!(read_alike('绿').contains(&'律'), "lü");
         assert!(read_alike('a').is_empty());
     }

@@ -31,6 +31,10 @@
 //! too is only suggested.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, PoisonError};
+
+use lru::LruCache;
 
 use tantivy::collector::Count;
 use tantivy::query::PhraseQuery;
@@ -103,6 +107,7 @@ const SPELLING_ARTICLES: usize = 16;
 const SPELLING_BYTES: usize = 64 * 1024;
 
 /// A query with its misspelt words respelt (or read as the Chinese they are the pinyin of).
+#[derive(Clone, Debug)]
 pub(crate) struct Suggestion {
     /// The query, respelt.
     pub(crate) query: String,
@@ -114,6 +119,27 @@ pub(crate) struct Suggestion {
     /// alone → `being` rather than `beijing`), are only suggested; so are pinyin
     /// readings, guesses among homophones.
     pub(crate) sure: bool,
+}
+
+/// Suggestions kept at most, the least recently used dropped first.
+const KEPT_SUGGESTIONS: usize = 1024;
+
+/// The suggestions made for queries, by query string and searcher generation, kept
+/// across searches: paging through a query, or searching it again, does not look at its
+/// words again (reading a word as pinyin walks every segment's words, tens of
+/// milliseconds on a large index). A new generation (a commit) makes them unreachable,
+/// and they age out; an index's clones share them, and changing its synonyms, which
+/// decide which words are looked at, starts afresh.
+#[derive(Debug)]
+pub(crate) struct Suggestions {
+    made: Mutex<LruCache<(String, u64), Option<Suggestion>>>,
+}
+
+impl Default for Suggestions {
+    fn default() -> Suggestions {
+        let capacity = NonZeroUsize::new(KEPT_SUGGESTIONS).expect("not zero");
+        Suggestions { made: Mutex::new(LruCache::new(capacity)) }
+    }
 }
 
 /// How a word typed in Latin letters may be read: respelt, or as the pinyin of a
@@ -150,8 +176,25 @@ struct Respelling {
 }
 
 impl NewsIndex {
-    /// The query with its misspelt words replaced, or `None` when none is.
+    /// The query with its misspelt words replaced, or `None` when none is: made once per
+    /// query and searcher generation ([`Suggestions`]).
     pub(crate) fn suggestion(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        query: &str,
+    ) -> Result<Option<Suggestion>> {
+        let key = (query.to_string(), searcher.generation().generation_id());
+        let kept = || self.suggestions().made.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(made) = kept().get(&key) {
+            return Ok(made.clone());
+        }
+        let made = self.make_suggestion(searcher, parsed, query)?;
+        kept().put(key, made.clone());
+        Ok(made)
+    }
+
+    fn make_suggestion(
         &self,
         searcher: &Searcher,
         parsed: &ParsedQuery,

@@ -1,6 +1,9 @@
 //! Every search option against the sample corpus.
 
-use newsdex::{ArticleDate, Error, Lang, Recency, SearchRequest, SearchResponse, SnippetOptions, SortOrder};
+use newsdex::{
+    Article, ArticleDate, Error, Lang, Recency, SearchRequest, SearchResponse, SnippetOptions, SortOrder,
+    WriterSettings,
+};
 
 use crate::support::sample_index;
 
@@ -747,6 +750,7 @@ fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write
         (200, "双方相互支持。"),
         (2, "两岸遥相呼应。"),
         (100, "我在北京工作。"),
+        (100, "银行利率上调。"),
         (1000, "Markets were calm."),
     ]);
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
@@ -755,11 +759,29 @@ fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write
     assert_eq!(suggestion("新冠病读").as_deref(), Some("新冠病毒"));
     assert_eq!(suggestion("中美关戏").as_deref(), Some("中美关系"));
     assert_eq!(suggestion("中美关戏 改善").as_deref(), Some("中美关系 改善"));
+    // 航 is `hang`, which 行 is in 银行, though usually `xing`.
+    assert_eq!(suggestion("银航利率").as_deref(), Some("银行利率"));
     // 呼 read alike as 互 makes 相互, common, but nobody writes 遥相互应; single
     // characters articles write together are no slip; alone, 关戏 has nothing to tell.
     for query in ["遥相呼应", "两岸遥相呼应", "我在北京", "关戏"] {
         assert_eq!(suggestion(query), None, "{query}");
     }
+}
+
+#[test]
+fn a_suggestion_is_kept_until_the_index_changes() {
+    let index = crate::support::index_of_bodies(&[(1500, "The government met."), (1, "The goverment met.")]);
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    assert_eq!(suggestion("goverment").as_deref(), Some("government"));
+    assert_eq!(suggestion("goverment").as_deref(), Some("government"), "searched again");
+    // Written by 21 articles in 1,521, `goverment` is no longer rare enough to be looked at.
+    let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("a writer");
+    let articles: Vec<Article> = (0..20)
+        .map(|n| Article { id: format!("more-{n}"), body: "The goverment met.".into(), ..Article::default() })
+        .collect();
+    writer.upsert_all(&articles).expect("upsert");
+    writer.commit().expect("commit");
+    assert_eq!(suggestion("goverment"), None, "a suggestion of the index before the commit");
 }
 
 #[test]
