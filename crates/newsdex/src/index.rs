@@ -284,6 +284,13 @@ impl NewsIndex {
         &self.suggestions
     }
 
+    /// Forgets the "did you mean" suggestions kept across searches (a query searched again,
+    /// or its next page, reuses the suggestion made for it until the index changes): each
+    /// query's next search makes its suggestion afresh, as its first search did.
+    pub fn forget_suggestions(&self) {
+        self.suggestions.forget();
+    }
+
     /// Where date filters keep their sets of documents across searches (shared by clones).
     pub(crate) fn date_sets(&self) -> &Arc<DateSets> {
         &self.date_sets

@@ -135,6 +135,12 @@ pub(crate) struct Suggestions {
     made: Mutex<LruCache<(String, u64), Option<Suggestion>>>,
 }
 
+impl Suggestions {
+    pub(crate) fn forget(&self) {
+        self.made.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
 impl Default for Suggestions {
     fn default() -> Suggestions {
         let capacity = NonZeroUsize::new(KEPT_SUGGESTIONS).expect("not zero");

@@ -774,6 +774,8 @@ fn a_suggestion_is_kept_until_the_index_changes() {
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
     assert_eq!(suggestion("goverment").as_deref(), Some("government"));
     assert_eq!(suggestion("goverment").as_deref(), Some("government"), "searched again");
+    index.forget_suggestions();
+    assert_eq!(suggestion("goverment").as_deref(), Some("government"), "made afresh");
     // Written by 21 articles in 1,521, `goverment` is no longer rare enough to be looked at.
     let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("a writer");
     let articles: Vec<Article> = (0..20)
