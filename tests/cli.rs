@@ -325,6 +325,33 @@ fn stdin_is_read_with_a_dash() {
 }
 
 #[test]
+fn eval_slips_counts_suggestions_of_queries_as_written_and_slipped() {
+    let temporary = tempfile::tempdir().expect("tempdir");
+    let index = temporary.path().join("index");
+    build_sample(&index);
+    let index = index.to_str().expect("utf-8 path");
+    let gold = temporary.path().join("gold.utf8");
+    std::fs::write(&gold, "今年  房价  上涨  很  快  。\n中美  关系  继续  改善  。\n").expect("write");
+    let gold = gold.to_str().expect("utf-8 path");
+    let output = newsdex(&["eval", "slips", "--index", index, "--gold", gold, "--queries", "12", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let scores: Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(scores["clean"], 12, "{scores}");
+    let slips = scores["slips"].as_u64().expect("slips");
+    assert!((1..=12).contains(&slips), "{scores}");
+    let suggested =
+        scores["right"].as_u64().expect("right") + scores["wrong"].as_array().expect("wrong").len() as u64;
+    assert!(suggested <= slips, "{scores}");
+    // Text with no Chinese clause has nothing to draw from.
+    let english = temporary.path().join("english.txt");
+    std::fs::write(&english, "The  market  rose  .\n").expect("write");
+    let output =
+        newsdex(&["eval", "slips", "--index", index, "--gold", english.to_str().expect("utf-8 path")]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("no clause of two Chinese words"), "{}", stderr(&output));
+}
+
+#[test]
 fn analyze_prints_tokens_with_byte_offsets() {
     let text = "華為發布Mate 70手機";
     let output = newsdex(&["analyze", "--mode", "query", "--json", text]);

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use newsdex::{
     Analyzer, JsonlReader, KnownItemOptions, KnownItemQuery, RankingConfig, SearchRequest, Segmentation,
-    SegmentationScore, build_known_items, score_retrieval, score_segmentation,
+    SegmentationScore, build_known_items, build_slips, score_retrieval, score_segmentation,
 };
 use serde::Serialize;
 
@@ -29,6 +29,42 @@ enum EvalCommand {
     KnownItems(KnownItemsArgs),
     /// Start-up cost of the analyzer in a fresh process: load times and resident memory.
     Startup(StartupArgs),
+    /// "Did you mean" on Chinese slips: whole-word queries drawn from gold-segmented
+    /// text, searched as written and with one character slipped for a common one read
+    /// alike, as a pinyin input method's wrong pick gives.
+    Slips(SlipsArgs),
+}
+
+#[derive(Args)]
+struct SlipsArgs {
+    /// The index to search.
+    #[arg(long, value_name = "DIR")]
+    index: PathBuf,
+    /// Gold segmentation to draw queries from: words separated by whitespace, one
+    /// sentence per line (such as SIGHAN 2005's `pku_test_gold.utf8`).
+    #[arg(long, value_name = "FILE")]
+    gold: PathBuf,
+    /// Queries to draw.
+    #[arg(long, default_value_t = 600)]
+    queries: usize,
+    /// Seed of the draw.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Print the scores as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `eval slips` measured.
+#[derive(Serialize)]
+struct SlipScores {
+    /// Queries as written, and those given a suggestion (each a false one).
+    clean: usize,
+    clean_suggested: Vec<(String, String)>,
+    /// Slips, those suggested as the query meant, and those suggested as another.
+    slips: usize,
+    right: usize,
+    wrong: Vec<(String, String, String)>,
 }
 
 #[derive(Args)]
@@ -145,10 +181,63 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         EvalCommand::Search(args) => search(args),
         EvalCommand::KnownItems(args) => known_items(args),
         EvalCommand::Startup(args) => startup(args),
+        EvalCommand::Slips(args) => slips(args),
     }
 }
 
 /// Resident memory of this process now (Linux: `VmRSS`).
+fn slips(args: SlipsArgs) -> anyhow::Result<ExitCode> {
+    let index = super::open_index(&args.index, None)?;
+    let set = build_slips(&read(&args.gold)?, index.analyzer(), args.queries, args.seed);
+    if set.clean.is_empty() {
+        anyhow::bail!(
+            "{} has no clause of two Chinese words or more to draw queries from",
+            args.gold.display()
+        );
+    }
+    let suggestion = |query: &str| -> anyhow::Result<Option<String>> {
+        Ok(index.search(&SearchRequest { limit: 1, ..SearchRequest::new(query) })?.suggestion)
+    };
+    let mut scores = SlipScores {
+        clean: set.clean.len(),
+        clean_suggested: Vec::new(),
+        slips: 0,
+        right: 0,
+        wrong: Vec::new(),
+    };
+    for query in &set.clean {
+        if let Some(suggested) = suggestion(query)? {
+            scores.clean_suggested.push((query.clone(), suggested));
+        }
+    }
+    for (slip, meant) in &set.slips {
+        scores.slips += 1;
+        match suggestion(slip)? {
+            Some(suggested) if suggested == *meant => scores.right += 1,
+            Some(suggested) => scores.wrong.push((slip.clone(), meant.clone(), suggested)),
+            None => {}
+        }
+    }
+    if args.json {
+        outln!("{}", serde_json::to_string(&scores)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!("queries as written: {} ({} given a suggestion)", scores.clean, scores.clean_suggested.len());
+    for (query, suggested) in &scores.clean_suggested {
+        outln!("  {query} → {suggested}");
+    }
+    outln!(
+        "slips:              {} ({} suggested as meant, {} as another)",
+        scores.slips,
+        scores.right,
+        scores.wrong.len()
+    );
+    for (slip, meant, suggested) in &scores.wrong {
+        outln!("  {slip} → {suggested} (meant {meant})");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn resident_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;

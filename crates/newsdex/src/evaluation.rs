@@ -332,6 +332,78 @@ fn lead(body: &str) -> &str {
     &body[..end]
 }
 
+/// A test set for the Chinese "did you mean": queries of whole words from gold-segmented
+/// text, and the same queries with one character slipped for another a pinyin input
+/// method offers for its reading, as a typist picking the wrong one gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipSet {
+    /// Queries as written: 2 to 4 consecutive words of a clause, 3 to 10 characters.
+    pub clean: Vec<String>,
+    /// Each slip, with the query meant (one of `clean`).
+    pub slips: Vec<(String, String)>,
+}
+
+/// The jieba dictionary count a character needs to be offered as a slip: an input method
+/// lists common characters first, so slips are common characters.
+const SLIP_CHAR_FREQUENCY: usize = 1000;
+
+/// Draws a [`SlipSet`] of `queries` clean queries from `gold` (words separated by
+/// whitespace, one sentence per line), and for each a slip when one of its characters
+/// has another common character read alike, both in their usual readings (the pinyin
+/// crate's first), as an input method lists a syllable's common characters first. The
+/// same seed gives the same set.
+pub fn build_slips(gold: &str, analyzer: &Analyzer, queries: usize, seed: u64) -> SlipSet {
+    let mut clauses: Vec<Vec<&str>> = Vec::new();
+    for line in gold.lines() {
+        let mut clause = Vec::new();
+        for word in line.split_whitespace().chain(std::iter::once("。")) {
+            if word.chars().all(crate::analysis::is_han) {
+                clause.push(word);
+            } else if clause.len() >= 2 {
+                clauses.push(std::mem::take(&mut clause));
+            } else {
+                clause.clear();
+            }
+        }
+    }
+    let mut random = SplitMix64::new(seed);
+    let mut pick = |below: usize| (random.next() % below.max(1) as u64) as usize;
+    let mut set = SlipSet { clean: Vec::new(), slips: Vec::new() };
+    let mut draws = 0;
+    while set.clean.len() < queries && !clauses.is_empty() && draws < queries.saturating_mul(100) {
+        draws += 1;
+        let clause = &clauses[pick(clauses.len())];
+        let words = 2 + pick(clause.len().min(4) - 1);
+        let start = pick(clause.len() - words + 1);
+        let query: String = clause[start..start + words].concat();
+        let chars: Vec<char> = query.chars().collect();
+        if !(3..=10).contains(&chars.len()) {
+            continue;
+        }
+        for _ in 0..20 {
+            let at = pick(chars.len());
+            let offered: Vec<char> = crate::pinyin::read_alike(chars[at])
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    c != chars[at]
+                        && crate::pinyin::usual_syllable(c) == crate::pinyin::usual_syllable(chars[at])
+                        && Analyzer::simplified(c) == c
+                        && analyzer.dictionary_frequency(c.encode_utf8(&mut [0; 4])) >= SLIP_CHAR_FREQUENCY
+                })
+                .collect();
+            if !offered.is_empty() {
+                let mut slip = chars.clone();
+                slip[at] = offered[pick(offered.len())];
+                set.slips.push((slip.into_iter().collect(), query.clone()));
+                break;
+            }
+        }
+        set.clean.push(query);
+    }
+    set
+}
+
 /// SplitMix64: a small, well-mixed deterministic generator for reproducible draws.
 pub(crate) struct SplitMix64(u64);
 
@@ -352,6 +424,28 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slips_replace_one_character_of_whole_words_by_a_common_one_read_alike() {
+        let gold = "今年  房价  上涨  很  快  。\n中美  关系  改善  。\nThe  market  rose  。\n";
+        let analyzer = Analyzer::new();
+        let set = build_slips(gold, &analyzer, 20, 7);
+        assert_eq!(set, build_slips(gold, &analyzer, 20, 7), "the same seed, the same set");
+        assert_eq!(set.clean.len(), 20);
+        for query in &set.clean {
+            assert!(
+                ["今年房价上涨很快", "中美关系改善"].iter().any(|clause| clause.contains(query.as_str()))
+            );
+        }
+        assert!(!set.slips.is_empty());
+        for (slip, meant) in &set.slips {
+            assert!(set.clean.contains(meant));
+            let differ: Vec<(char, char)> = slip.chars().zip(meant.chars()).filter(|(a, b)| a != b).collect();
+            let [(typed, meant)] = differ.as_slice() else { panic!("{slip} for {meant}") };
+            assert!(crate::pinyin::read_alike(*meant).contains(typed), "{typed} for {meant}");
+        }
+        assert_eq!(build_slips("The market rose", &analyzer, 5, 7).clean.len(), 0, "no Chinese clause");
+    }
 
     #[test]
     fn segmentation_is_scored_by_spans() {

@@ -120,8 +120,8 @@ pub use crate::batch::{ArticleBatch, BatchFormat, read_article_batch};
 pub use crate::commit_queue::{CommitInfo, CommitQueue, CommitQueueSettings, CommitReceipt, WriteOp};
 pub use crate::error::{Error, Result};
 pub use crate::evaluation::{
-    KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore,
-    build_known_items, score_retrieval, score_segmentation,
+    KnownItemOptions, KnownItemQuery, KnownItemSet, RetrievalScore, Segmentation, SegmentationScore, SlipSet,
+    build_known_items, build_slips, score_retrieval, score_segmentation,
 };
 pub use crate::index::NewsIndex;
 pub use crate::ingest::{JsonlReader, LineError, MAX_LINE_BYTES, OnError, Record};

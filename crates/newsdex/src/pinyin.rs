@@ -49,10 +49,14 @@ pub(crate) fn each_word_read_as(
 /// typed is taken to be `c`'s usual reading: its rare ones would make homophones of
 /// characters nobody confuses. Empty when `c` has no reading.
 pub(crate) fn read_alike(c: char) -> &'static [char] {
-    let Some(reading) = c.to_pinyin() else { return &[] };
-    let plain = reading.plain();
+    let Some(plain) = usual_syllable(c) else { return &[] };
     let every = &CHARACTERS[0];
     every.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
+}
+
+/// The toneless syllable of `c`'s usual (first) reading (`ü` as such): 行 is `xing`.
+pub(crate) fn usual_syllable(c: char) -> Option<&'static str> {
+    c.to_pinyin().map(|reading| reading.plain())
 }
 
 /// Whether `word`, each character in its usual (first) reading, spells `typed` (`v` or

@@ -546,6 +546,12 @@ impl Analyzer {
         self.inner.segmenter.has_word(word)
     }
 
+    /// How often jieba's dictionary (with the user dictionary) counts `word`, Simplified
+    /// Chinese; 0 for a word it does not have.
+    pub(crate) fn dictionary_frequency(&self, word: &str) -> usize {
+        if self.is_dictionary_word(word) { self.inner.segmenter.frequency(word) } else { 0 }
+    }
+
     /// The Simplified form of a Chinese character, as analysis folds it outside any
     /// phrase (`讀` → `读`).
     pub(crate) fn simplified(c: char) -> char {
