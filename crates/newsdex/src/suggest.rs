@@ -609,6 +609,7 @@ impl NewsIndex {
         // The characters of `text`, in Simplified (the dictionary's and the index's).
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let simplified: Vec<char> = chars.iter().map(|&(_, c)| Analyzer::simplified(c)).collect();
+        let traditional = chars.iter().zip(&simplified).any(|(&(_, typed), &simplified)| typed != simplified);
         let mut found = Vec::new();
         let mut from = 0;
         while from < tokens.len() {
@@ -683,6 +684,8 @@ impl NewsIndex {
                 }
             }
             if let (_, Some((typed_from, typed_to, word))) = likeliest {
+                // In the script typed: 房價上張 is 房價上漲.
+                let word = if traditional { Analyzer::traditional(&word) } else { word };
                 found.push((text[typed_from..typed_to].to_string(), word));
             }
         }

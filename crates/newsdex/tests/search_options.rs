@@ -761,6 +761,9 @@ fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write
     assert_eq!(suggestion("中美关戏 改善").as_deref(), Some("中美关系 改善"));
     // 航 is `hang`, which 行 is in 银行, though usually `xing`.
     assert_eq!(suggestion("银航利率").as_deref(), Some("银行利率"));
+    // Typed in Traditional characters, suggested in them.
+    assert_eq!(suggestion("中美關戲").as_deref(), Some("中美關係"));
+    assert_eq!(suggestion("銀航利率").as_deref(), Some("銀行利率"));
     // 呼 read alike as 互 makes 相互, common, but nobody writes 遥相互应; single
     // characters articles write together are no slip; alone, 关戏 has nothing to tell.
     for query in ["遥相呼应", "两岸遥相呼应", "我在北京", "关戏"] {

@@ -552,6 +552,12 @@ impl Analyzer {
         if self.is_dictionary_word(word) { self.inner.segmenter.frequency(word) } else { 0 }
     }
 
+    /// Simplified `text` in Traditional characters (`上涨` → `上漲`); as it is when
+    /// OpenCC's tables did not load.
+    pub(crate) fn traditional(text: &str) -> String {
+        regional::RegionalTables::shared().map_or_else(|| text.to_string(), |tables| tables.traditional(text))
+    }
+
     /// The Simplified form of a Chinese character, as analysis folds it outside any
     /// phrase (`讀` → `读`).
     pub(crate) fn simplified(c: char) -> char {

@@ -81,6 +81,12 @@ impl RegionalTables {
         })
     }
 
+    /// Simplified `text` in Traditional characters, with no word changed (`上涨` →
+    /// `上漲`, `关系` → `關係`).
+    pub(crate) fn traditional(&self, text: &str) -> String {
+        self.to_traditional.convert(text)
+    }
+
     /// `word` (folded to Simplified, as analysis leaves it) as the other region would
     /// write it: its Taiwan wording in Traditional characters, and its mainland wording in
     /// Simplified when `word` is Taiwan's. Either may equal `word` once folded again; the
