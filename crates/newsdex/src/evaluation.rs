@@ -350,8 +350,9 @@ const SLIP_CHAR_FREQUENCY: usize = 1000;
 /// Draws a [`SlipSet`] of `queries` clean queries from `gold` (words separated by
 /// whitespace, one sentence per line), and for each a slip when one of its characters
 /// has another common character read alike, both in their usual readings (the pinyin
-/// crate's first), as an input method lists a syllable's common characters first. The
-/// same seed gives the same set.
+/// crate's first), as an input method lists a syllable's common characters first; in
+/// Traditional characters (OpenCC's `s2tw`) when the query has any. The same seed gives
+/// the same set.
 pub fn build_slips(gold: &str, analyzer: &Analyzer, queries: usize, seed: u64) -> SlipSet {
     let mut clauses: Vec<Vec<&str>> = Vec::new();
     for line in gold.lines() {
@@ -380,21 +381,33 @@ pub fn build_slips(gold: &str, analyzer: &Analyzer, queries: usize, seed: u64) -
         if !(3..=10).contains(&chars.len()) {
             continue;
         }
+        // Text in Traditional characters slips to Traditional ones.
+        let traditional = chars.iter().any(|&c| Analyzer::simplified(c) != c);
         for _ in 0..20 {
             let at = pick(chars.len());
-            let offered: Vec<char> = crate::pinyin::read_alike(chars[at])
+            let meant = Analyzer::simplified(chars[at]);
+            let offered: Vec<char> = crate::pinyin::read_alike(meant)
                 .iter()
                 .copied()
                 .filter(|&c| {
-                    c != chars[at]
-                        && crate::pinyin::usual_syllable(c) == crate::pinyin::usual_syllable(chars[at])
+                    c != meant
+                        && crate::pinyin::usual_syllable(c) == crate::pinyin::usual_syllable(meant)
                         && Analyzer::simplified(c) == c
                         && analyzer.dictionary_frequency(c.encode_utf8(&mut [0; 4])) >= SLIP_CHAR_FREQUENCY
                 })
                 .collect();
             if !offered.is_empty() {
+                let offered = offered[pick(offered.len())];
+                let slipped = if traditional {
+                    Analyzer::traditional(offered.encode_utf8(&mut [0; 4])).chars().next().unwrap_or(offered)
+                } else {
+                    offered
+                };
+                if slipped == chars[at] {
+                    continue;
+                }
                 let mut slip = chars.clone();
-                slip[at] = offered[pick(offered.len())];
+                slip[at] = slipped;
                 set.slips.push((slip.into_iter().collect(), query.clone()));
                 break;
             }
@@ -445,6 +458,16 @@ mod tests {
             assert!(crate::pinyin::read_alike(*meant).contains(typed), "{typed} for {meant}");
         }
         assert_eq!(build_slips("The market rose", &analyzer, 5, 7).clean.len(), 0, "no Chinese clause");
+        // Traditional text slips to Traditional characters.
+        let set = build_slips("銀行  利率  上漲  很  快  。", &analyzer, 10, 7);
+        assert!(!set.slips.is_empty());
+        for (slip, meant) in &set.slips {
+            let (typed, meant) = slip.chars().zip(meant.chars()).find(|(a, b)| a != b).expect("a slip");
+            assert_eq!(Analyzer::traditional(&Analyzer::simplified(typed).to_string()), typed.to_string());
+            assert!(
+                crate::pinyin::read_alike(Analyzer::simplified(meant)).contains(&Analyzer::simplified(typed))
+            );
+        }
     }
 
     #[test]
