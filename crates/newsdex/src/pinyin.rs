@@ -50,8 +50,10 @@ pub(crate) fn each_word_read_as(
 /// characters nobody confuses. Empty when `c` has no reading.
 pub(crate) fn read_alike(c: char) -> &'static [char] {
     let Some(plain) = usual_syllable(c) else { return &[] };
-    let every = &CHARACTERS[0];
-    every.iter().find(|(syllable, _)| *syllable == plain).map_or(&[], |(_, characters)| characters.as_slice())
+    CHARACTERS
+        .iter()
+        .find(|(syllable, _)| *syllable == plain)
+        .map_or(&[], |(_, characters)| characters.as_slice())
 }
 
 /// The toneless syllable of `c`'s usual (first) reading (`ü` as such): 行 is `xing`.
@@ -65,8 +67,9 @@ pub(crate) fn usually_read_as(word: &str, typed: &str) -> bool {
     let typed = typed.as_bytes();
     let mut at = 0;
     for c in word.chars() {
-        let Some(reading) = c.to_pinyin() else { return false };
-        let Some(length) = spelt_by(reading.plain(), &typed[at..]) else { return false };
+        let Some(length) = usual_syllable(c).and_then(|syllable| spelt_by(syllable, &typed[at..])) else {
+            return false;
+        };
         at += length;
     }
     at == typed.len()
@@ -77,21 +80,33 @@ pub(crate) fn usually_read_as(word: &str, typed: &str) -> bool {
 /// a syllable or a few at a time (`zhong guo`).
 pub(crate) fn is_syllables(typed: &str) -> bool {
     let typed = typed.as_bytes();
-    if typed.is_empty() || !typed.iter().all(u8::is_ascii_lowercase) {
-        return false;
+    !typed.is_empty()
+        && typed.iter().all(u8::is_ascii_lowercase)
+        && spelt_to_the_end(&syllables_from_each_place(typed))[0]
+}
+
+/// For each place in `typed`, the syllables spelt from there: the place each ends at,
+/// with the characters read so.
+fn syllables_from_each_place(typed: &[u8]) -> Vec<Vec<(usize, &'static [char])>> {
+    (0..typed.len())
+        .map(|from| {
+            let spelt = CHARACTERS.iter().filter_map(|(syllable, characters)| {
+                spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
+            });
+            spelt.collect()
+        })
+        .collect()
+}
+
+/// For each place in what was typed, and its end, whether syllables (`cuts`, from
+/// [`syllables_from_each_place`]) spell it from there to its end.
+fn spelt_to_the_end(cuts: &[Vec<(usize, &[char])>]) -> Vec<bool> {
+    let mut to_the_end = vec![false; cuts.len() + 1];
+    to_the_end[cuts.len()] = true;
+    for from in (0..cuts.len()).rev() {
+        to_the_end[from] = cuts[from].iter().any(|&(to, _)| to_the_end[to]);
     }
-    let mut reached = vec![false; typed.len() + 1];
-    reached[0] = true;
-    for from in 0..typed.len() {
-        if reached[from] {
-            for (syllable, _) in &CHARACTERS[0] {
-                if let Some(length) = spelt_by(syllable, &typed[from..]) {
-                    reached[from + length] = true;
-                }
-            }
-        }
-    }
-    reached[typed.len()]
+    to_the_end
 }
 
 /// The automaton matching the words read as `typed`.
@@ -140,21 +155,18 @@ const CJK_TO: char = '\u{9FFF}';
 type Syllables = Vec<(&'static str, Vec<char>)>;
 
 /// The characters of each toneless syllable (the plain readings the `pinyin` crate gives
-/// the CJK ideographs), in every reading and in the usual one, built on first use.
-static CHARACTERS: LazyLock<[Syllables; 2]> = LazyLock::new(|| {
-    let table = |readings: usize| {
-        let mut of: HashMap<&'static str, Vec<char>> = HashMap::new();
-        for c in CJK_FROM..=CJK_TO {
-            for reading in c.to_pinyin_multi().into_iter().flatten().take(readings) {
-                let characters = of.entry(reading.plain()).or_default();
-                if characters.last() != Some(&c) {
-                    characters.push(c);
-                }
+/// the CJK ideographs), in every reading, built on first use.
+static CHARACTERS: LazyLock<Syllables> = LazyLock::new(|| {
+    let mut of: HashMap<&'static str, Vec<char>> = HashMap::new();
+    for c in CJK_FROM..=CJK_TO {
+        for reading in c.to_pinyin_multi().into_iter().flatten() {
+            let characters = of.entry(reading.plain()).or_default();
+            if characters.last() != Some(&c) {
+                characters.push(c);
             }
         }
-        of.into_iter().collect()
-    };
-    [table(usize::MAX), table(1)]
+    }
+    of.into_iter().collect()
 });
 
 impl ReadAs {
@@ -166,22 +178,8 @@ impl ReadAs {
         if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
             return None;
         }
-        // The syllables spelt from each place, by where they end.
-        let cuts: Vec<Vec<(usize, &[char])>> = (0..typed.len())
-            .map(|from| {
-                let syllables = CHARACTERS[0].iter();
-                let spelt = syllables.filter_map(|(syllable, characters)| {
-                    spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
-                });
-                spelt.collect()
-            })
-            .collect();
-        // Whether syllables spell what was typed from each place to its end.
-        let mut to_the_end = vec![false; typed.len() + 1];
-        to_the_end[typed.len()] = true;
-        for from in (0..typed.len()).rev() {
-            to_the_end[from] = cuts[from].iter().any(|&(to, _)| to_the_end[to]);
-        }
+        let cuts = syllables_from_each_place(typed);
+        let to_the_end = spelt_to_the_end(&cuts);
         // Only characters on a way from the start to the end, of two characters or more.
         let mut at = vec![Vec::new(); typed.len()];
         let mut reached = vec![false; typed.len() + 1];

@@ -258,14 +258,12 @@ impl NewsIndex {
                 }
                 _ => continue,
             };
+            let fields: Vec<Field> =
+                QueryField::either(*field).iter().map(|field| self.schema().text_field(*field)).collect();
             for text in words {
                 if text.chars().any(is_han) {
                     if !looked_at.contains(&text) {
                         looked_at.push(text);
-                        let fields: Vec<Field> = QueryField::either(*field)
-                            .iter()
-                            .map(|field| self.schema().text_field(*field))
-                            .collect();
                         let beside = neighbours(text);
                         homophones.extend(self.homophones(searcher, &fields, text, beside, &mut looks)?);
                     }
@@ -278,11 +276,9 @@ impl NewsIndex {
                     continue;
                 }
                 looked_at.push(text);
-                let fields: Vec<Field> =
-                    QueryField::either(*field).iter().map(|field| self.schema().text_field(*field)).collect();
                 let readings = self.respelling(searcher, &fields, text, &mut looks)?;
                 if readings.spelt.is_some() || readings.pinyin.is_some() {
-                    read.push((text, fields, readings));
+                    read.push((text, fields.clone(), readings));
                 }
             }
         }
@@ -360,13 +356,7 @@ impl NewsIndex {
         if !analyzer.synonyms_of(stem).is_empty() {
             return Ok(Readings::default());
         }
-        let doc_freq = |word: &str| -> Result<u64> {
-            let mut total = 0;
-            for &field in fields {
-                total += searcher.doc_freq(&Term::from_field_text(field, word))?;
-            }
-            Ok(total)
-        };
+        let doc_freq = |word: &str| articles_holding(searcher, fields, word);
         let held_by = doc_freq(stem)?;
         if held_by.saturating_mul(RARE_BELOW) > searcher.num_docs() || *looks == MAX_LOOKED_AT {
             return Ok(Readings::default());
@@ -476,9 +466,7 @@ impl NewsIndex {
             let rare = || -> Result<bool> {
                 let mut held_by = 0;
                 for token in self.analyzer().analyze(piece, AnalysisMode::Query) {
-                    for &field in &fields {
-                        held_by += searcher.doc_freq(&Term::from_field_text(field, &token.text))?;
-                    }
+                    held_by += articles_holding(searcher, &fields, &token.text)?;
                 }
                 Ok(held_by.saturating_mul(RARE_BELOW) <= searcher.num_docs())
             };
@@ -715,8 +703,7 @@ impl NewsIndex {
             {
                 let Some(pair) = pair else { continue };
                 for &field in fields {
-                    let terms = pair.iter().map(|word| Term::from_field_text(field, word)).collect();
-                    together += searcher.search(&PhraseQuery::new(terms), &Count)?;
+                    together += written_together(searcher, field, &pair)?;
                 }
             }
             if together > likeliest.1 {
@@ -819,6 +806,26 @@ impl NewsIndex {
     }
 }
 
+/// How many articles hold `word` (an indexed word) in each of `fields`, summed.
+fn articles_holding(searcher: &Searcher, fields: &[Field], word: &str) -> Result<u64> {
+    let mut total = 0;
+    for &field in fields {
+        total += searcher.doc_freq(&Term::from_field_text(field, word))?;
+    }
+    Ok(total)
+}
+
+/// How many articles write `words` (indexed words) one after another in `field`: a
+/// phrase, or, for one word, the articles holding it.
+fn written_together(searcher: &Searcher, field: Field, words: &[&str]) -> Result<usize> {
+    let terms: Vec<Term> = words.iter().map(|word| Term::from_field_text(field, word)).collect();
+    Ok(match terms.as_slice() {
+        [] => 0,
+        [term] => searcher.doc_freq(term)? as usize,
+        _ => searcher.search(&PhraseQuery::new(terms), &Count)?,
+    })
+}
+
 /// How many articles write the words `text` is analysed into over `span` (bytes) beside
 /// the words around them, in `field`: the words before them with them, plus them with
 /// the words after (as phrases), where `around` gives the query's words before and after
@@ -845,24 +852,17 @@ fn written_beside(
     let typed_after = tokens.get(last + 1).map(|token| token.text.as_str());
     let all_typed = typed_before.is_none() && typed_after.is_none();
     let (before, after) = (typed_before.or(before), typed_after.or(after));
-    let count = |words: Vec<&str>| -> Result<usize> {
-        let terms: Vec<Term> = words.iter().map(|word| Term::from_field_text(field, word)).collect();
-        Ok(match terms.as_slice() {
-            [term] => searcher.doc_freq(term)? as usize,
-            _ => searcher.search(&PhraseQuery::new(terms), &Count)?,
-        })
-    };
     let alone = first == last && (tokens[first].offset_from..tokens[first].offset_to) == changed;
     if alone && before.is_none() && after.is_none() {
         return Ok(None);
     }
     let by_themselves = all_typed && !alone && (for_a_respelling || (before.is_none() && after.is_none()));
-    let mut together = if by_themselves { count(words.clone())? } else { 0 };
+    let mut together = if by_themselves { written_together(searcher, field, &words)? } else { 0 };
     if let Some(before) = before {
-        together += count([&[before], words.as_slice()].concat())?;
+        together += written_together(searcher, field, &[&[before], words.as_slice()].concat())?;
     }
     if let Some(after) = after {
-        together += count([words.as_slice(), &[after]].concat())?;
+        together += written_together(searcher, field, &[words.as_slice(), &[after]].concat())?;
     }
     Ok(Some(together))
 }
