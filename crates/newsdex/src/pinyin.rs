@@ -7,16 +7,21 @@
 //! of the term dictionary prunes every branch whose characters stop spelling it, so it
 //! visits only the few words that begin like the typed syllables.
 //!
+//! Pinyin copied with its tones, as marks (`zhōngguó`) or as numbers after each syllable
+//! (`zhong1guo2`, `5` for the neutral tone), is read the same way, each syllable's tone
+//! narrowing its characters to those read in it: `shi4shi2` is 事实, not 实施 (`shi2shi1`).
+//!
 //! The same readings tell which characters a pinyin input method offers for one typed
 //! syllable, among which a slip picks the wrong one: [`read_alike`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use pinyin::{ToPinyin, ToPinyinMulti};
+use pinyin::{Pinyin, ToPinyin, ToPinyinMulti};
 use tantivy::Searcher;
 use tantivy::schema::Field;
 use tantivy_fst::Automaton;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::Result;
 use crate::search::each_word_matching;
@@ -26,9 +31,9 @@ use crate::search::each_word_matching;
 const MIN_CHARS: u8 = 2;
 
 /// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
-/// whose toneless pinyin, in any reading of its characters, spells `typed` (lowercase
-/// ASCII letters; `v` or `u` stand for `ü`), with the articles of a segment holding it
-/// (a word is visited once per segment holding it).
+/// whose pinyin, in any reading of its characters, spells `typed` (lowercase ASCII
+/// letters, `v` or `u` standing for `ü`, toneless or with tones: see [`toned`]), with the
+/// articles of a segment holding it (a word is visited once per segment holding it).
 pub(crate) fn each_word_read_as(
     searcher: &Searcher,
     field: Field,
@@ -62,38 +67,106 @@ pub(crate) fn usual_syllable(c: char) -> Option<&'static str> {
 }
 
 /// Whether `word`, each character in its usual (first) reading, spells `typed` (`v` or
-/// `u` for `ü`): 导体 is usually read `daoti`, while 到达 is only in 达's rare reading.
+/// `u` for `ü`, with or without tones): 导体 is usually read `daoti`, while 到达 is only
+/// in 达's rare reading.
 pub(crate) fn usually_read_as(word: &str, typed: &str) -> bool {
     let typed = typed.as_bytes();
-    let mut at = 0;
+    let with_tones = !is_plain(typed);
+    // The places of `typed` the characters read so far reach: a reading may be spelt
+    // toneless or with its tone, at different lengths.
+    let mut reached = vec![0];
     for c in word.chars() {
-        let Some(length) = usual_syllable(c).and_then(|syllable| spelt_by(syllable, &typed[at..])) else {
-            return false;
-        };
-        at += length;
+        let Some(reading) = c.to_pinyin() else { return false };
+        let mut next: Vec<usize> = reached
+            .iter()
+            .flat_map(|&at| {
+                spellings(reading, with_tones)
+                    .filter_map(move |spelling| spelt_by(&spelling, &typed[at..]).map(|length| at + length))
+            })
+            .collect();
+        next.sort_unstable();
+        next.dedup();
+        reached = next;
     }
-    at == typed.len()
+    reached.contains(&typed.len())
 }
 
-/// Whether toneless syllables spell all of `typed`, lowercase ASCII letters (`zhong`,
-/// `guo`, `xian`, `lvyou`; not `the`, `trade` or `government`): a piece of pinyin typed
-/// a syllable or a few at a time (`zhong guo`).
+/// `typed` as the readings take pinyin typed with tones, composed and in lowercase
+/// (`Zhōngguó` → `zhōngguó`, `zhong1guo2`), when it carries a tone: a vowel marked with
+/// one, or a tone number `1` to `5` after a letter. `None` for anything else, toneless
+/// pinyin included, and for text with other characters than pinyin's letters.
+pub(crate) fn toned(typed: &str) -> Option<String> {
+    let composed: String = typed.nfc().flat_map(char::to_lowercase).collect();
+    let mut toned = false;
+    let mut after_letter = false;
+    for c in composed.chars() {
+        match c {
+            'a'..='z' | 'ü' => after_letter = true,
+            '1'..='5' if after_letter => {
+                toned = true;
+                after_letter = false;
+            }
+            c if TONE_MARKED.contains(c) => {
+                toned = true;
+                after_letter = true;
+            }
+            _ => return None,
+        }
+    }
+    toned.then_some(composed)
+}
+
+/// The vowels pinyin marks with a tone, in the order of the tones.
+const TONE_MARKED: &str = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ";
+
+/// Whether syllables spell all of `typed`, lowercase ASCII letters (`zhong`, `guo`,
+/// `xian`, `lvyou`; not `the`, `trade` or `government`) or pinyin with tones from
+/// [`toned`] (`zhōng`, `guo2`): a piece of pinyin typed a syllable or a few at a time
+/// (`zhong guo`).
 pub(crate) fn is_syllables(typed: &str) -> bool {
     let typed = typed.as_bytes();
-    !typed.is_empty()
-        && typed.iter().all(u8::is_ascii_lowercase)
-        && spelt_to_the_end(&syllables_from_each_place(typed))[0]
+    !typed.is_empty() && is_pinyin(typed) && spelt_to_the_end(&syllables_from_each_place(typed))[0]
+}
+
+/// Whether `typed` is lowercase ASCII letters alone: toneless pinyin.
+fn is_plain(typed: &[u8]) -> bool {
+    typed.iter().all(u8::is_ascii_lowercase)
+}
+
+/// Whether `typed` is toneless pinyin, or pinyin with tones as [`toned`] gives it.
+fn is_pinyin(typed: &[u8]) -> bool {
+    is_plain(typed)
+        || std::str::from_utf8(typed).is_ok_and(|text| toned(text).is_some_and(|toned| toned == text))
+}
+
+/// How `reading` may be typed: toneless, and with `with_tones`, also with its tone
+/// marked (`zhōng`) or numbered (`zhong1`; the neutral tone `5`, or no number).
+fn spellings(reading: Pinyin, with_tones: bool) -> impl Iterator<Item = std::borrow::Cow<'static, str>> {
+    use std::borrow::Cow;
+    let numbered = reading.with_tone_num_end();
+    // The neutral tone has no mark and no number of its own: its plain spelling stands.
+    let neutral = !numbered.ends_with(|c: char| c.is_ascii_digit());
+    let toned = with_tones.then(|| {
+        let marked = (!neutral).then(|| [Cow::Borrowed(reading.with_tone()), Cow::Borrowed(numbered)]);
+        marked.into_iter().flatten().chain(neutral.then(|| Cow::Owned(format!("{numbered}5"))))
+    });
+    std::iter::once(Cow::Borrowed(reading.plain())).chain(toned.into_iter().flatten())
 }
 
 /// For each place in `typed`, the syllables spelt from there: the place each ends at,
-/// with the characters read so.
+/// with the characters read so. Readings with tones are tried when `typed` has any.
 fn syllables_from_each_place(typed: &[u8]) -> Vec<Vec<(usize, &'static [char])>> {
+    let with_tones = !is_plain(typed);
     (0..typed.len())
         .map(|from| {
-            let spelt = CHARACTERS.iter().filter_map(|(syllable, characters)| {
-                spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
-            });
-            spelt.collect()
+            let toned = with_tones.then(|| TONED.iter()).into_iter().flatten();
+            let syllables = CHARACTERS.iter().map(|(syllable, characters)| (*syllable, characters));
+            let spelt = syllables.chain(toned.map(|(syllable, characters)| (syllable.as_str(), characters)));
+            spelt
+                .filter_map(|(syllable, characters)| {
+                    spelt_by(syllable, &typed[from..]).map(|length| (from + length, characters.as_slice()))
+                })
+                .collect()
         })
         .collect()
 }
@@ -169,13 +242,32 @@ static CHARACTERS: LazyLock<Syllables> = LazyLock::new(|| {
     of.into_iter().collect()
 });
 
+/// The characters of each syllable with its tone, marked (`zhōng`) and numbered
+/// (`zhong1`, and `de5` beside `de` for the neutral tone), in every reading, built on
+/// first use.
+static TONED: LazyLock<Vec<(String, Vec<char>)>> = LazyLock::new(|| {
+    let mut of: HashMap<String, Vec<char>> = HashMap::new();
+    for c in CJK_FROM..=CJK_TO {
+        for reading in c.to_pinyin_multi().into_iter().flatten() {
+            // The toneless spelling is CHARACTERS'.
+            for spelling in spellings(reading, true).skip(1) {
+                let characters = of.entry(spelling.into_owned()).or_default();
+                if characters.last() != Some(&c) {
+                    characters.push(c);
+                }
+            }
+        }
+    }
+    of.into_iter().collect()
+});
+
 impl ReadAs {
-    /// `None` when `typed` is empty, longer than the 31 places a walk can track, not
-    /// lowercase ASCII letters, or spelt by no run of two syllables or more (`government`,
+    /// `None` when `typed` is empty, longer than the 31 bytes a walk can track, not
+    /// pinyin ([`is_pinyin`]), or spelt by no run of two syllables or more (`government`,
     /// `zhong`): an English word costs no walk of the words.
     fn new(typed: &str) -> Option<ReadAs> {
         let typed = typed.as_bytes();
-        if !(1..32).contains(&typed.len()) || !typed.iter().all(u8::is_ascii_lowercase) {
+        if !(1..32).contains(&typed.len()) || !is_pinyin(typed) {
             return None;
         }
         let cuts = syllables_from_each_place(typed);
@@ -208,20 +300,26 @@ impl ReadAs {
     }
 }
 
-/// How many letters of `typed` the toneless `reading` spells from its start, if it does:
-/// `ü` is typed `v`, as pinyin input methods take it, or `u`.
+/// How many bytes of `typed` `reading` (a spelling of [`spellings`]) spells from its
+/// start, if it does: `ü` is typed `v`, as pinyin input methods take it, or `u`.
 fn spelt_by(reading: &str, typed: &[u8]) -> Option<usize> {
     let mut length = 0;
     for letter in reading.chars() {
-        let &byte = typed.get(length)?;
-        let same = match letter {
-            'ü' => byte == b'v' || byte == b'u',
-            letter => letter.is_ascii() && letter as u8 == byte,
-        };
-        if !same {
+        if letter == 'ü' {
+            let rest = &typed[length..];
+            length += match rest.first() {
+                Some(b'v' | b'u') => 1,
+                _ if rest.starts_with("ü".as_bytes()) => "ü".len(),
+                _ => return None,
+            };
+            continue;
+        }
+        let mut bytes = [0; 4];
+        let bytes = letter.encode_utf8(&mut bytes).as_bytes();
+        if !typed[length..].starts_with(bytes) {
             return None;
         }
-        length += 1;
+        length += bytes.len();
     }
     (length > 0).then_some(length)
 }
@@ -278,7 +376,7 @@ mod tests {
     use super::*;
 
     fn reads_as(word: &str, typed: &str) -> bool {
-        let automaton = ReadAs::new(typed).expect("usable");
+        let Some(automaton) = ReadAs::new(typed) else { return false };
         let mut state = automaton.start();
         for &byte in word.as_bytes() {
             state = automaton.accept(&state, byte);
@@ -308,6 +406,55 @@ mod tests {
     }
 
     #[test]
+    fn tones_typed_narrow_the_readings_to_characters_read_in_them() {
+        let toned = |typed: &str| toned(typed).expect("pinyin with tones");
+        for (word, typed) in [
+            ("中国", "zhōngguó"),
+            ("中国", "Zhōngguó"),
+            ("中国", "zhong1guo2"),
+            ("中国", "ZHONG1GUO2"),
+            // Some syllables with tones, some without.
+            ("中国", "zhōngguo"),
+            ("中国", "zhong1guo"),
+            ("事实", "shi4shi2"),
+            ("实施", "shíshī"),
+            // 重 in either reading, with its own tone.
+            ("重庆", "chóngqìng"),
+            ("重要", "zhong4yao4"),
+            // ü typed as ü, v or u, and the neutral tone as 5 or with no number.
+            ("绿色", "lǜsè"),
+            ("绿色", "lü4se4"),
+            ("绿色", "lv4se4"),
+            ("我的", "wo3de5"),
+            ("我的", "wo3de"),
+        ] {
+            assert!(reads_as(word, &toned(typed)), "{word} {typed}");
+            assert!(usually_read_as(word, &toned(typed)) || word == "重庆", "{word} {typed}");
+        }
+        for (word, typed) in
+            [("实施", "shi4shi2"), ("事实", "shíshī"), ("中国", "zhong3guo2"), ("中国", "zhóngguó")]
+        {
+            assert!(!reads_as(word, &toned(typed)), "{word} {typed}");
+        }
+        // A composed mark and a combining one are alike.
+        assert_eq!(toned("zho\u{304}ngguo\u{301}"), "zhōngguó");
+    }
+
+    #[test]
+    fn only_pinyin_letters_with_a_tone_are_toned() {
+        for typed in ["zhongguo", "covid19", "g7", "1a", "zhong11", "zhong6", "naïve", "xi'an", "中国", ""]
+        {
+            assert_eq!(toned(typed), None, "{typed}");
+        }
+        for typed in ["zhōng", "guo2", "de5", "a1"] {
+            assert!(toned(typed).is_some(), "{typed}");
+        }
+        assert!(is_syllables("zhōng") && is_syllables("guo2") && is_syllables("lü4"));
+        assert!(!is_syllables("Zhōng"), "as typed, before `toned`");
+        assert!(!is_syllables("tréde") && !is_syllables("guo6"));
+    }
+
+    #[test]
     fn characters_read_alike_have_the_usual_reading_of_the_one_typed() {
         assert!(read_alike('张').contains(&'涨'));
         assert!(read_alike('张').contains(&'张'));
@@ -333,7 +480,7 @@ mod tests {
         for typed in ["zhong", "guo", "xian", "lvyou", "xinguan", "e"] {
             assert!(is_syllables(typed), "{typed}");
         }
-        for typed in ["the", "trade", "government", "", "Zhong", "zhong1"] {
+        for typed in ["the", "trade", "government", "", "Zhong", "zhong6", "zhong12"] {
             assert!(!is_syllables(typed), "{typed}");
         }
     }

@@ -269,9 +269,19 @@ impl NewsIndex {
                     }
                     continue;
                 }
-                if !(3..=MAX_LETTERS).contains(&text.len())
-                    || !text.chars().all(|c| c.is_ascii_alphabetic())
-                    || looked_at.contains(&text)
+                if looked_at.contains(&text) {
+                    continue;
+                }
+                // Pinyin typed with its tones is no slip of English: it is only read.
+                if let Some(toned) = crate::pinyin::toned(text) {
+                    looked_at.push(text);
+                    let pinyin = self.read_toned(searcher, &fields, text, &toned, &mut looks)?;
+                    if pinyin.is_some() {
+                        read.push((text, fields.clone(), Readings { spelt: None, pinyin }));
+                    }
+                    continue;
+                }
+                if !(3..=MAX_LETTERS).contains(&text.len()) || !text.chars().all(|c| c.is_ascii_alphabetic())
                 {
                     continue;
                 }
@@ -446,11 +456,35 @@ impl NewsIndex {
         Ok(Readings { spelt: Some(spelt), pinyin })
     }
 
+    /// The reading of `typed`, pinyin with tones (`zhōngguó`, `zhong1guo2`; `toned` is its
+    /// form from [`crate::pinyin::toned`]), searched in `fields`, when no article holds
+    /// it as analysed (`zhongguo`) and a look is left.
+    fn read_toned(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        typed: &str,
+        toned: &str,
+        looks: &mut usize,
+    ) -> Result<Option<Respelling>> {
+        if *looks == MAX_LOOKED_AT {
+            return Ok(None);
+        }
+        for token in self.analyzer().analyze(typed, AnalysisMode::Query) {
+            if articles_holding(searcher, fields, &token.text)? > 0 {
+                return Ok(None);
+            }
+        }
+        *looks += 1;
+        self.read_as_pinyin(searcher, fields, toned)
+    }
+
     /// The runs of `pieces` (the query's, split at whitespace) that are Chinese words typed
     /// in pinyin a syllable or a few at a time (`zhong guo`, `xin guan yi miao`), each as
     /// its range of pieces with its reading (中国; 新冠, then 疫苗). A piece may be one
     /// when it is a bare word of lowercase letters that syllables spell (`is_syllables`)
-    /// and at most one article in [`RARE_BELOW`] holds: `men` and `die` are English. Of a
+    /// and at most one article in [`RARE_BELOW`] holds (`men` and `die` are English), or
+    /// syllables with tones (`zhōng`, `guo2`), however common their letters. Of a
     /// run of such pieces, the longest stretch of two or more from its start that has a
     /// reading is read, then the rest likewise; each reading tried is a look.
     fn spaced_pinyin(
@@ -461,8 +495,13 @@ impl NewsIndex {
     ) -> Result<Vec<(std::ops::Range<usize>, String)>> {
         let fields: Vec<Field> =
             QueryField::either(None).iter().map(|field| self.schema().text_field(*field)).collect();
+        // Pieces with tones (`zhōng`, `Guó`, `guo2`) in the form the readings take: pinyin
+        // however many articles hold their letters (`bàn` is no English `ban`).
+        let toned: Vec<Option<String>> = pieces.iter().map(|piece| crate::pinyin::toned(piece)).collect();
+        let pieces: Vec<&str> =
+            pieces.iter().zip(&toned).map(|(piece, toned)| toned.as_deref().unwrap_or(piece)).collect();
         let mut syllables = Vec::with_capacity(pieces.len());
-        for piece in pieces {
+        for (piece, toned) in pieces.iter().zip(&toned) {
             let rare = || -> Result<bool> {
                 let mut held_by = 0;
                 for token in self.analyzer().analyze(piece, AnalysisMode::Query) {
@@ -470,7 +509,7 @@ impl NewsIndex {
                 }
                 Ok(held_by.saturating_mul(RARE_BELOW) <= searcher.num_docs())
             };
-            syllables.push(crate::pinyin::is_syllables(piece) && rare()?);
+            syllables.push(crate::pinyin::is_syllables(piece) && (toned.is_some() || rare()?));
         }
         let mut found = Vec::new();
         let mut from = 0;
@@ -479,7 +518,7 @@ impl NewsIndex {
             let mut read = None;
             for to in (from + 2..=end).rev() {
                 let joined = pieces[from..to].concat();
-                if joined.len() > MAX_LETTERS {
+                if joined.chars().count() > MAX_LETTERS {
                     continue;
                 }
                 if *looks == MAX_LOOKED_AT {
@@ -502,7 +541,8 @@ impl NewsIndex {
         Ok(found)
     }
 
-    /// The Chinese word `typed` (lowercase) is the toneless pinyin of, of two characters
+    /// The Chinese word `typed` (lowercase; toneless or with tones, as
+    /// [`crate::pinyin::toned`] gives them) is the pinyin of, of two characters
     /// or more: of those the index holds, the one in the most articles. Words are read
     /// from the last of `fields` alone (bodies, when a query searches titles too): bodies
     /// nearly always hold the words headlines do, and a walk of the words costs a few

@@ -720,6 +720,46 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
 }
 
 #[test]
+fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
+    let index = crate::support::index_of_bodies(&[
+        (300, "重庆的半导体产业发展迅速。"),
+        (200, "这是事实。"),
+        (20, "政策正在实施。"),
+        (120, "新华社报道了会议。"),
+        (1, "Xinhua reported the meeting."),
+        (100, "The ban was lifted."),
+        (700, "Markets were calm."),
+    ]);
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    for (query, suggested) in [
+        // Tone marks, composed or combining, and tone numbers, in any case.
+        ("chóngqìng", "重庆"),
+        ("Cho\u{301}ngqi\u{300}ng", "重庆"),
+        ("chong2qing4", "重庆"),
+        ("CHONG2QING4 market", "重庆 market"),
+        ("body:bàndǎotǐ", "body:半导体"),
+        ("\"bàndǎotǐ chǎnyè\"", "\"半导体 产业\""),
+        // The tones choose among homophones: 实施 though ten times rarer than 事实.
+        ("shi2shi1", "实施"),
+        ("shíshī", "实施"),
+        ("shìshí", "事实"),
+        ("shishi", "事实"),
+        // A syllable at a time, however common its letters: `bàn` is not English `ban`.
+        ("bàn dǎo tǐ", "半导体"),
+        ("ban dao ti", "ban 导体"),
+        ("chong2 qing4 chan3 ye4", "重庆 产业"),
+    ] {
+        assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
+    }
+    // Tones no reading of the characters has, one syllable, a word articles hold in
+    // Latin letters, and tones on what no syllables spell get none; a syllable with a
+    // tone is never taken for an English word.
+    for query in ["chong3qing4", "zhōng", "bàn", "Xīnhuá", "covid19", "tréde"] {
+        assert_eq!(suggestion(query), None, "{query}");
+    }
+}
+
+#[test]
 fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
     let index = crate::support::index_of_bodies(&[
         (300, "今年房价上涨，市场关注。"),
