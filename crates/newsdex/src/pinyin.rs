@@ -66,29 +66,34 @@ pub(crate) fn usual_syllable(c: char) -> Option<&'static str> {
     c.to_pinyin().map(|reading| reading.plain())
 }
 
-/// Whether `word`, each character in its usual (first) reading, spells `typed` (`v` or
-/// `u` for `ü`, with or without tones): 导体 is usually read `daoti`, while 到达 is only
-/// in 达's rare reading.
-pub(crate) fn usually_read_as(word: &str, typed: &str) -> bool {
+/// The fewest characters of `word` read in other than their usual (first) reading for
+/// `word` to spell `typed` (`v` or `u` for `ü`, with or without tones), or `None` when no
+/// reading spells it: 导体 is usually read `daoti` (0), while 到达 is `daoti` only in 达's
+/// rare reading (1), and 平台 reads `pianyi` only in two (平 `pián`, 台 `yí`), where 便宜
+/// needs one.
+pub(crate) fn rare_readings(word: &str, typed: &str) -> Option<usize> {
     let typed = typed.as_bytes();
     let with_tones = !is_plain(typed);
-    // The places of `typed` the characters read so far reach: a reading may be spelt
-    // toneless or with its tone, at different lengths.
-    let mut reached = vec![0];
+    // For each place of `typed`, the fewest rare readings that reach it: a reading may
+    // be spelt toneless or with its tone, at different lengths.
+    let mut reached: Vec<Option<usize>> = vec![None; typed.len() + 1];
+    reached[0] = Some(0);
     for c in word.chars() {
-        let Some(reading) = c.to_pinyin() else { return false };
-        let mut next: Vec<usize> = reached
-            .iter()
-            .flat_map(|&at| {
-                spellings(reading, with_tones)
-                    .filter_map(move |spelling| spelt_by(&spelling, &typed[at..]).map(|length| at + length))
-            })
-            .collect();
-        next.sort_unstable();
-        next.dedup();
+        let mut next = vec![None; typed.len() + 1];
+        for (at, rare) in reached.iter().enumerate().filter_map(|(at, rare)| Some((at, (*rare)?))) {
+            for (index, reading) in c.to_pinyin_multi().into_iter().flatten().enumerate() {
+                let rare = rare + usize::from(index > 0);
+                for spelling in spellings(reading, with_tones) {
+                    if let Some(length) = spelt_by(&spelling, &typed[at..]) {
+                        let fewest = &mut next[at + length];
+                        *fewest = Some(fewest.map_or(rare, |fewest: usize| fewest.min(rare)));
+                    }
+                }
+            }
+        }
         reached = next;
     }
-    reached.contains(&typed.len())
+    reached[typed.len()]
 }
 
 /// `typed` as the readings take pinyin typed with tones, composed and in lowercase
@@ -114,6 +119,13 @@ pub(crate) fn toned(typed: &str) -> Option<String> {
         }
     }
     toned.then_some(composed)
+}
+
+/// Whether `toned` (from [`toned`]), typed as a word of its own, is surely pinyin: it
+/// has a tone mark or two tone numbers. One number after letters is as often a code
+/// (Moody's `Aa1`, `A4`) as a syllable's tone.
+pub(crate) fn surely_toned(toned: &str) -> bool {
+    toned.chars().any(|c| TONE_MARKED.contains(c)) || toned.chars().filter(char::is_ascii_digit).count() >= 2
 }
 
 /// The vowels pinyin marks with a tone, in the order of the tones.
@@ -429,7 +441,11 @@ mod tests {
             ("我的", "wo3de"),
         ] {
             assert!(reads_as(word, &toned(typed)), "{word} {typed}");
-            assert!(usually_read_as(word, &toned(typed)) || word == "重庆", "{word} {typed}");
+            assert_eq!(
+                rare_readings(word, &toned(typed)),
+                Some(usize::from(word == "重庆")),
+                "{word} {typed}"
+            );
         }
         for (word, typed) in
             [("实施", "shi4shi2"), ("事实", "shíshī"), ("中国", "zhong3guo2"), ("中国", "zhóngguó")]
@@ -449,6 +465,11 @@ mod tests {
         for typed in ["zhōng", "guo2", "de5", "a1"] {
             assert!(toned(typed).is_some(), "{typed}");
         }
+        // Alone, a word needs a mark or two numbers.
+        for (typed, sure) in [("zhōngguo", true), ("zhong1guo2", true), ("aa1", false), ("zhong1guo", false)]
+        {
+            assert_eq!(surely_toned(&toned(typed).expect("toned")), sure, "{typed}");
+        }
         assert!(is_syllables("zhōng") && is_syllables("guo2") && is_syllables("lü4"));
         assert!(!is_syllables("Zhōng"), "as typed, before `toned`");
         assert!(!is_syllables("tréde") && !is_syllables("guo6"));
@@ -467,12 +488,14 @@ mod tests {
 
     #[test]
     fn words_are_usually_read_in_the_first_reading_of_their_characters() {
-        assert!(usually_read_as("导体", "daoti"));
-        assert!(!usually_read_as("到达", "daoti"), "达 is `ti` only rarely");
-        assert!(usually_read_as("绿色", "lvse"));
-        assert!(usually_read_as("绿色", "luse"));
-        assert!(!usually_read_as("导体", "daotia"));
-        assert!(!usually_read_as("导体a", "daoti"));
+        assert_eq!(rare_readings("导体", "daoti"), Some(0));
+        assert_eq!(rare_readings("到达", "daoti"), Some(1), "达 is `ti` only rarely");
+        assert_eq!(rare_readings("便宜", "pianyi"), Some(1), "便 is usually `bian`");
+        assert_eq!(rare_readings("平台", "pianyi"), Some(2));
+        assert_eq!(rare_readings("绿色", "lvse"), Some(0));
+        assert_eq!(rare_readings("绿色", "luse"), Some(0));
+        assert_eq!(rare_readings("导体", "daotia"), None);
+        assert_eq!(rare_readings("导体a", "daoti"), None);
     }
 
     #[test]

@@ -68,7 +68,8 @@ const COMMON_ABOVE: u64 = 10;
 const READING_OVER_SLIP: u64 = 10;
 
 /// How many times rarer a word read in its characters' usual readings may be than one
-/// needing a rare reading, and still be the likelier reading of pinyin typed.
+/// needing a rare reading (or one needing fewer rare readings than another), and still
+/// be the likelier reading of pinyin typed.
 const USUAL_READING_BY: u64 = 20;
 
 /// The longest Chinese word looked at for a homophone, in characters.
@@ -275,7 +276,7 @@ impl NewsIndex {
                 // Pinyin typed with its tones is no slip of English: it is only read.
                 if let Some(toned) = crate::pinyin::toned(text) {
                     looked_at.push(text);
-                    let pinyin = self.read_toned(searcher, &fields, text, &toned, &mut looks)?;
+                    let pinyin = self.read_toned(searcher, &fields, &toned, &mut looks)?;
                     if pinyin.is_some() {
                         read.push((text, fields.clone(), Readings { spelt: None, pinyin }));
                     }
@@ -456,24 +457,20 @@ impl NewsIndex {
         Ok(Readings { spelt: Some(spelt), pinyin })
     }
 
-    /// The reading of `typed`, pinyin with tones (`zhōngguó`, `zhong1guo2`; `toned` is its
-    /// form from [`crate::pinyin::toned`]), searched in `fields`, when no article holds
-    /// it as analysed (`zhongguo`) and a look is left.
+    /// The reading of `toned`, pinyin typed with tones (`zhōngguó`, `zhong1guo2`, as
+    /// [`crate::pinyin::toned`] gives it), searched in `fields`, when it is surely pinyin
+    /// ([`crate::pinyin::surely_toned`]: not `Aa1`) and a look is left. Read even when
+    /// articles hold its letters (`shānghài` is 伤害, though articles write `Shanghai`):
+    /// nobody writes pinyin's tones in English.
     fn read_toned(
         &self,
         searcher: &Searcher,
         fields: &[Field],
-        typed: &str,
         toned: &str,
         looks: &mut usize,
     ) -> Result<Option<Respelling>> {
-        if *looks == MAX_LOOKED_AT {
+        if !crate::pinyin::surely_toned(toned) || *looks == MAX_LOOKED_AT {
             return Ok(None);
-        }
-        for token in self.analyzer().analyze(typed, AnalysisMode::Query) {
-            if articles_holding(searcher, fields, &token.text)? > 0 {
-                return Ok(None);
-            }
         }
         *looks += 1;
         self.read_as_pinyin(searcher, fields, toned)
@@ -559,23 +556,22 @@ impl NewsIndex {
                 *read.entry(word.to_string()).or_default() += u64::from(held_by);
             })?;
         }
-        // The most articles, and of those the first word in the dictionary's order; of all
-        // words, and of those read in their characters' usual readings.
-        fn commonest<'a>(words: impl Iterator<Item = (&'a String, &'a u64)>) -> Option<(&'a String, u64)> {
-            words.fold(None, |best, (word, &count)| match best {
-                Some(best) if best.1 >= count => Some(best),
-                _ => Some((word, count)),
-            })
-        }
-        let any = commonest(read.iter());
-        let usual = commonest(read.iter().filter(|(word, _)| crate::pinyin::usually_read_as(word, typed)));
         // A character's rare reading makes a common word a homophone of what was typed
-        // (达 is also `ti`: `daoti` reads as 到达 beside 导体), so a word read in usual
-        // readings wins unless [`USUAL_READING_BY`] times rarer.
-        let likeliest = match (any, usual) {
-            (Some(any), Some(usual)) if usual.1.saturating_mul(USUAL_READING_BY) >= any.1 => Some(usual),
-            (any, _) => any,
-        };
+        // (达 is also `ti`: `daoti` reads as 到达 beside 导体), so of the words needing the
+        // fewest rare readings, the one in the most articles (the first in the
+        // dictionary's order among equals) is the likeliest; one needing more wins only
+        // when [`USUAL_READING_BY`] times as common.
+        let mut by_rare_readings: BTreeMap<usize, (&String, u64)> = BTreeMap::new();
+        for (word, &count) in &read {
+            let Some(rare) = crate::pinyin::rare_readings(word, typed) else { continue };
+            let commonest = by_rare_readings.entry(rare).or_insert((word, count));
+            if count > commonest.1 {
+                *commonest = (word, count);
+            }
+        }
+        let likeliest = by_rare_readings.into_values().reduce(|likeliest, next| {
+            if next.1 > likeliest.1.saturating_mul(USUAL_READING_BY) { next } else { likeliest }
+        });
         Ok(likeliest.map(|(word, count)| Respelling {
             spellings: vec![(word.clone(), word.clone(), count)],
             distance: 0,

@@ -728,6 +728,8 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
         (120, "新华社报道了会议。"),
         (1, "Xinhua reported the meeting."),
         (100, "The ban was lifted."),
+        (300, "平台上线了。"),
+        (30, "价格便宜。"),
         (700, "Markets were calm."),
     ]);
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
@@ -748,13 +750,21 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
         ("bàn dǎo tǐ", "半导体"),
         ("ban dao ti", "ban 导体"),
         ("chong2 qing4 chan3 ye4", "重庆 产业"),
+        // 平台 reads `pianyi` only in two rare readings (平 `pián`, 台 `yí`), 便宜 in one
+        // (便 `pián`): the fewer wins unless the other is twenty times as common.
+        ("pianyi", "便宜"),
+        ("piányi", "便宜"),
     ] {
         assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
     }
-    // Tones no reading of the characters has, one syllable, a word articles hold in
-    // Latin letters, and tones on what no syllables spell get none; a syllable with a
-    // tone is never taken for an English word.
-    for query in ["chong3qing4", "zhōng", "bàn", "Xīnhuá", "covid19", "tréde"] {
+    // Nobody writes tones in English: typed with them, a word articles hold in Latin
+    // letters is read too.
+    assert_eq!(suggestion("Xinhua"), None);
+    assert_eq!(suggestion("Xīnhuá").as_deref(), Some("新华"));
+    // Tones no reading of the characters has, one syllable, and tones on what no
+    // syllables spell get none; a syllable with a tone is never taken for English.
+    // Alone, one tone number is as often a code (Moody's `Aa1`) and is not read.
+    for query in ["chong3qing4", "zhōng", "bàn", "covid19", "tréde", "chongqing4"] {
         assert_eq!(suggestion(query), None, "{query}");
     }
 }
