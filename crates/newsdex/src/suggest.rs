@@ -37,7 +37,7 @@ use std::sync::{Mutex, PoisonError};
 use lru::LruCache;
 
 use tantivy::collector::Count;
-use tantivy::query::PhraseQuery;
+use tantivy::query::{BooleanQuery, PhraseQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
@@ -239,6 +239,8 @@ impl NewsIndex {
                 at.and_then(|at| neighbour(at.checked_sub(1).and_then(|i| context_words.get(i)), true));
             (before, at.and_then(|at| neighbour(context_words.get(at + 1), false)))
         };
+        // The script the query's Chinese is typed in, when its characters tell.
+        let script = typed_in_traditional(query);
         // Pinyin typed a syllable or a few at a time, read first: its pieces are not
         // looked at again as words of their own.
         let pieces: Vec<&str> = query.split_whitespace().collect();
@@ -266,7 +268,8 @@ impl NewsIndex {
                     if !looked_at.contains(&text) {
                         looked_at.push(text);
                         let beside = neighbours(text);
-                        homophones.extend(self.homophones(searcher, &fields, text, beside, &mut looks)?);
+                        homophones
+                            .extend(self.homophones(searcher, &fields, text, beside, script, &mut looks)?);
                     }
                     continue;
                 }
@@ -601,6 +604,7 @@ impl NewsIndex {
         fields: &[Field],
         text: &str,
         (before, after): (Option<String>, Option<String>),
+        script: Option<bool>,
         looks: &mut usize,
     ) -> Result<Vec<(String, String)>> {
         let Some(&field) = fields.last() else { return Ok(Vec::new()) };
@@ -633,7 +637,6 @@ impl NewsIndex {
         // The characters of `text`, in Simplified (the dictionary's and the index's).
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let simplified: Vec<char> = chars.iter().map(|&(_, c)| Analyzer::simplified(c)).collect();
-        let traditional = chars.iter().zip(&simplified).any(|(&(_, typed), &simplified)| typed != simplified);
         let mut found = Vec::new();
         let mut from = 0;
         while from < tokens.len() {
@@ -708,7 +711,12 @@ impl NewsIndex {
                 }
             }
             if let (_, Some((typed_from, typed_to, word))) = likeliest {
-                // In the script typed: 房價上張 is 房價上漲.
+                // In the script typed (房價上張 is 房價上漲), or, when the query's
+                // characters are common to both, the script of most articles holding it.
+                let traditional = match script {
+                    Some(traditional) => traditional,
+                    None => mostly_traditional(searcher, self.schema().lang, field, &word)?,
+                };
                 let word = if traditional { Analyzer::traditional(&word) } else { word };
                 found.push((text[typed_from..typed_to].to_string(), word));
             }
@@ -849,6 +857,36 @@ fn articles_holding(searcher: &Searcher, fields: &[Field], word: &str) -> Result
         total += searcher.doc_freq(&Term::from_field_text(field, word))?;
     }
     Ok(total)
+}
+
+/// Whether `query`'s Chinese is typed in Traditional characters (`Some(true)`), in
+/// Simplified ones (`Some(false)`), or, written with characters common to both or as many
+/// of either, `None`: by its characters found in one script alone (讀 or 读).
+fn typed_in_traditional(query: &str) -> Option<bool> {
+    let (mut traditional, mut simplified) = (0, 0);
+    for c in query.chars().filter(|&c| is_han(c)) {
+        if Analyzer::simplified(c) != c {
+            traditional += 1;
+        } else if !Analyzer::traditional(c.encode_utf8(&mut [0; 4])).starts_with(c) {
+            simplified += 1;
+        }
+    }
+    (traditional != simplified).then_some(traditional > simplified)
+}
+
+/// Whether more than half the articles holding `word` in `field` are in Traditional
+/// Chinese (`lang` is `zh-Hant`).
+fn mostly_traditional(searcher: &Searcher, lang: Field, field: Field, word: &str) -> Result<bool> {
+    let term = Term::from_field_text(field, word);
+    let holding = searcher.doc_freq(&term)?;
+    let in_traditional = BooleanQuery::intersection(vec![
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        Box::new(TermQuery::new(
+            Term::from_field_text(lang, crate::article::Lang::ZhHant.as_str()),
+            IndexRecordOption::Basic,
+        )),
+    ]);
+    Ok(searcher.search(&in_traditional, &Count)? as u64 * 2 > holding)
 }
 
 /// How many articles write `words` (indexed words) one after another in `field`: a

@@ -1,8 +1,8 @@
 //! Every search option against the sample corpus.
 
 use newsdex::{
-    Article, ArticleDate, Error, Lang, Recency, SearchRequest, SearchResponse, SnippetOptions, SortOrder,
-    WriterSettings,
+    Analyzer, Article, ArticleDate, Error, Lang, NewsIndex, Recency, SearchRequest, SearchResponse,
+    SnippetOptions, SortOrder, WriterSettings,
 };
 
 use crate::support::sample_index;
@@ -818,6 +818,51 @@ fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write
     // characters articles write together are no slip; alone, 关戏 has nothing to tell.
     for query in ["遥相呼应", "两岸遥相呼应", "我在北京", "关戏"] {
         assert_eq!(suggestion(query), None, "{query}");
+    }
+}
+
+#[test]
+fn a_homophone_is_suggested_in_the_script_of_the_query_or_else_of_the_articles() {
+    let articles = |lang: Lang, bodies: &[(usize, &str)]| -> Vec<Article> {
+        let mut articles = Vec::new();
+        for (kind, &(count, body)) in bodies.iter().enumerate() {
+            articles.extend((0..count).map(|n| Article {
+                id: format!("{}-{kind}-{n}", lang.as_str()),
+                lang: Some(lang),
+                body: body.into(),
+                ..Article::default()
+            }));
+        }
+        articles
+    };
+    let index_of = |articles: Vec<Article>| {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
+        writer.upsert_all(&articles).expect("upsert");
+        writer.commit().expect("commit");
+        index
+    };
+    let calm = articles(Lang::En, &[(1000, "Markets were calm.")]);
+    let hant = [articles(Lang::ZhHant, &[(300, "大家要小心騙子。")]), calm.clone()].concat();
+    let hans = [articles(Lang::ZhHans, &[(300, "大家要小心骗子。")]), calm.clone()].concat();
+    let mixed = [
+        articles(Lang::ZhHant, &[(100, "大家要小心騙子。")]),
+        articles(Lang::ZhHans, &[(200, "大家要小心骗子。")]),
+        calm,
+    ]
+    .concat();
+    for (articles, query, suggested) in [
+        // 小, 心, 偏 and 子 are written alike in both scripts: the articles writing 骗子 tell.
+        (hant.clone(), "小心偏子", "小心騙子"),
+        (hans, "小心偏子", "小心骗子"),
+        (mixed.clone(), "小心偏子", "小心骗子"),
+        // Characters of one script alone, anywhere in the query, tell.
+        (hant, "小心偏子 说", "小心骗子 说"),
+        (mixed, "小心偏子 說", "小心騙子 說"),
+    ] {
+        let index = index_of(articles);
+        let suggestion = index.search(&SearchRequest::new(query)).expect("search").suggestion;
+        assert_eq!(suggestion.as_deref(), Some(suggested), "{query}");
     }
 }
 
