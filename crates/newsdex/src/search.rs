@@ -1037,6 +1037,11 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
         // Only odd syntax (a lone quote, a lone `OR`): its notes say why.
         let why = if parsed.clauses.is_empty() && !parsed.notes.is_empty() {
             parsed.notes.join("; ")
+        } else if parsed.clauses.iter().flat_map(|clause| &clause.alternatives).any(holds_an_overlong_word) {
+            format!(
+                "words longer than {} letters and digits are not indexed (identifiers, hashes, base64), and the rest is punctuation, symbols or emoji",
+                crate::analysis::MAX_WORD_CHARS
+            )
         } else {
             "only punctuation, symbols or emoji".to_string()
         };
@@ -1772,6 +1777,20 @@ pub(crate) fn each_word_near(
 }
 
 /// The error of a term dictionary that cannot be streamed.
+/// Whether `atom` holds a run of letters and digits (outside Chinese) too long to be
+/// indexed.
+fn holds_an_overlong_word(atom: &Atom) -> bool {
+    let text = match atom {
+        Atom::Words { text, .. }
+        | Atom::Phrase { text, .. }
+        | Atom::PhrasePrefix { text, .. }
+        | Atom::Prefix { text, .. }
+        | Atom::Fuzzy { text, .. } => text,
+    };
+    text.split(|c: char| !c.is_alphanumeric() || is_han(c))
+        .any(|word| word.chars().count() > crate::analysis::MAX_WORD_CHARS)
+}
+
 pub(crate) fn unreadable_words(source: std::io::Error) -> Error {
     Error::Io { context: "cannot read the index's words".to_string(), source }
 }

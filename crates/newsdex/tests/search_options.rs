@@ -420,6 +420,15 @@ fn a_star_alone_lists_every_article_newest_first() {
         assert!(error.contains("nothing searchable") && error.contains(why), "{query}: {error}");
         assert!(!error.contains("newest first"), "{query}: {error}");
     }
+    // A word too long to be indexed is named as such, not as punctuation.
+    for query in
+        ["a".repeat(129), format!("\"{}\" !!", "x1".repeat(70)), format!("title:{}", "é".repeat(130))]
+    {
+        let error = sample_index().search(&SearchRequest::new(&query)).expect_err("too long").to_string();
+        assert!(error.contains("longer than 128 letters and digits are not indexed"), "{query}: {error}");
+    }
+    let error = sample_index().search(&SearchRequest::new("!! 🙂")).expect_err("punctuation").to_string();
+    assert!(error.ends_with("only punctuation, symbols or emoji"), "{error}");
     // `AND` with a filter or a word is what words mean anyway.
     assert_eq!(run(SearchRequest::new("lang:en AND")).total, run(SearchRequest::new("lang:en")).total);
     assert_eq!(

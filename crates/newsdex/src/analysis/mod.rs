@@ -42,6 +42,10 @@ use self::chinese::ChineseSegmenter;
 use self::normalize::{CharClass, classify, normalize_char};
 pub use self::tokenizer::{NewsTokenStream, NewsTokenizer};
 
+/// The longest run of letters and digits (outside Chinese) that is indexed, in
+/// characters: longer ones are identifiers, hashes or base64.
+pub(crate) const MAX_WORD_CHARS: usize = alnum::MAX_BLOCK_CHARS;
+
 /// The text of a file the analyzer reads (`what` names it in the error).
 fn read_text_file(path: &std::path::Path, what: &str) -> crate::Result<String> {
     std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
