@@ -244,7 +244,14 @@ impl NewsIndex {
         // Pinyin typed a syllable or a few at a time, read first: its pieces are not
         // looked at again as words of their own.
         let pieces: Vec<&str> = query.split_whitespace().collect();
-        let spaced = self.spaced_pinyin(searcher, &pieces, &mut looks)?;
+        let mut spaced = self.spaced_pinyin(searcher, &pieces, &mut looks)?;
+        // Pinyin is the mainland's: its readings are in Traditional characters only when
+        // the query's characters are.
+        if script == Some(true) {
+            for (_, reading) in &mut spaced {
+                *reading = Analyzer::traditional(reading);
+            }
+        }
         for (range, _) in &spaced {
             looked_at.extend(&pieces[range.clone()]);
         }
@@ -312,11 +319,16 @@ impl NewsIndex {
             let (before, after) = neighbours(text);
             let chosen = self.likeliest_beside(searcher, &fields, &respelling.spellings, before, after)?;
             let (spelling, _, count) = &respelling.spellings[chosen];
+            let spelling = if respelling.pinyin && script == Some(true) {
+                Analyzer::traditional(spelling)
+            } else {
+                spelling.clone()
+            };
             sure &= !respelling.pinyin
                 && respelling.distance <= 1
                 && !text.starts_with(|c: char| c.is_ascii_uppercase())
                 && count.saturating_mul(COMMON_ABOVE) < searcher.num_docs();
-            replacements.push((text.to_string(), spelling.clone()));
+            replacements.push((text.to_string(), spelling));
         }
         if replacements.is_empty() && homophones.is_empty() && spaced.is_empty() {
             return Ok(None);

@@ -831,7 +831,7 @@ fn a_slip_read_in_pieces_is_suggested_as_the_word_read_alike_that_articles_write
 }
 
 #[test]
-fn a_homophone_is_suggested_in_the_script_of_the_query_or_else_of_the_articles() {
+fn suggestions_are_in_the_script_of_the_query_and_homophones_else_in_that_of_the_articles() {
     let articles = |lang: Lang, bodies: &[(usize, &str)]| -> Vec<Article> {
         let mut articles = Vec::new();
         for (kind, &(count, body)) in bodies.iter().enumerate() {
@@ -866,8 +866,15 @@ fn a_homophone_is_suggested_in_the_script_of_the_query_or_else_of_the_articles()
         (hans, "小心偏子", "小心骗子"),
         (mixed.clone(), "小心偏子", "小心骗子"),
         // Characters of one script alone, anywhere in the query, tell.
-        (hant, "小心偏子 说", "小心骗子 说"),
+        (hant.clone(), "小心偏子 说", "小心骗子 说"),
         (mixed, "小心偏子 說", "小心騙子 說"),
+        // Pinyin is the mainland's: its readings are in Traditional characters only when
+        // the query's characters are.
+        (hant.clone(), "pianzi", "骗子"),
+        (hant.clone(), "xiao xin pian zi", "小心 骗子"),
+        (hant.clone(), "pianzi 说", "骗子 说"),
+        (hant.clone(), "piànzi 說", "騙子 說"),
+        (hant, "xiao xin pian zi 說", "小心 騙子 說"),
     ] {
         let index = index_of(articles);
         let suggestion = index.search(&SearchRequest::new(query)).expect("search").suggestion;
