@@ -1,6 +1,6 @@
 //! Query latency on a large index: term, several-word, phrase, prefix, phrase prefix, fuzzy,
-//! misspelt, homophone, pinyin, mixed-language, filtered, faceted, newest-first,
-//! recency-blended and snippet-producing queries. `one category` and `one month` filter
+//! misspelt, homophone, pinyin (without and with tones), mixed-language, filtered,
+//! faceted, newest-first, recency-blended and snippet-producing queries. `one category` and `one month` filter
 //! each query to the category, or the month, holding most of its matches: in an index
 //! generated from the real corpus one of dozens, a filter far rarer than the query.
 //! `recent months` filters each query to its newest four months (a date range open at
@@ -30,8 +30,9 @@ use newsdex::{
 /// Runs per query for the percentile table.
 const PERCENTILE_RUNS: usize = 400;
 
-/// The kind of queries of Chinese words typed in pinyin.
+/// The kinds of queries of Chinese words typed in pinyin, without and with tones.
 const PINYIN: &str = "pinyin+snippets";
+const TONED_PINYIN: &str = "toned pinyin+snippets";
 
 struct QueryKind {
     name: &'static str,
@@ -42,7 +43,7 @@ impl QueryKind {
     /// Whether a query of this kind was answered: it found articles, or, typed in pinyin,
     /// found none as typed and suggested its reading.
     fn answered(&self, response: &SearchResponse) -> bool {
-        response.total > 0 || (self.name == PINYIN && response.suggestion.is_some())
+        response.total > 0 || ([PINYIN, TONED_PINYIN].contains(&self.name) && response.suggestion.is_some())
     }
 }
 
@@ -226,6 +227,19 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 "xinguan yimiao",
                 "fangjia",
                 "xin guan yi miao",
+            ]),
+        },
+        QueryKind {
+            // The same typed with tone marks or numbers, which narrow each syllable's
+            // characters.
+            name: TONED_PINYIN,
+            requests: plain(&[
+                "jīngjì",
+                "ban4dao3ti3",
+                "zhōngguó jīngjì",
+                "xīnguān yìmiáo",
+                "fang2jia4",
+                "xīn guān yì miáo",
             ]),
         },
         QueryKind {
