@@ -244,7 +244,8 @@ impl NewsIndex {
         // Pinyin typed a syllable or a few at a time, read first: its pieces are not
         // looked at again as words of their own.
         let pieces: Vec<&str> = query.split_whitespace().collect();
-        let mut spaced = self.spaced_pinyin(searcher, &pieces, &mut looks)?;
+        let parts: Vec<(&str, &str, &str)> = pieces.iter().map(|piece| phrase_parts(piece)).collect();
+        let mut spaced = self.spaced_pinyin(searcher, &parts, &mut looks)?;
         // Pinyin is the mainland's: its readings are in Traditional characters only when
         // the query's characters are.
         if script == Some(true) {
@@ -253,7 +254,7 @@ impl NewsIndex {
             }
         }
         for (range, _) in &spaced {
-            looked_at.extend(&pieces[range.clone()]);
+            looked_at.extend(parts[range.clone()].iter().map(|&(_, word, _)| word));
         }
         for atom in atoms {
             // A word, or the words of a phrase (those before a phrase prefix's last,
@@ -340,7 +341,8 @@ impl NewsIndex {
         let mut at = 0;
         while let Some(piece) = pieces.get(at) {
             if let Some((range, reading)) = spaced.iter().find(|(range, _)| range.start == at) {
-                suggested.push(reading.clone());
+                // Inside the quotes the pieces opened and closed.
+                suggested.push(format!("{}{reading}{}", parts[range.start].0, parts[range.end - 1].2));
                 at = range.end;
                 continue;
             }
@@ -496,17 +498,20 @@ impl NewsIndex {
     /// its range of pieces with its reading (中国; 新冠, then 疫苗). A piece may be one
     /// when it is a bare word of lowercase letters that syllables spell (`is_syllables`)
     /// and at most one article in [`RARE_BELOW`] holds (`men` and `die` are English), or
-    /// syllables with tones (`zhōng`, `guo2`), however common their letters. Of a
+    /// syllables with tones (`zhōng`, `guo2`), however common their letters; `parts` are
+    /// the pieces as [`phrase_parts`] gives them, and a stretch read stays inside a
+    /// phrase's quotes or outside any (`"zhong guo" jing ji`). Of a
     /// run of such pieces, the longest stretch of two or more from its start that has a
     /// reading is read, then the rest likewise; each reading tried is a look.
     fn spaced_pinyin(
         &self,
         searcher: &Searcher,
-        pieces: &[&str],
+        parts: &[(&str, &str, &str)],
         looks: &mut usize,
     ) -> Result<Vec<(std::ops::Range<usize>, String)>> {
         let fields: Vec<Field> =
             QueryField::either(None).iter().map(|field| self.schema().text_field(*field)).collect();
+        let pieces: Vec<&str> = parts.iter().map(|&(_, word, _)| word).collect();
         // Pieces with tones (`zhōng`, `Guó`, `guo2`) in the form the readings take: pinyin
         // however many articles hold their letters (`bàn` is no English `ban`).
         let toned: Vec<Option<String>> = pieces.iter().map(|piece| crate::pinyin::toned(piece)).collect();
@@ -526,7 +531,11 @@ impl NewsIndex {
         let mut found = Vec::new();
         let mut from = 0;
         while from < pieces.len() {
-            let end = (from..pieces.len()).find(|&at| !syllables[at]).unwrap_or(pieces.len());
+            // A stretch stays inside a phrase's quotes, or outside any.
+            let breaks = |at: usize| {
+                !syllables[at] || (at > from && (!parts[at].0.is_empty() || !parts[at - 1].2.is_empty()))
+            };
+            let end = (from..pieces.len()).find(|&at| breaks(at)).unwrap_or(pieces.len());
             let mut read = None;
             for to in (from + 2..=end).rev() {
                 let joined = pieces[from..to].concat();
@@ -1013,6 +1022,30 @@ fn respelt_piece(piece: &str, replacements: &[(String, String)]) -> String {
     piece.to_string()
 }
 
+/// A piece of the query (split at whitespace) as what opens a phrase before its word (a
+/// quote, after a field: `"`, `title:"`), the word, and what closes a phrase after it (a
+/// quote, then a slop or `*`: `"`, `"~2`, `"*`), each but the word possibly empty; a
+/// piece with anything else around its word (`+`, a field without a quote, a boost) is
+/// all word.
+fn phrase_parts(piece: &str) -> (&str, &str, &str) {
+    let lower = piece.to_ascii_lowercase();
+    let field = ["title:", "title：", "body:", "body："].iter().find(|field| lower.starts_with(**field));
+    let field = field.map_or(0, |field| field.len());
+    let lead = match piece[field..].chars().next().filter(|c| QUOTES.contains(c)) {
+        Some(quote) => field + quote.len_utf8(),
+        None if field == 0 => 0,
+        None => return ("", piece, ""),
+    };
+    let rest = &piece[lead..];
+    let (word, trail) = rest.split_at(rest.find(QUOTES).unwrap_or(rest.len()));
+    let after_quote = trail.chars().next().map_or("", |quote| &trail[quote.len_utf8()..]);
+    let closes = matches!(after_quote, "" | "*" | "＊")
+        || after_quote
+            .strip_prefix('~')
+            .is_some_and(|slop| !slop.is_empty() && slop.bytes().all(|b| b.is_ascii_digit()));
+    if closes { (&piece[..lead], word, trail) } else { ("", piece, "") }
+}
+
 /// Whether `text` is what may stand before a word in a piece of the query: `+`, then a
 /// field, then a quote, each optional.
 fn leads_a_word(text: &str) -> bool {
@@ -1044,6 +1077,24 @@ fn ends_a_word(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_are_split_around_the_quotes_of_a_phrase() {
+        for (piece, parts) in [
+            ("zhong", ("", "zhong", "")),
+            ("\"zhong", ("\"", "zhong", "")),
+            ("guo\"", ("", "guo", "\"")),
+            ("guo\"~2", ("", "guo", "\"~2")),
+            ("guo\"*", ("", "guo", "\"*")),
+            ("Title:“zhong”", ("Title:“", "zhong", "”")),
+            ("title:zhong", ("", "title:zhong", "")),
+            ("+zhong", ("", "+zhong", "")),
+            ("guo\"^2", ("", "guo\"^2", "")),
+            ("guo\"~", ("", "guo\"~", "")),
+        ] {
+            assert_eq!(phrase_parts(piece), parts, "{piece}");
+        }
+    }
 
     #[test]
     fn one_edit_keeps_the_first_letter() {

@@ -701,6 +701,11 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
         ("ri ben jingji", "日本 经济"),
         ("chong qing ban dao ti", "重庆 半导体"),
         ("chong qing market", "重庆 market"),
+        // Inside a phrase's quotes too, a stretch never crossing them.
+        ("\"chong qing\"", "\"重庆\""),
+        ("title:\"chong qing ban dao ti\"~2", "title:\"重庆 半导体\"~2"),
+        ("\"chong qing\" ban dao ti", "\"重庆\" 半导体"),
+        ("“chong qing market”", "“重庆 market”"),
         // 到达 is `daoti` only in 达's rare reading: 导体, read in usual readings, wins
         // though 12 times rarer.
         ("daoti", "导体"),
