@@ -79,15 +79,20 @@ pub(crate) fn rare_readings(word: &str, typed: &str) -> Option<usize> {
     let mut reached: Vec<Option<usize>> = vec![None; typed.len() + 1];
     reached[0] = Some(0);
     for c in word.chars() {
+        // Each way `c` may be typed, with whether it is a rare reading.
+        let spelt: Vec<(usize, std::borrow::Cow<str>)> =
+            (c.to_pinyin_multi().into_iter().flatten().enumerate())
+                .flat_map(|(index, reading)| {
+                    spellings(reading, with_tones).map(move |spelling| (usize::from(index > 0), spelling))
+                })
+                .collect();
         let mut next = vec![None; typed.len() + 1];
         for (at, rare) in reached.iter().enumerate().filter_map(|(at, rare)| Some((at, (*rare)?))) {
-            for (index, reading) in c.to_pinyin_multi().into_iter().flatten().enumerate() {
-                let rare = rare + usize::from(index > 0);
-                for spelling in spellings(reading, with_tones) {
-                    if let Some(length) = spelt_by(&spelling, &typed[at..]) {
-                        let fewest = &mut next[at + length];
-                        *fewest = Some(fewest.map_or(rare, |fewest: usize| fewest.min(rare)));
-                    }
+            for (extra, spelling) in &spelt {
+                if let Some(length) = spelt_by(spelling, &typed[at..]) {
+                    let rare = rare + extra;
+                    let fewest = &mut next[at + length];
+                    *fewest = Some(fewest.map_or(rare, |fewest: usize| fewest.min(rare)));
                 }
             }
         }

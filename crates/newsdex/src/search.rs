@@ -1776,7 +1776,6 @@ pub(crate) fn each_word_near(
     })
 }
 
-/// The error of a term dictionary that cannot be streamed.
 /// Whether `atom` holds a run of letters and digits (outside Chinese) too long to be
 /// indexed.
 fn holds_an_overlong_word(atom: &Atom) -> bool {
@@ -1791,6 +1790,7 @@ fn holds_an_overlong_word(atom: &Atom) -> bool {
         .any(|word| word.chars().count() > crate::analysis::MAX_WORD_CHARS)
 }
 
+/// The error of a term dictionary that cannot be streamed.
 pub(crate) fn unreadable_words(source: std::io::Error) -> Error {
     Error::Io { context: "cannot read the index's words".to_string(), source }
 }

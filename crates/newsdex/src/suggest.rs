@@ -1028,9 +1028,7 @@ fn respelt_piece(piece: &str, replacements: &[(String, String)]) -> String {
 /// piece with anything else around its word (`+`, a field without a quote, a boost) is
 /// all word.
 fn phrase_parts(piece: &str) -> (&str, &str, &str) {
-    let lower = piece.to_ascii_lowercase();
-    let field = ["title:", "title：", "body:", "body："].iter().find(|field| lower.starts_with(**field));
-    let field = field.map_or(0, |field| field.len());
+    let field = field_prefix_length(piece);
     let lead = match piece[field..].chars().next().filter(|c| QUOTES.contains(c)) {
         Some(quote) => field + quote.len_utf8(),
         None if field == 0 => 0,
@@ -1046,16 +1044,18 @@ fn phrase_parts(piece: &str) -> (&str, &str, &str) {
     if closes { (&piece[..lead], word, trail) } else { ("", piece, "") }
 }
 
+/// The bytes of the field (`title:`, `Body：`) `text` begins with, or 0.
+fn field_prefix_length(text: &str) -> usize {
+    let lower = text.to_ascii_lowercase();
+    let field = ["title:", "title：", "body:", "body："].iter().find(|field| lower.starts_with(**field));
+    field.map_or(0, |field| field.len())
+}
+
 /// Whether `text` is what may stand before a word in a piece of the query: `+`, then a
 /// field, then a quote, each optional.
 fn leads_a_word(text: &str) -> bool {
     let text = text.strip_prefix('+').unwrap_or(text);
-    let lower = text.to_ascii_lowercase();
-    let text = ["title:", "title：", "body:", "body："]
-        .iter()
-        .find_map(|field| lower.strip_prefix(field))
-        .unwrap_or(&lower);
-    let mut chars = text.chars();
+    let mut chars = text[field_prefix_length(text)..].chars();
     match chars.next() {
         None => true,
         Some(quote) => QUOTES.contains(&quote) && chars.next().is_none(),
