@@ -1,8 +1,9 @@
 //! Query latency on a large index: term, several-word, phrase, prefix, phrase prefix, fuzzy,
-//! misspelt, homophone, pinyin (without and with tones), mixed-language, filtered,
-//! faceted, newest-first, recency-blended and snippet-producing queries. `one category` and `one month` filter
-//! each query to the category, or the month, holding most of its matches: in an index
-//! generated from the real corpus one of dozens, a filter far rarer than the query.
+//! misspelt, homophone, pinyin (without and with tones, and typed together),
+//! mixed-language, filtered, faceted, newest-first, recency-blended and
+//! snippet-producing queries. `one category` and `one month` filter each query to the
+//! category, or the month, holding most of its matches: in an index generated from the
+//! real corpus one of dozens, a filter far rarer than the query.
 //! `recent months` filters each query to its newest four months (a date range open at
 //! its end).
 //!
@@ -30,9 +31,11 @@ use newsdex::{
 /// Runs per query for the percentile table.
 const PERCENTILE_RUNS: usize = 400;
 
-/// The kinds of queries of Chinese words typed in pinyin, without and with tones.
+/// The kinds of queries of Chinese words typed in pinyin: without and with tones, and
+/// several words' syllables typed together.
 const PINYIN: &str = "pinyin+snippets";
 const TONED_PINYIN: &str = "toned pinyin+snippets";
+const JOINED_PINYIN: &str = "joined pinyin+snippets";
 
 struct QueryKind {
     name: &'static str,
@@ -43,7 +46,8 @@ impl QueryKind {
     /// Whether a query of this kind was answered: it found articles, or, typed in pinyin,
     /// found none as typed and suggested its reading.
     fn answered(&self, response: &SearchResponse) -> bool {
-        response.total > 0 || ([PINYIN, TONED_PINYIN].contains(&self.name) && response.suggestion.is_some())
+        response.total > 0
+            || ([PINYIN, TONED_PINYIN, JOINED_PINYIN].contains(&self.name) && response.suggestion.is_some())
     }
 }
 
@@ -240,6 +244,19 @@ fn query_kinds(index: &NewsIndex) -> Vec<QueryKind> {
                 "xīnguān yìmiáo",
                 "fang2jia4",
                 "xīn guān yì miáo",
+            ]),
+        },
+        QueryKind {
+            // Several words' syllables typed together, cut into the words articles write
+            // together.
+            name: JOINED_PINYIN,
+            requests: plain(&[
+                "zhongguojingji",
+                "xinguanyimiao",
+                "renminbihuilv",
+                "gaosufazhan",
+                "meiguozongtong",
+                "quanqiuqihoubianhua",
             ]),
         },
         QueryKind {

@@ -40,10 +40,25 @@ pub(crate) fn each_word_read_as(
     typed: &str,
     mut visit: impl FnMut(&str, u32),
 ) -> Result<()> {
-    let Some(automaton) = ReadAs::new(typed) else { return Ok(()) };
+    each_word_beginning(searcher, field, typed, &[typed.len()], |word, count, _| visit(word, count))
+}
+
+/// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
+/// whose pinyin spells `typed` (as [`each_word_read_as`] takes it) from its start to one
+/// of the places `ends` (ascending, at most `typed`'s length), with the articles of a
+/// segment holding it and the places it reaches (bit `i`: it spells `typed[..i]`): in
+/// `zhongguojingji`, 中国 reaches 8 and 中国经济 14. One walk of the words finds them all.
+pub(crate) fn each_word_beginning(
+    searcher: &Searcher,
+    field: Field,
+    typed: &str,
+    ends: &[usize],
+    mut visit: impl FnMut(&str, u32, u32),
+) -> Result<()> {
+    let Some(automaton) = ReadAs::new(typed, ends) else { return Ok(()) };
     // Every character with a reading is beyond ASCII: the walk starts past it.
     each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
-        visit(word, count);
+        visit(word, count, automaton.reached_by(word));
         true
     })
 }
@@ -145,6 +160,35 @@ pub(crate) fn is_syllables(typed: &str) -> bool {
     !typed.is_empty() && is_pinyin(typed) && spelt_to_the_end(&syllables_from_each_place(typed))[0]
 }
 
+/// The places inside `typed` (lowercase, toneless or with tones as [`toned`] gives them)
+/// where one word may end and the next begin: the ends of syllables on a way of spelling
+/// all of it with syllables (`zhongguojingji`: after `zhong`, `zhongguo` and
+/// `zhongguojing`; `xian` also after `xi`), in order. Empty when no syllables spell it.
+pub(crate) fn syllable_breaks(typed: &str) -> Vec<usize> {
+    let typed = typed.as_bytes();
+    if typed.is_empty() || !is_pinyin(typed) {
+        return Vec::new();
+    }
+    let cuts = syllables_from_each_place(typed);
+    let to_the_end = spelt_to_the_end(&cuts);
+    let mut reached = vec![false; typed.len() + 1];
+    reached[0] = true;
+    for from in 0..typed.len() {
+        if reached[from] {
+            for &(to, _) in &cuts[from] {
+                reached[to] = true;
+            }
+        }
+    }
+    (1..typed.len()).filter(|&at| reached[at] && to_the_end[at]).collect()
+}
+
+/// Whether [`each_word_beginning`] has a walk to make for `typed` and `ends`: syllables
+/// spell two characters or more of it to an end.
+pub(crate) fn may_begin_a_word(typed: &str, ends: &[usize]) -> bool {
+    ReadAs::new(typed, ends).is_some()
+}
+
 /// Whether `typed` is lowercase ASCII letters alone: toneless pinyin.
 fn is_plain(typed: &[u8]) -> bool {
     typed.iter().all(u8::is_ascii_lowercase)
@@ -191,18 +235,29 @@ fn syllables_from_each_place(typed: &[u8]) -> Vec<Vec<(usize, &'static [char])>>
 /// For each place in what was typed, and its end, whether syllables (`cuts`, from
 /// [`syllables_from_each_place`]) spell it from there to its end.
 fn spelt_to_the_end(cuts: &[Vec<(usize, &[char])>]) -> Vec<bool> {
-    let mut to_the_end = vec![false; cuts.len() + 1];
-    to_the_end[cuts.len()] = true;
-    for from in (0..cuts.len()).rev() {
-        to_the_end[from] = cuts[from].iter().any(|&(to, _)| to_the_end[to]);
-    }
-    to_the_end
+    spelt_to_an_end(cuts, &[cuts.len()])
 }
 
-/// The automaton matching the words read as `typed`.
+/// For each place in what was typed, and its end, whether it is one of `ends` or
+/// syllables (`cuts`) spell it from there to one.
+fn spelt_to_an_end(cuts: &[Vec<(usize, &[char])>], ends: &[usize]) -> Vec<bool> {
+    let mut to_an_end = vec![false; cuts.len() + 1];
+    for &end in ends {
+        to_an_end[end] = true;
+    }
+    for from in (0..cuts.len()).rev() {
+        to_an_end[from] |= cuts[from].iter().any(|&(to, _)| to_an_end[to]);
+    }
+    to_an_end
+}
+
+/// The automaton matching the words read as `typed`, or as its beginning up to one of
+/// a few places.
 struct ReadAs {
     /// The letters typed.
     length: usize,
+    /// The places a word may end at (bit `i`: after `typed[..i]`).
+    ends: u32,
     /// For each place in what was typed, the characters whose reading spells it from
     /// there, UTF-8 encoded, with the place after that reading.
     at: Vec<Vec<Spelling>>,
@@ -279,17 +334,23 @@ static TONED: LazyLock<Vec<(String, Vec<char>)>> = LazyLock::new(|| {
 });
 
 impl ReadAs {
-    /// `None` when `typed` is empty, longer than the 31 bytes a walk can track, not
-    /// pinyin ([`is_pinyin`]), or spelt by no run of two syllables or more (`government`,
-    /// `zhong`): an English word costs no walk of the words.
-    fn new(typed: &str) -> Option<ReadAs> {
+    /// The automaton matching the words whose reading spells `typed` from its start to
+    /// one of `ends` (ascending, at most its length). `None` when `typed` is empty,
+    /// longer than the 31 bytes a walk can track, not pinyin ([`is_pinyin`]), or when no
+    /// run of two syllables or more spells it to an end (`government`, `zhong`): an
+    /// English word costs no walk of the words.
+    fn new(typed: &str, ends: &[usize]) -> Option<ReadAs> {
         let typed = typed.as_bytes();
-        if !(1..32).contains(&typed.len()) || !is_pinyin(typed) {
+        if !(1..32).contains(&typed.len()) || !is_pinyin(typed) || ends.iter().any(|&end| end > typed.len()) {
             return None;
         }
         let cuts = syllables_from_each_place(typed);
-        let to_the_end = spelt_to_the_end(&cuts);
-        // Only characters on a way from the start to the end, of two characters or more.
+        let to_an_end = spelt_to_an_end(&cuts, ends);
+        // Whether another syllable, spelt from a place, leads to an end: the first
+        // character needs one after it.
+        let continued =
+            |at: usize| cuts.get(at).is_some_and(|cuts| cuts.iter().any(|&(to, _)| to_an_end[to]));
+        // Only characters on a way from the start to an end, of two characters or more.
         let mut at = vec![Vec::new(); typed.len()];
         let mut reached = vec![false; typed.len() + 1];
         reached[0] = true;
@@ -298,7 +359,7 @@ impl ReadAs {
                 continue;
             }
             for &(to, characters) in &cuts[from] {
-                if !to_the_end[to] || (from == 0 && to == typed.len()) {
+                if !(if from == 0 { continued(to) } else { to_an_end[to] }) {
                     continue;
                 }
                 reached[to] = true;
@@ -313,7 +374,17 @@ impl ReadAs {
         for spellings in &mut at {
             spellings.sort_unstable_by_key(|spelling| (spelling.bytes, spelling.to));
         }
-        (!at[0].is_empty()).then_some(ReadAs { length: typed.len(), at })
+        let ends = ends.iter().fold(0, |mask, &end| mask | 1 << end);
+        (!at[0].is_empty()).then_some(ReadAs { length: typed.len(), ends, at })
+    }
+
+    /// The ends `word` reaches (bit `i`: its reading spells `typed[..i]`), 0 for none.
+    fn reached_by(&self, word: &str) -> u32 {
+        let mut state = self.start();
+        for &byte in word.as_bytes() {
+            state = self.accept(&state, byte);
+        }
+        if self.is_match(&state) { state.reached & self.ends } else { 0 }
     }
 }
 
@@ -349,7 +420,7 @@ impl Automaton for ReadAs {
     }
 
     fn is_match(&self, state: &Reading) -> bool {
-        state.got == 0 && state.chars >= MIN_CHARS && state.reached & (1 << self.length) != 0
+        state.got == 0 && state.chars >= MIN_CHARS && state.reached & self.ends != 0
     }
 
     fn can_match(&self, state: &Reading) -> bool {
@@ -393,7 +464,7 @@ mod tests {
     use super::*;
 
     fn reads_as(word: &str, typed: &str) -> bool {
-        let Some(automaton) = ReadAs::new(typed) else { return false };
+        let Some(automaton) = ReadAs::new(typed, &[typed.len()]) else { return false };
         let mut state = automaton.start();
         for &byte in word.as_bytes() {
             state = automaton.accept(&state, byte);
@@ -402,6 +473,37 @@ mod tests {
             }
         }
         automaton.is_match(&state)
+    }
+
+    #[test]
+    fn words_typed_together_may_break_between_syllables_on_a_way_to_the_end() {
+        let breaks = syllable_breaks("zhongguojingji");
+        for at in [5, 8, 12] {
+            assert!(breaks.contains(&at), "{at}: {breaks:?}");
+        }
+        // `zhon` is no syllable: no break after it.
+        assert!(!breaks.contains(&4), "{breaks:?}");
+        // `xi an`, and `xia n` (`n` is 嗯).
+        assert_eq!(syllable_breaks("xian"), [2, 3]);
+        // `zhōng guó`, and `zhōng gu ó`.
+        assert_eq!(syllable_breaks("zhōngguó"), ["zhōng".len(), "zhōnggu".len()]);
+        assert!(syllable_breaks("government").is_empty());
+        assert!(syllable_breaks("zhong").is_empty());
+    }
+
+    #[test]
+    fn a_walk_for_the_beginnings_finds_each_word_with_the_places_it_reaches() {
+        let automaton = ReadAs::new("zhongguojingji", &[8, 14]).expect("usable");
+        assert_eq!(automaton.reached_by("中国"), 1 << 8);
+        assert_eq!(automaton.reached_by("中国经济"), 1 << 14);
+        // Not to one of the places asked for, or one character.
+        assert_eq!(automaton.reached_by("中国经"), 0);
+        assert_eq!(automaton.reached_by("中"), 0);
+        assert_eq!(automaton.reached_by("经济"), 0);
+        // A syllable alone that fills the whole reaches no end of a word of two.
+        assert!(!may_begin_a_word("zhong", &[5]));
+        assert!(may_begin_a_word("zhongguo", &[5, 8]));
+        assert!(!may_begin_a_word("zhongguo", &[5]));
     }
 
     #[test]
@@ -517,7 +619,7 @@ mod tests {
     fn only_characters_on_a_way_to_the_end_are_kept() {
         // `jingji`: 经 (jing) then 济 (ji), or ji, ng, ji; no character read `jin` is
         // followed by syllables spelling `gji`.
-        let automaton = ReadAs::new("jingji").expect("usable");
+        let automaton = ReadAs::new("jingji", &[6]).expect("usable");
         let ends = |c: char| {
             let mut bytes = [0; 4];
             c.encode_utf8(&mut bytes);
@@ -531,22 +633,22 @@ mod tests {
         assert_eq!(ends('今'), Vec::<u8>::new());
         assert_eq!(ends('几'), [2]);
         // A first character may not end the word: `xian` is 西安 (or 夏 and `n`), never 先.
-        assert!(ReadAs::new("xian").expect("usable").at[0].iter().all(|spelling| spelling.to < 4));
+        assert!(ReadAs::new("xian", &[4]).expect("usable").at[0].iter().all(|spelling| spelling.to < 4));
     }
 
     #[test]
     fn only_lowercase_letters_that_fit_the_places_are_read() {
-        assert!(ReadAs::new("").is_none());
-        assert!(ReadAs::new("Zhongguo").is_none());
-        assert!(ReadAs::new("xi'an").is_none());
-        assert!(ReadAs::new(&"a".repeat(32)).is_none());
-        assert!(ReadAs::new(&"a".repeat(31)).is_some());
+        assert!(ReadAs::new("", &[0]).is_none());
+        assert!(ReadAs::new("Zhongguo", &[8]).is_none());
+        assert!(ReadAs::new("xi'an", &[5]).is_none());
+        assert!(ReadAs::new(&"a".repeat(32), &[32]).is_none());
+        assert!(ReadAs::new(&"a".repeat(31), &[31]).is_some());
         // English words no run of syllables spells, and single syllables.
         for word in ["government", "president", "trade", "inflation", "zhong"] {
-            assert!(ReadAs::new(word).is_none(), "{word}");
+            assert!(ReadAs::new(word, &[word.len()]).is_none(), "{word}");
         }
         for word in ["zhongguo", "xian", "lvse", "chanye", "change"] {
-            assert!(ReadAs::new(word).is_some(), "{word}");
+            assert!(ReadAs::new(word, &[word.len()]).is_some(), "{word}");
         }
     }
 }

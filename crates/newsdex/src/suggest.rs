@@ -403,7 +403,7 @@ impl NewsIndex {
         let enough = held_by.saturating_mul(COMMONER_BY).max(1);
         // A word some articles write in Latin letters is theirs (`Xinhua`, `Beijing`), not
         // pinyin waiting to be read.
-        let pinyin = if held_by == 0 { self.read_as_pinyin(searcher, fields, &lower)? } else { None };
+        let pinyin = if held_by == 0 { self.read_as_words(searcher, fields, &lower, looks)? } else { None };
         if edits == 0 {
             return Ok(Readings { spelt: None, pinyin });
         }
@@ -490,7 +490,48 @@ impl NewsIndex {
             return Ok(None);
         }
         *looks += 1;
-        self.read_as_pinyin(searcher, fields, toned)
+        self.read_as_words(searcher, fields, toned, looks)
+    }
+
+    /// The Chinese words `typed` (as [`Self::read_as_pinyin`] takes it) is the pinyin of,
+    /// typed together: one word, or when none reads so, two words or more, each written
+    /// before the next in some article (`zhongguojingji` is 中国 then 经济, suggested as
+    /// 中国经济, as Chinese is written).
+    ///
+    /// The syllables are cut into words the longest first, from the start ([`Joined`]);
+    /// of the first [`CUTS_TRIED`] ways to cut them, the first whose words can be read so
+    /// that each is written before the next wins, read in the words (of the
+    /// [`STRETCH_CANDIDATES`] likeliest of each stretch) that articles write together
+    /// most: `gaosufazhan` is 高速发展, not 告诉发展, though 告诉 is commoner than 高速.
+    fn read_as_words(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        typed: &str,
+        looks: &mut usize,
+    ) -> Result<Option<Respelling>> {
+        if let Some(read) = self.read_as_pinyin(searcher, fields, typed)? {
+            return Ok(Some(read));
+        }
+        let Some(&field) = fields.last() else { return Ok(None) };
+        let mut joined = Joined {
+            searcher,
+            field,
+            typed,
+            breaks: crate::pinyin::syllable_breaks(typed),
+            stretches: BTreeMap::new(),
+            dead: Vec::new(),
+        };
+        let mut cuts = Vec::new();
+        joined.cuts_from(0, &mut Vec::new(), &mut cuts, looks)?;
+        for cut in cuts {
+            if let Some((words, written)) = joined.written_together(&cut)? {
+                let joined = words.concat();
+                let spellings = vec![(joined.clone(), joined, written)];
+                return Ok(Some(Respelling { spellings, distance: 0, pinyin: true }));
+            }
+        }
+        Ok(None)
     }
 
     /// The runs of `pieces` (the query's, split at whitespace) that are Chinese words typed
@@ -580,23 +621,7 @@ impl NewsIndex {
                 *read.entry(word.to_string()).or_default() += u64::from(held_by);
             })?;
         }
-        // A character's rare reading makes a common word a homophone of what was typed
-        // (达 is also `ti`: `daoti` reads as 到达 beside 导体), so of the words needing the
-        // fewest rare readings, the one in the most articles (the first in the
-        // dictionary's order among equals) is the likeliest; one needing more wins only
-        // when [`USUAL_READING_BY`] times as common.
-        let mut by_rare_readings: BTreeMap<usize, (&String, u64)> = BTreeMap::new();
-        for (word, &count) in &read {
-            let Some(rare) = crate::pinyin::rare_readings(word, typed) else { continue };
-            let commonest = by_rare_readings.entry(rare).or_insert((word, count));
-            if count > commonest.1 {
-                *commonest = (word, count);
-            }
-        }
-        let likeliest = by_rare_readings.into_values().reduce(|likeliest, next| {
-            if next.1 > likeliest.1.saturating_mul(USUAL_READING_BY) { next } else { likeliest }
-        });
-        Ok(likeliest.map(|(word, count)| Respelling {
+        Ok(likeliest_reading(&read, typed).map(|(word, count)| Respelling {
             spellings: vec![(word.clone(), word.clone(), count)],
             distance: 0,
             pinyin: true,
@@ -869,6 +894,190 @@ impl NewsIndex {
         }
         Ok(())
     }
+}
+
+/// Ways of cutting pinyin typed together into words tried for a reading.
+const CUTS_TRIED: usize = 4;
+
+/// Words tried for a stretch of pinyin typed together, the likeliest first.
+const STRETCH_CANDIDATES: usize = 3;
+
+/// The words of a stretch, each with the articles holding it.
+type Candidates = Vec<(String, u64)>;
+
+/// Pinyin typed together (`zhongguojingji`) being cut into words.
+struct Joined<'a> {
+    searcher: &'a Searcher,
+    /// The field words are read from.
+    field: Field,
+    typed: &'a str,
+    /// Where a syllable may end ([`crate::pinyin::syllable_breaks`]).
+    breaks: Vec<usize>,
+    /// For each place walked from, the words of the stretches from there, by the place
+    /// each stretch ends at: [`STRETCH_CANDIDATES`] at most, needing the fewest rare
+    /// readings ([`likeliest_reading`]'s), the commonest first.
+    stretches: BTreeMap<usize, BTreeMap<usize, Candidates>>,
+    /// Places from which no way of cutting the rest was found.
+    dead: Vec<usize>,
+}
+
+impl Joined<'_> {
+    /// The words of the stretches from `from` ([`Joined::stretches`]): the first time, a
+    /// walk of the words, and a look; none when no look is left.
+    fn stretches_from(&mut self, from: usize, looks: &mut usize) -> Result<Vec<usize>> {
+        if !self.stretches.contains_key(&from) {
+            let typed = self.typed;
+            // Ends of stretches: not the end of everything typed from the start, which is
+            // read as one word already.
+            let ends: Vec<usize> = (self.breaks.iter().copied().filter(|&to| to > from))
+                .chain((from > 0).then_some(typed.len()))
+                .map(|to| to - from)
+                .collect();
+            let rest = &typed[from..];
+            let mut read: BTreeMap<usize, BTreeMap<String, u64>> = BTreeMap::new();
+            if crate::pinyin::may_begin_a_word(rest, &ends) {
+                if *looks == MAX_LOOKED_AT {
+                    return Ok(Vec::new());
+                }
+                *looks += 1;
+                crate::pinyin::each_word_beginning(
+                    self.searcher,
+                    self.field,
+                    rest,
+                    &ends,
+                    |word, held_by, reached| {
+                        for &end in &ends {
+                            if reached & 1 << end != 0 {
+                                *read.entry(from + end).or_default().entry(word.to_string()).or_default() +=
+                                    u64::from(held_by);
+                            }
+                        }
+                    },
+                )?;
+            }
+            let stretches = read
+                .into_iter()
+                .filter_map(|(to, words)| {
+                    let stretch = &typed[from..to];
+                    let (likeliest, _) = likeliest_reading(&words, stretch)?;
+                    let rare = crate::pinyin::rare_readings(likeliest, stretch);
+                    let mut candidates: Candidates = words
+                        .iter()
+                        .filter(|(word, _)| crate::pinyin::rare_readings(word, stretch) == rare)
+                        .map(|(word, &count)| (word.clone(), count))
+                        .collect();
+                    candidates
+                        .sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
+                    candidates.truncate(STRETCH_CANDIDATES);
+                    Some((to, candidates))
+                })
+                .collect();
+            self.stretches.insert(from, stretches);
+        }
+        Ok(self.stretches[&from].keys().copied().collect())
+    }
+
+    /// Adds to `cuts` the ways of cutting what was typed from `from` into stretches that
+    /// read as words, after `path`, the longest stretch first, until there are
+    /// [`CUTS_TRIED`].
+    fn cuts_from(
+        &mut self,
+        from: usize,
+        path: &mut Vec<(usize, usize)>,
+        cuts: &mut Vec<Vec<(usize, usize)>>,
+        looks: &mut usize,
+    ) -> Result<()> {
+        if from == self.typed.len() {
+            cuts.push(path.clone());
+            return Ok(());
+        }
+        if self.dead.contains(&from) {
+            return Ok(());
+        }
+        let found = cuts.len();
+        for to in self.stretches_from(from, looks)?.into_iter().rev() {
+            if cuts.len() == CUTS_TRIED {
+                return Ok(());
+            }
+            path.push((from, to));
+            self.cuts_from(to, path, cuts, looks)?;
+            path.pop();
+        }
+        if cuts.len() == found {
+            self.dead.push(from);
+        }
+        Ok(())
+    }
+
+    /// The words of `cut` (stretches, each with its candidates) that articles write
+    /// together most, each before the next in some article, with the fewest articles
+    /// writing one pair of them; `None` when no choice has every pair written. Pairs are
+    /// scored by the product of the articles writing each.
+    fn written_together(&self, cut: &[(usize, usize)]) -> Result<Option<(Vec<String>, u64)>> {
+        let columns: Vec<&Candidates> = cut.iter().map(|(from, to)| &self.stretches[from][to]).collect();
+        // The best choice ending in each candidate of the column reached.
+        let mut best: Vec<Option<Choice>> = (0..columns[0].len())
+            .map(|i| Some(Choice { score: 0.0, fewest: u64::MAX, path: vec![i] }))
+            .collect();
+        for pair in columns.windows(2) {
+            let mut next: Vec<Option<Choice>> = vec![None; pair[1].len()];
+            for (j, (word, _)) in pair[1].iter().enumerate() {
+                for (before, choice) in pair[0].iter().zip(&best) {
+                    let Some(choice) = choice else { continue };
+                    let written = written_together(self.searcher, self.field, &[&before.0, word])? as u64;
+                    if written == 0 {
+                        continue;
+                    }
+                    let score = choice.score + (written as f64).ln();
+                    if next[j].as_ref().is_none_or(|known| score > known.score) {
+                        let path = [choice.path.as_slice(), &[j]].concat();
+                        next[j] = Some(Choice { score, fewest: choice.fewest.min(written), path });
+                    }
+                }
+            }
+            best = next;
+        }
+        // The best score; among equals, the likeliest words.
+        let chosen = best.into_iter().flatten().fold(None, |chosen: Option<Choice>, next| match chosen {
+            Some(chosen) if chosen.score >= next.score => Some(chosen),
+            _ => Some(next),
+        });
+        Ok(chosen.map(|choice| {
+            let words = choice.path.iter().zip(&columns).map(|(&i, column)| column[i].0.clone()).collect();
+            (words, choice.fewest)
+        }))
+    }
+}
+
+/// A choice of words for the stretches of a cut so far.
+#[derive(Clone)]
+struct Choice {
+    /// The sum of the logarithms of the articles writing each pair.
+    score: f64,
+    /// The fewest articles writing a pair.
+    fewest: u64,
+    /// The candidate chosen in each stretch.
+    path: Vec<usize>,
+}
+
+/// Of the words `read` (with the articles holding each) whose pinyin spells `typed`, the
+/// likeliest meant, with its articles. A character's rare reading makes a common word a
+/// homophone of what was typed (达 is also `ti`: `daoti` reads as 到达 beside 导体), so of
+/// the words needing the fewest rare readings, the one in the most articles (the first
+/// in the dictionary's order among equals) is the likeliest; one needing more wins only
+/// when [`USUAL_READING_BY`] times as common.
+fn likeliest_reading<'a>(read: &'a BTreeMap<String, u64>, typed: &str) -> Option<(&'a String, u64)> {
+    let mut by_rare_readings: BTreeMap<usize, (&String, u64)> = BTreeMap::new();
+    for (word, &count) in read {
+        let Some(rare) = crate::pinyin::rare_readings(word, typed) else { continue };
+        let commonest = by_rare_readings.entry(rare).or_insert((word, count));
+        if count > commonest.1 {
+            *commonest = (word, count);
+        }
+    }
+    by_rare_readings.into_values().reduce(|likeliest, next| {
+        if next.1 > likeliest.1.saturating_mul(USUAL_READING_BY) { next } else { likeliest }
+    })
 }
 
 /// How many articles hold `word` (an indexed word) in each of `fields`, summed.

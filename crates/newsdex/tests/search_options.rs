@@ -784,6 +784,45 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
 }
 
 #[test]
+fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together() {
+    let index = crate::support::index_of_bodies(&[
+        (300, "中国经济增长放缓。"),
+        (50, "经济高速发展。"),
+        (500, "他告诉记者。"),
+        (40, "新冠疫苗接种。"),
+        (5, "体育系的学生。"),
+        (30, "体育健身很重要。"),
+        (20, "价格上涨。"),
+        (700, "Markets were calm."),
+    ]);
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    for (query, suggested) in [
+        // No word reads as all of it: words read one after another, written as Chinese is.
+        ("zhongguojingji", "中国经济"),
+        ("xinguanyimiao", "新冠疫苗"),
+        ("Zhongguojingjizengzhang", "中国经济增长"),
+        ("zhōngguójīngjì", "中国经济"),
+        ("zhong1guo2jing1ji4", "中国经济"),
+        ("zhongguojingji jiage", "中国经济 价格"),
+        ("\"zhongguojingji\"", "\"中国经济\""),
+        // Typed in Traditional characters beside it, read in them.
+        ("zhongguojingji 價格", "中國經濟 價格"),
+        // 告诉 is ten times commoner than 高速, but articles write 高速 before 发展.
+        ("gaosufazhan", "高速发展"),
+        // 体育系 is the longest word from the start, but `anshen` reads as nothing after
+        // it: 体育 then 健身.
+        ("tiyujianshen", "体育健身"),
+    ] {
+        assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
+    }
+    // Words no article writes one before the other (中国 before 疫苗, 健身 before 中国) are
+    // no reading; neither is a syllable left over (`zhongguojingjia`).
+    for query in ["zhongguoyimiao", "jianshenzhongguo", "zhongguojingjia"] {
+        assert_eq!(suggestion(query), None, "{query}");
+    }
+}
+
+#[test]
 fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
     let index = crate::support::index_of_bodies(&[
         (300, "今年房价上涨，市场关注。"),
