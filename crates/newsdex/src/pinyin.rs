@@ -183,6 +183,24 @@ pub(crate) fn syllable_breaks(typed: &str) -> Vec<usize> {
     (1..typed.len()).filter(|&at| reached[at] && to_the_end[at]).collect()
 }
 
+/// The characters read as one syllable that spells all of `typed` (toneless, or with its
+/// tone as [`toned`] gives it; `v` or `u` for `ü`), in code point order: 的, 得, 地… for
+/// `de`. Empty when no one syllable spells it.
+pub(crate) fn characters_spelling(typed: &str) -> Vec<char> {
+    let typed = typed.as_bytes();
+    if typed.is_empty() || !is_pinyin(typed) {
+        return Vec::new();
+    }
+    let mut characters: Vec<char> = syllables_from_each_place(typed)[0]
+        .iter()
+        .filter(|&&(to, _)| to == typed.len())
+        .flat_map(|(_, characters)| characters.iter().copied())
+        .collect();
+    characters.sort_unstable();
+    characters.dedup();
+    characters
+}
+
 /// Whether [`each_word_beginning`] has a walk to make for `typed` and `ends`: syllables
 /// spell two characters or more of it to an end.
 pub(crate) fn may_begin_a_word(typed: &str, ends: &[usize]) -> bool {
@@ -500,6 +518,12 @@ mod tests {
         assert_eq!(automaton.reached_by("中国经"), 0);
         assert_eq!(automaton.reached_by("中"), 0);
         assert_eq!(automaton.reached_by("经济"), 0);
+        // One syllable's characters, toneless or with its tone.
+        let de = characters_spelling("de");
+        assert!(de.contains(&'的') && de.contains(&'得') && !de.contains(&'中'), "{de:?}");
+        assert!(characters_spelling("lv4").contains(&'绿'));
+        assert!(characters_spelling("de2").contains(&'德') && !characters_spelling("de2").contains(&'的'));
+        assert!(characters_spelling("zhongguo").is_empty() && characters_spelling("the").is_empty());
         // A syllable alone that fills the whole reaches no end of a word of two.
         assert!(!may_begin_a_word("zhong", &[5]));
         assert!(may_begin_a_word("zhongguo", &[5, 8]));

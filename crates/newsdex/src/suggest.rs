@@ -498,6 +498,9 @@ impl NewsIndex {
     /// before the next in some article (`zhongguojingji` is 中国 then 经济, suggested as
     /// 中国经济, as Chinese is written).
     ///
+    /// A syllable no word reads may be a character written between words, such as 的
+    /// (`zhongguodejingji` is 中国的经济), when many articles hold it alone.
+    ///
     /// The syllables are cut into words the longest first, from the start ([`Joined`]);
     /// of the first [`CUTS_TRIED`] ways to cut them, the first whose words can be read so
     /// that each is written before the next wins, read in the words (of the
@@ -902,6 +905,12 @@ const CUTS_TRIED: usize = 4;
 /// Words tried for a stretch of pinyin typed together, the likeliest first.
 const STRETCH_CANDIDATES: usize = 3;
 
+/// A syllable typed together with others that no word reads is read as one character, in
+/// that character's usual reading, when one article in this many or more holds it alone:
+/// the particles and prepositions written between words (的, 在, 和), not a character of
+/// a word cut in two.
+const JOINING_CHARACTER_IN: u64 = 10;
+
 /// The words of a stretch, each with the articles holding it.
 type Candidates = Vec<(String, u64)>;
 
@@ -915,7 +924,8 @@ struct Joined<'a> {
     breaks: Vec<usize>,
     /// For each place walked from, the words of the stretches from there, by the place
     /// each stretch ends at: [`STRETCH_CANDIDATES`] at most, needing the fewest rare
-    /// readings ([`likeliest_reading`]'s), the commonest first.
+    /// readings ([`likeliest_reading`]'s), the commonest first; for a syllable no word
+    /// reads, the commonest characters written alone ([`JOINING_CHARACTER_IN`]).
     stretches: BTreeMap<usize, BTreeMap<usize, Candidates>>,
     /// Places from which no way of cutting the rest was found.
     dead: Vec<usize>,
@@ -955,7 +965,7 @@ impl Joined<'_> {
                     },
                 )?;
             }
-            let stretches = read
+            let mut stretches: BTreeMap<usize, Candidates> = read
                 .into_iter()
                 .filter_map(|(to, words)| {
                     let stretch = &typed[from..to];
@@ -972,6 +982,33 @@ impl Joined<'_> {
                     Some((to, candidates))
                 })
                 .collect();
+            // A syllable no word reads from here may be a character written between words
+            // (`de` in `zhongguodejingji`), if one is held alone by many articles.
+            for &end in &ends {
+                if stretches.contains_key(&(from + end)) {
+                    continue;
+                }
+                let mut candidates: Candidates = Vec::new();
+                let syllable = &rest[..end];
+                // In its usual reading: 给 is `ji` only in a rare one.
+                let characters = crate::pinyin::characters_spelling(syllable).into_iter().filter(|c| {
+                    crate::pinyin::rare_readings(c.encode_utf8(&mut [0; 4]), syllable) == Some(0)
+                });
+                for c in characters {
+                    let held_by = self
+                        .searcher
+                        .doc_freq(&Term::from_field_text(self.field, c.encode_utf8(&mut [0; 4])))?;
+                    if held_by > 0 && held_by.saturating_mul(JOINING_CHARACTER_IN) >= self.searcher.num_docs()
+                    {
+                        candidates.push((c.to_string(), held_by));
+                    }
+                }
+                candidates.sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
+                candidates.truncate(STRETCH_CANDIDATES);
+                if !candidates.is_empty() {
+                    stretches.insert(from + end, candidates);
+                }
+            }
             self.stretches.insert(from, stretches);
         }
         Ok(self.stretches[&from].keys().copied().collect())

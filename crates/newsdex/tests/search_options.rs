@@ -793,6 +793,7 @@ fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_to
         (5, "体育系的学生。"),
         (30, "体育健身很重要。"),
         (20, "价格上涨。"),
+        (200, "中国的经济很重要。"),
         (700, "Markets were calm."),
     ]);
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
@@ -812,12 +813,15 @@ fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_to
         // 体育系 is the longest word from the start, but `anshen` reads as nothing after
         // it: 体育 then 健身.
         ("tiyujianshen", "体育健身"),
+        // A syllable no word reads is a character many articles hold alone.
+        ("zhongguodejingji", "中国的经济"),
     ] {
         assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
     }
     // Words no article writes one before the other (中国 before 疫苗, 健身 before 中国) are
-    // no reading; neither is a syllable left over (`zhongguojingjia`).
-    for query in ["zhongguoyimiao", "jianshenzhongguo", "zhongguojingjia"] {
+    // no reading; neither is a syllable left over that no character many articles hold
+    // alone reads (`a` in `zhongguojingjia`, `ma`).
+    for query in ["zhongguoyimiao", "jianshenzhongguo", "zhongguojingjia", "zhongguomajingji"] {
         assert_eq!(suggestion(query), None, "{query}");
     }
 }
