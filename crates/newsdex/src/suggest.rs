@@ -524,14 +524,23 @@ impl NewsIndex {
             breaks: crate::pinyin::syllable_breaks(typed),
             stretches: BTreeMap::new(),
             dead: Vec::new(),
+            characters: None,
         };
-        let mut cuts = Vec::new();
-        joined.cuts_from(0, &mut Vec::new(), &mut cuts, looks)?;
-        for cut in cuts {
-            if let Some((words, written)) = joined.written_together(&cut)? {
-                let joined = words.concat();
-                let spellings = vec![(joined.clone(), joined, written)];
-                return Ok(Some(Respelling { spellings, distance: 0, pinyin: true }));
+        // Words alone first; characters between them only when that reads nothing, since
+        // looking them up costs a lookup per character of each syllable.
+        for characters in [false, true] {
+            if characters {
+                joined.characters = Some(Vec::new());
+                joined.dead.clear();
+            }
+            let mut cuts = Vec::new();
+            joined.cuts_from(0, &mut Vec::new(), &mut cuts, looks)?;
+            for cut in cuts {
+                if let Some((words, written)) = joined.written_together(&cut)? {
+                    let joined = words.concat();
+                    let spellings = vec![(joined.clone(), joined, written)];
+                    return Ok(Some(Respelling { spellings, distance: 0, pinyin: true }));
+                }
             }
         }
         Ok(None)
@@ -929,20 +938,19 @@ struct Joined<'a> {
     stretches: BTreeMap<usize, BTreeMap<usize, Candidates>>,
     /// Places from which no way of cutting the rest was found.
     dead: Vec<usize>,
+    /// When characters written between words are read too, the places whose syllables
+    /// have been looked up as such.
+    characters: Option<Vec<usize>>,
 }
 
 impl Joined<'_> {
     /// The words of the stretches from `from` ([`Joined::stretches`]): the first time, a
-    /// walk of the words, and a look; none when no look is left.
+    /// walk of the words, and a look; none when no look is left. With
+    /// [`Joined::characters`], the characters between words too.
     fn stretches_from(&mut self, from: usize, looks: &mut usize) -> Result<Vec<usize>> {
         if !self.stretches.contains_key(&from) {
             let typed = self.typed;
-            // Ends of stretches: not the end of everything typed from the start, which is
-            // read as one word already.
-            let ends: Vec<usize> = (self.breaks.iter().copied().filter(|&to| to > from))
-                .chain((from > 0).then_some(typed.len()))
-                .map(|to| to - from)
-                .collect();
+            let ends = self.ends_from(from);
             let rest = &typed[from..];
             let mut read: BTreeMap<usize, BTreeMap<String, u64>> = BTreeMap::new();
             if crate::pinyin::may_begin_a_word(rest, &ends) {
@@ -965,7 +973,7 @@ impl Joined<'_> {
                     },
                 )?;
             }
-            let mut stretches: BTreeMap<usize, Candidates> = read
+            let stretches: BTreeMap<usize, Candidates> = read
                 .into_iter()
                 .filter_map(|(to, words)| {
                     let stretch = &typed[from..to];
@@ -982,36 +990,58 @@ impl Joined<'_> {
                     Some((to, candidates))
                 })
                 .collect();
-            // A syllable no word reads from here may be a character written between words
-            // (`de` in `zhongguodejingji`), if one is held alone by many articles.
-            for &end in &ends {
-                if stretches.contains_key(&(from + end)) {
-                    continue;
-                }
-                let mut candidates: Candidates = Vec::new();
-                let syllable = &rest[..end];
-                // In its usual reading: 给 is `ji` only in a rare one.
-                let characters = crate::pinyin::characters_spelling(syllable).into_iter().filter(|c| {
-                    crate::pinyin::rare_readings(c.encode_utf8(&mut [0; 4]), syllable) == Some(0)
-                });
-                for c in characters {
-                    let held_by = self
-                        .searcher
-                        .doc_freq(&Term::from_field_text(self.field, c.encode_utf8(&mut [0; 4])))?;
-                    if held_by > 0 && held_by.saturating_mul(JOINING_CHARACTER_IN) >= self.searcher.num_docs()
-                    {
-                        candidates.push((c.to_string(), held_by));
-                    }
-                }
-                candidates.sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
-                candidates.truncate(STRETCH_CANDIDATES);
-                if !candidates.is_empty() {
-                    stretches.insert(from + end, candidates);
-                }
-            }
             self.stretches.insert(from, stretches);
         }
+        if self.characters.as_ref().is_some_and(|looked_up| !looked_up.contains(&from)) {
+            self.add_characters(from)?;
+        }
         Ok(self.stretches[&from].keys().copied().collect())
+    }
+
+    /// Where stretches from `from` may end, from there: a syllable's end, and not the
+    /// end of everything typed from the start, which is read as one word already.
+    fn ends_from(&self, from: usize) -> Vec<usize> {
+        (self.breaks.iter().copied().filter(|&to| to > from))
+            .chain((from > 0).then_some(self.typed.len()))
+            .map(|to| to - from)
+            .collect()
+    }
+
+    /// Adds to the stretches from `from` (walked already) the characters a syllable no
+    /// word reads from there may be ([`JOINING_CHARACTER_IN`]).
+    fn add_characters(&mut self, from: usize) -> Result<()> {
+        let rest = &self.typed[from..];
+        let mut stretches = self.stretches.remove(&from).unwrap_or_default();
+        // A syllable no word reads from here may be a character written between words
+        // (`de` in `zhongguodejingji`), if one is held alone by many articles.
+        for end in self.ends_from(from) {
+            if stretches.contains_key(&(from + end)) {
+                continue;
+            }
+            let mut candidates: Candidates = Vec::new();
+            let syllable = &rest[..end];
+            // In its usual reading: 给 is `ji` only in a rare one.
+            let characters = crate::pinyin::characters_spelling(syllable)
+                .into_iter()
+                .filter(|c| crate::pinyin::rare_readings(c.encode_utf8(&mut [0; 4]), syllable) == Some(0));
+            for c in characters {
+                let held_by =
+                    self.searcher.doc_freq(&Term::from_field_text(self.field, c.encode_utf8(&mut [0; 4])))?;
+                if held_by > 0 && held_by.saturating_mul(JOINING_CHARACTER_IN) >= self.searcher.num_docs() {
+                    candidates.push((c.to_string(), held_by));
+                }
+            }
+            candidates.sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
+            candidates.truncate(STRETCH_CANDIDATES);
+            if !candidates.is_empty() {
+                stretches.insert(from + end, candidates);
+            }
+        }
+        self.stretches.insert(from, stretches);
+        if let Some(looked_up) = &mut self.characters {
+            looked_up.push(from);
+        }
+        Ok(())
     }
 
     /// Adds to `cuts` the ways of cutting what was typed from `from` into stretches that
