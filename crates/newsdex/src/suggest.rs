@@ -527,7 +527,9 @@ impl NewsIndex {
             characters: None,
         };
         // Words alone first; characters between them only when that reads nothing, since
-        // looking them up costs a lookup per character of each syllable.
+        // looking them up costs a lookup per character of each syllable. A cut of words
+        // alone found again is not scored again.
+        let mut scored: Vec<Vec<(usize, usize)>> = Vec::new();
         for characters in [false, true] {
             if characters {
                 joined.characters = Some(Vec::new());
@@ -536,11 +538,15 @@ impl NewsIndex {
             let mut cuts = Vec::new();
             joined.cuts_from(0, &mut Vec::new(), &mut cuts, looks)?;
             for cut in cuts {
-                if let Some((words, written)) = joined.written_together(&cut)? {
+                if scored.contains(&cut) {
+                    continue;
+                }
+                if let Some((words, written)) = joined.likeliest_words(&cut)? {
                     let joined = words.concat();
                     let spellings = vec![(joined.clone(), joined, written)];
                     return Ok(Some(Respelling { spellings, distance: 0, pinyin: true }));
                 }
+                scored.push(cut);
             }
         }
         Ok(None)
@@ -976,18 +982,13 @@ impl Joined<'_> {
             let stretches: BTreeMap<usize, Candidates> = read
                 .into_iter()
                 .filter_map(|(to, words)| {
-                    let stretch = &typed[from..to];
-                    let (likeliest, _) = likeliest_reading(&words, stretch)?;
-                    let rare = crate::pinyin::rare_readings(likeliest, stretch);
-                    let mut candidates: Candidates = words
-                        .iter()
-                        .filter(|(word, _)| crate::pinyin::rare_readings(word, stretch) == rare)
-                        .map(|(word, &count)| (word.clone(), count))
+                    let rated = rated_readings(&words, &typed[from..to]);
+                    let (_, _, rare) = likeliest_of(&rated)?;
+                    let candidates = (rated.into_iter())
+                        .filter(|&(.., word_rare)| word_rare == rare)
+                        .map(|(word, count, _)| (word.clone(), count))
                         .collect();
-                    candidates
-                        .sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
-                    candidates.truncate(STRETCH_CANDIDATES);
-                    Some((to, candidates))
+                    Some((to, commonest_first(candidates)))
                 })
                 .collect();
             self.stretches.insert(from, stretches);
@@ -1031,8 +1032,7 @@ impl Joined<'_> {
                     candidates.push((c.to_string(), held_by));
                 }
             }
-            candidates.sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
-            candidates.truncate(STRETCH_CANDIDATES);
+            let candidates = commonest_first(candidates);
             if !candidates.is_empty() {
                 stretches.insert(from + end, candidates);
             }
@@ -1080,7 +1080,7 @@ impl Joined<'_> {
     /// together most, each before the next in some article, with the fewest articles
     /// writing one pair of them; `None` when no choice has every pair written. Pairs are
     /// scored by the product of the articles writing each.
-    fn written_together(&self, cut: &[(usize, usize)]) -> Result<Option<(Vec<String>, u64)>> {
+    fn likeliest_words(&self, cut: &[(usize, usize)]) -> Result<Option<(Vec<String>, u64)>> {
         let columns: Vec<&Candidates> = cut.iter().map(|(from, to)| &self.stretches[from][to]).collect();
         // The best choice ending in each candidate of the column reached.
         let mut best: Vec<Option<Choice>> = (0..columns[0].len())
@@ -1134,17 +1134,41 @@ struct Choice {
 /// in the dictionary's order among equals) is the likeliest; one needing more wins only
 /// when [`USUAL_READING_BY`] times as common.
 fn likeliest_reading<'a>(read: &'a BTreeMap<String, u64>, typed: &str) -> Option<(&'a String, u64)> {
+    likeliest_of(&rated_readings(read, typed)).map(|(word, count, _)| (word, count))
+}
+
+/// The words `read` (with the articles holding each) whose pinyin spells `typed`, each
+/// with its articles and its rare readings ([`crate::pinyin::rare_readings`]), in the
+/// dictionary's order.
+fn rated_readings<'a>(read: &'a BTreeMap<String, u64>, typed: &str) -> Vec<(&'a String, u64, usize)> {
+    (read.iter())
+        .filter_map(|(word, &count)| Some((word, count, crate::pinyin::rare_readings(word, typed)?)))
+        .collect()
+}
+
+/// [`likeliest_reading`] of words rated by [`rated_readings`], with its rare readings.
+fn likeliest_of<'a>(rated: &[(&'a String, u64, usize)]) -> Option<(&'a String, u64, usize)> {
     let mut by_rare_readings: BTreeMap<usize, (&String, u64)> = BTreeMap::new();
-    for (word, &count) in read {
-        let Some(rare) = crate::pinyin::rare_readings(word, typed) else { continue };
+    for &(word, count, rare) in rated {
         let commonest = by_rare_readings.entry(rare).or_insert((word, count));
         if count > commonest.1 {
             *commonest = (word, count);
         }
     }
-    by_rare_readings.into_values().reduce(|likeliest, next| {
-        if next.1 > likeliest.1.saturating_mul(USUAL_READING_BY) { next } else { likeliest }
-    })
+    let rare_first = by_rare_readings.into_iter().map(|(rare, (word, count))| (word, count, rare));
+    rare_first.reduce(
+        |likeliest, next| {
+            if next.1 > likeliest.1.saturating_mul(USUAL_READING_BY) { next } else { likeliest }
+        },
+    )
+}
+
+/// The [`STRETCH_CANDIDATES`] of `candidates` held by the most articles, the commonest
+/// first (in the dictionary's order among equals).
+fn commonest_first(mut candidates: Candidates) -> Candidates {
+    candidates.sort_by(|(a, a_count), (b, b_count)| b_count.cmp(a_count).then_with(|| a.cmp(b)));
+    candidates.truncate(STRETCH_CANDIDATES);
+    candidates
 }
 
 /// How many articles hold `word` (an indexed word) in each of `fields`, summed.
