@@ -383,7 +383,8 @@ fn searching_what_is_not_an_index_fails_clearly() {
 #[test]
 fn serve_without_an_index_serves_the_sample() {
     let cache = tempfile::tempdir().expect("tempdir");
-    let server = Serving::start(&["--cache-dir", cache.path().to_str().expect("path")]);
+    // Preloaded first: the sample index is read into the file cache before listening.
+    let server = Serving::start(&["--cache-dir", cache.path().to_str().expect("path"), "--preload"]);
     let (status, body) = server.http("GET", "/search?q=tariff&limit=1", &[], "");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"hits\""), "{body}");
@@ -609,7 +610,7 @@ fn serve_settings_come_from_flags_then_env_then_the_file() {
     let file = temporary.path().join("newsdex.toml");
     std::fs::write(
         &file,
-        "index = \"idx\"\nsynonyms = \"synonyms.txt\"\napi_key = \"from-file\"\nmax_concurrent_requests = 11\nmax_query_chars = 111\nrequest_timeout_secs = 5\n",
+        "index = \"idx\"\nsynonyms = \"synonyms.txt\"\napi_key = \"from-file\"\nmax_concurrent_requests = 11\nmax_query_chars = 111\nrequest_timeout_secs = 5\npreload = true\n",
     )
     .expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_newsdex"))
@@ -631,6 +632,7 @@ fn serve_settings_come_from_flags_then_env_then_the_file() {
     assert_eq!(settings["max_concurrent_requests"], 22, "help: the environment wins over the file");
     assert_eq!(settings["request_timeout_secs"], 5.0, "help: the file wins over defaults");
     assert_eq!(settings["max_result_window"], 1000, "the default");
+    assert_eq!(settings["preload"], true, "help: the file may ask for the index to be preloaded");
     assert_eq!(settings["index"], temporary.path().join("idx").to_str().expect("path"));
     assert_eq!(settings["synonyms"], temporary.path().join("synonyms.txt").to_str().expect("path"));
     assert_eq!(settings["api_key"], "(set)", "help: keys are never printed");
@@ -654,6 +656,7 @@ fn serve_help_documents_every_setting() {
         "backend",
         "index",
         "create",
+        "preload",
         "addr",
         "user_dict",
         "cache_dir",

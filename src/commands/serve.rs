@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// Create an empty index in --index when there is none [toml: create].
     #[arg(long, env = "NEWSDEX_CREATE", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     create: Option<bool>,
+    /// Read the whole index once before listening, so that the first searches find it in
+    /// the operating system's file cache, not on disk (local backend) [toml: preload].
+    #[arg(long, env = "NEWSDEX_PRELOAD", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    preload: Option<bool>,
     /// Address to listen on [default: 127.0.0.1:7700] [toml: addr].
     #[arg(long, env = "NEWSDEX_ADDR")]
     addr: Option<SocketAddr>,
@@ -155,6 +159,7 @@ struct FileSettings {
     quickwit_index_id: Option<String>,
     index: Option<PathBuf>,
     create: Option<bool>,
+    preload: Option<bool>,
     addr: Option<SocketAddr>,
     user_dict: Option<PathBuf>,
     synonyms: Option<PathBuf>,
@@ -204,6 +209,7 @@ struct Settings {
     quickwit_index_id: Option<String>,
     index: Option<PathBuf>,
     create: bool,
+    preload: bool,
     addr: SocketAddr,
     user_dict: Option<PathBuf>,
     synonyms: Option<PathBuf>,
@@ -242,6 +248,7 @@ impl Settings {
             quickwit_index_id: args.quickwit_index_id.or(file.quickwit_index_id),
             index: args.index.or(file.index),
             create: args.create.or(file.create).unwrap_or(false),
+            preload: args.preload.or(file.preload).unwrap_or(false),
             addr: args.addr.or(file.addr).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7700))),
             user_dict: args.user_dict.or(file.user_dict),
             synonyms: args.synonyms.or(file.synonyms),
@@ -365,6 +372,15 @@ impl Settings {
                     }
                 }
                 let mut index = self.open_index()?;
+                if self.preload {
+                    let preloaded = index.preload().context("cannot preload the index")?;
+                    tracing::info!(
+                        files = preloaded.files,
+                        megabytes = preloaded.bytes / 1_000_000,
+                        seconds = preloaded.took.as_secs_f64(),
+                        "preloaded the index into the file cache"
+                    );
+                }
                 index.set_ranking(ranking);
                 if let Some(synonyms) = self.synonyms()? {
                     index.set_synonyms(&synonyms);
@@ -380,6 +396,7 @@ impl Settings {
                 for (set, name) in [
                     (self.index.is_some(), "--index"),
                     (self.create, "--create"),
+                    (self.preload, "--preload"),
                     (self.cache_dir.is_some(), "--cache-dir"),
                 ] {
                     if set {

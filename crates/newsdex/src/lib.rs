@@ -140,5 +140,5 @@ pub use crate::search::{
     SearchResponse, SortOrder, TOTAL_COUNT_LIMIT,
 };
 pub use crate::snippet::{Fragment, MAX_HIGHLIGHTED_BYTES, SnippetOptions, TextRange};
-pub use crate::stats::IndexStats;
+pub use crate::stats::{IndexStats, Preloaded};
 pub use crate::writer::{IngestOptions, IngestProgress, IngestReport, NewsWriter, WriterSettings};
