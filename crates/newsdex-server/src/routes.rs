@@ -19,7 +19,7 @@ use crate::{AppState, articles, limits, metrics, operations, page, search};
 /// | route | access |
 /// | --- | --- |
 /// | `GET /`, `GET /health`, `GET /ready`, `GET /openapi.json` | open |
-/// | `GET /search`, `POST /search`, `GET /articles/{id}`, `GET /stats`, `GET /metrics` | read key, when one is set |
+/// | `GET /search`, `POST /search`, `GET /articles/{id}`, `GET /articles/{id}/related`, `GET /stats`, `GET /metrics` | read key, when one is set |
 /// | `POST /articles`, `DELETE /articles/{id}` | the API key |
 ///
 /// Requests beyond `max_concurrent_requests` are answered 503 at once; `/health`,

@@ -63,6 +63,13 @@ pub(crate) fn each_word_beginning(
     })
 }
 
+/// Builds the syllable tables (toneless and toned) now rather than on the first query
+/// read as pinyin.
+pub(crate) fn load_tables() {
+    LazyLock::force(&CHARACTERS);
+    LazyLock::force(&TONED);
+}
+
 /// The characters with `c`'s usual (first) reading, toneless, among their readings, `c`
 /// among them: those a pinyin input method offers for the syllable typed when a slip
 /// gave `c` (张 and 涨 are both `zhang`; 航 is `hang`, and so is 行 in 银行). What was

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::chinese::UserDictionary;
 pub(crate) use self::fold::ScriptFolder;
-pub(crate) use self::regional::Region;
+pub(crate) use self::regional::{Region, RegionalTables};
 pub(crate) use self::synonyms::Synonym;
 pub use self::synonyms::Synonyms;
 /// Whether a character is a Han ideograph.

@@ -57,8 +57,8 @@ pub(crate) struct RegionalTables {
     to_mainland: OpenCC,
 }
 
-/// Loaded on the first query that needs them (a few milliseconds): building an index
-/// never does.
+/// Loaded on the first query that needs them (a few milliseconds), or by
+/// `NewsIndex::preload`: building an index never does.
 static TABLES: LazyLock<Option<RegionalTables>> = LazyLock::new(|| match RegionalTables::load() {
     Ok(tables) => Some(tables),
     Err(error) => {
