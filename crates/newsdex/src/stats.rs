@@ -67,8 +67,8 @@ pub struct Preloaded {
     pub files: usize,
     /// Their bytes.
     pub bytes: u64,
-    /// How long reading them took.
-    #[serde(with = "milliseconds")]
+    /// How long reading them took (`took_ms` in JSON, as a search's time is).
+    #[serde(rename = "took_ms", with = "milliseconds")]
     pub took: Duration,
 }
 
@@ -214,6 +214,9 @@ mod tests {
         let deletions = usize::from(stats.deleted_articles > 0);
         assert!(preloaded.files >= 6 * stats.segments + deletions, "{preloaded:?} of {stats:?}");
         assert_eq!((preloaded.files, preloaded.bytes), (files, bytes));
+        let json = serde_json::to_value(preloaded).expect("json");
+        assert_eq!(json["files"], files);
+        assert_eq!(json["took_ms"], u64::try_from(preloaded.took.as_millis()).expect("ms"));
         let in_memory = NewsIndex::create_in_ram(Analyzer::new()).expect("index").preload().expect("preload");
         assert_eq!((in_memory.files, in_memory.bytes), (0, 0));
     }
