@@ -377,7 +377,7 @@ impl Settings {
                     tracing::info!(
                         files = preloaded.files,
                         megabytes = preloaded.bytes / 1_000_000,
-                        seconds = preloaded.took.as_secs_f64(),
+                        seconds = preloaded.took_ms as f64 / 1e3,
                         "preloaded the index into the file cache"
                     );
                 }

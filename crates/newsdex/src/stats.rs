@@ -1,7 +1,7 @@
 //! What an index holds and how it is stored, for operators.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::index::SegmentComponent;
@@ -67,18 +67,8 @@ pub struct Preloaded {
     pub files: usize,
     /// Their bytes.
     pub bytes: u64,
-    /// How long reading them took (`took_ms` in JSON, as a search's time is).
-    #[serde(rename = "took_ms", with = "milliseconds")]
-    pub took: Duration,
-}
-
-mod milliseconds {
-    pub(super) fn serialize<S: serde::Serializer>(
-        took: &std::time::Duration,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u128(took.as_millis())
-    }
+    /// How long reading them took, in milliseconds, as a search's `took_ms`.
+    pub took_ms: u64,
 }
 
 /// The files of a segment searches read: terms, postings, positions, stored articles,
@@ -113,7 +103,7 @@ impl NewsIndex {
     /// let directory = tempfile::tempdir().expect("a directory");
     /// let index = NewsIndex::create(directory.path(), Analyzer::new())?;
     /// let preloaded = index.preload()?;
-    /// println!("{} files, {} bytes in {:?}", preloaded.files, preloaded.bytes, preloaded.took);
+    /// println!("{} files, {} bytes in {} ms", preloaded.files, preloaded.bytes, preloaded.took_ms);
     /// # Ok(())
     /// # }
     /// ```
@@ -121,18 +111,16 @@ impl NewsIndex {
         let started = Instant::now();
         crate::analysis::RegionalTables::shared();
         crate::pinyin::load_tables();
-        let mut preloaded = Preloaded { files: 0, bytes: 0, took: Duration::ZERO };
+        let mut preloaded = Preloaded { files: 0, bytes: 0, took_ms: 0 };
         let Some(path) = self.path() else {
-            preloaded.took = started.elapsed();
+            preloaded.took_ms = started.elapsed().as_millis() as u64;
             return Ok(preloaded);
         };
         let metas = self.tantivy_index().searchable_segment_metas()?;
-        let deletes =
-            metas.iter().filter(|meta| meta.has_deletes()).map(|meta| (meta, SegmentComponent::Delete));
-        let components = metas
-            .iter()
-            .flat_map(|meta| SEARCHED_COMPONENTS.into_iter().map(move |component| (meta, component)))
-            .chain(deletes);
+        let components = metas.iter().flat_map(|meta| {
+            let deletes = meta.has_deletes().then_some(SegmentComponent::Delete);
+            SEARCHED_COMPONENTS.into_iter().chain(deletes).map(move |component| (meta, component))
+        });
         for (meta, component) in components {
             let file = path.join(meta.relative_path(component));
             let read = std::fs::File::open(&file)
@@ -148,7 +136,7 @@ impl NewsIndex {
                 }
             }
         }
-        preloaded.took = started.elapsed();
+        preloaded.took_ms = started.elapsed().as_millis() as u64;
         Ok(preloaded)
     }
 }
@@ -216,7 +204,7 @@ mod tests {
         assert_eq!((preloaded.files, preloaded.bytes), (files, bytes));
         let json = serde_json::to_value(preloaded).expect("json");
         assert_eq!(json["files"], files);
-        assert_eq!(json["took_ms"], u64::try_from(preloaded.took.as_millis()).expect("ms"));
+        assert_eq!(json["took_ms"], preloaded.took_ms);
         let in_memory = NewsIndex::create_in_ram(Analyzer::new()).expect("index").preload().expect("preload");
         assert_eq!((in_memory.files, in_memory.bytes), (0, 0));
     }
