@@ -668,6 +668,20 @@ fn misspelt_words_get_a_suggestion_spelt_as_articles_write_them() {
 }
 
 #[test]
+fn words_written_inside_chinese_sentences_are_suggested_as_written() {
+    // The articles write the words only between Chinese characters: the suggestion is
+    // read from them, Chinese around it and all.
+    let index = crate::support::index_of_bodies(&[
+        (40, "台积电扩大Semiconductor产能，华为称Tariffs压力上升。"),
+        (10, "市场关注SEMICONDUCTORS板块。"),
+    ]);
+    for (query, suggestion) in [("semiconducter", "semiconductor"), ("tarifs 压力", "tariffs 压力")] {
+        let response = index.search(&SearchRequest::new(query)).expect("search");
+        assert_eq!(response.suggestion.as_deref(), Some(suggestion), "{query}");
+    }
+}
+
+#[test]
 fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
     let index = crate::support::index_of_bodies(&[
         (300, "重庆的半导体产业发展迅速。"),
