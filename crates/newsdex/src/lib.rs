@@ -103,6 +103,7 @@ mod snippet;
 mod stats;
 mod storage;
 mod suggest;
+mod unpruned;
 mod value_filter;
 mod writer;
 

@@ -35,6 +35,7 @@ use crate::recency::{Blend, blended_top};
 use crate::schema::NewsSchema;
 use crate::seekable_union::SeekableUnion;
 use crate::snippet::{Fragment, HighlightSpec, Highlighter, PhraseSpec, SnippetOptions, TextRange};
+use crate::unpruned::Unpruned;
 use crate::value_filter::ValueFilter;
 
 /// Most hits one page may hold.
@@ -63,6 +64,10 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 /// Most prefixes and fuzzy words one query may have, together; further ones are searched
 /// as words.
 pub const MAX_PREFIXES: usize = 3;
+/// Most terms of prefixes and fuzzy words (a word in each field it is searched in) a flat
+/// union is ranked by block-max WAND with; one with more scores every match instead
+/// ([`Unpruned`]).
+const WAND_EXPANDED_TERMS: usize = 16;
 /// How far the query's words may move and still earn the proximity bonus.
 pub(crate) const PROXIMITY_SLOP: u32 = 3;
 
@@ -1075,7 +1080,8 @@ pub(crate) fn analyze_query(parsed: &ParsedQuery, analyzer: &Analyzer) -> Result
 struct Compiled {
     query: Box<dyn Query>,
     /// The query is one flat union of terms: tantivy's top-k collector prunes it. (A
-    /// phrase in several fields is a `MaxScoreUnion`, which it prunes too.)
+    /// phrase in several fields is a `MaxScoreUnion`, which it prunes too; a union of
+    /// many words of prefixes and fuzzy words is [`Unpruned`], which it does not.)
     term_union: bool,
 }
 
@@ -1252,7 +1258,11 @@ impl QueryCompiler<'_> {
             return Compiled { query: phrase, term_union: false };
         }
         match self.term_union(analyzed, matching) {
-            Some(union) => Compiled { query: union, term_union: true },
+            Some(union) => {
+                // A union of many words of prefixes and fuzzy words is scored throughout.
+                let term_union = !union.is::<Unpruned>();
+                Compiled { query: union, term_union }
+            }
             None => Compiled { query: self.nested(analyzed, matching), term_union: false },
         }
     }
@@ -1398,6 +1408,8 @@ impl QueryCompiler<'_> {
             return None;
         }
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Terms of prefixes and fuzzy words.
+        let mut expanded = 0;
         for clause in &analyzed.clauses {
             if clause.excluded {
                 return None;
@@ -1408,9 +1420,11 @@ impl QueryCompiler<'_> {
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
                     AtomKind::Expanded { words, lead: None, .. } => {
                         let words = self.word_fields(atom.field, words);
+                        let before = terms.len();
                         terms.extend(
                             words.map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost))),
                         );
+                        expanded += terms.len() - before;
                         continue;
                     }
                     _ => return None,
@@ -1429,6 +1443,9 @@ impl QueryCompiler<'_> {
         if terms.is_empty() {
             // Prefixes that stand for no indexed word.
             return Some(Box::new(EmptyQuery));
+        }
+        if expanded > WAND_EXPANDED_TERMS {
+            return Some(Box::new(Unpruned::new(single_or_any(terms))));
         }
         Some(single_or_any(terms))
     }
@@ -2854,6 +2871,35 @@ mod tests {
         crate::bonus::leapfrogging_always(|| {
             ranks_as_exhaustively(&index, "central bank rates", "together", 13, "the bonus decides");
         });
+    }
+
+    #[test]
+    fn a_prefix_of_many_words_scores_every_match_and_counts_them_all() {
+        // 26 words begin with `ban`, in two fields: more terms than WAND ranks well.
+        let words: Vec<String> = ('a'..='z').map(|letter| format!("ban{letter}{letter}o")).collect();
+        let articles = (0..600).map(|i| Article {
+            id: format!("a-{i}"),
+            lang: Some(Lang::En),
+            title: format!("Report {i}"),
+            body: format!("The {} rose. The {} fell.", words[i % 26], words[(i * 7) % 26]),
+            ..Article::default()
+        });
+        let index = index_of(articles, 250);
+        let compiler = QueryCompiler { schema: index.schema(), ranking: *index.ranking() };
+        let searcher = index.reader().searcher();
+        let compile = |text: &str| {
+            let mut analyzed =
+                analyze_query(&parse(text).expect("parses"), index.analyzer()).expect("analyses");
+            compiler.expand_words(&mut analyzed, &searcher).expect("expands");
+            compiler.compile(&analyzed, Matching::All)
+        };
+        let many = compile("ban*");
+        assert!(many.query.is::<Unpruned>() && !many.term_union);
+        let few = compile("banaa* OR banbb*");
+        assert!(!few.query.is::<Unpruned>() && few.term_union, "help: 4 terms stay with WAND");
+        let response = index.search(&SearchRequest::new("ban*")).expect("search");
+        // Every match is visited, so the count is exact without asking.
+        assert_eq!((response.total, response.total_exact), (600, true));
     }
 
     #[test]
