@@ -54,7 +54,8 @@ pub(crate) const MAX_PROXIMITY_WORDS: usize = 12;
 /// Most analysed words a query searches, all clauses together; the rest are dropped with
 /// a note. A pasted paragraph of 1,000 Chinese words took 111 s on 1,000,000 articles
 /// (when no article has every word, any of them may match, and ranking the union slows
-/// with every word); 64 words took 0.3–0.6 s, 32 take 0.1–0.25 s.
+/// with every word); 64 words took 0.3–0.6 s and 32 0.1–0.25 s ranked by block-max WAND,
+/// 32 take 20–38 ms scored throughout (as unions of more than 12 terms now are).
 pub const MAX_QUERY_WORDS: usize = 32;
 /// Most indexed words one prefix (`semicond*`) or fuzzy word (`tarif~`) stands for: the
 /// most frequent, the rest left out with a note.
@@ -64,10 +65,9 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 /// Most prefixes and fuzzy words one query may have, together; further ones are searched
 /// as words.
 pub const MAX_PREFIXES: usize = 3;
-/// Most terms of prefixes and fuzzy words (a word in each field it is searched in) a flat
-/// union is ranked by block-max WAND with; one with more scores every match instead
-/// ([`Unpruned`]).
-const WAND_EXPANDED_TERMS: usize = 16;
+/// Most terms (a word in each field it is searched in) a flat union is ranked by
+/// block-max WAND with; one with more scores every match instead ([`Unpruned`]).
+const WAND_TERMS: usize = 12;
 /// How far the query's words may move and still earn the proximity bonus.
 pub(crate) const PROXIMITY_SLOP: u32 = 3;
 
@@ -1081,7 +1081,7 @@ struct Compiled {
     query: Box<dyn Query>,
     /// The query is one flat union of terms: tantivy's top-k collector prunes it. (A
     /// phrase in several fields is a `MaxScoreUnion`, which it prunes too; a union of
-    /// many words of prefixes and fuzzy words is [`Unpruned`], which it does not.)
+    /// many terms is [`Unpruned`], which it does not.)
     term_union: bool,
 }
 
@@ -1259,7 +1259,7 @@ impl QueryCompiler<'_> {
         }
         match self.term_union(analyzed, matching) {
             Some(union) => {
-                // A union of many words of prefixes and fuzzy words is scored throughout.
+                // A union of many terms is scored throughout.
                 let term_union = !union.is::<Unpruned>();
                 Compiled { query: union, term_union }
             }
@@ -1408,8 +1408,6 @@ impl QueryCompiler<'_> {
             return None;
         }
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Terms of prefixes and fuzzy words.
-        let mut expanded = 0;
         for clause in &analyzed.clauses {
             if clause.excluded {
                 return None;
@@ -1420,11 +1418,9 @@ impl QueryCompiler<'_> {
                     AtomKind::Words(words) if matching == Matching::Any => words.as_slice(),
                     AtomKind::Expanded { words, lead: None, .. } => {
                         let words = self.word_fields(atom.field, words);
-                        let before = terms.len();
                         terms.extend(
                             words.map(|(field, word, boost)| (Occur::Should, field_term(field, word, boost))),
                         );
-                        expanded += terms.len() - before;
                         continue;
                     }
                     _ => return None,
@@ -1444,7 +1440,7 @@ impl QueryCompiler<'_> {
             // Prefixes that stand for no indexed word.
             return Some(Box::new(EmptyQuery));
         }
-        if expanded > WAND_EXPANDED_TERMS {
+        if terms.len() > WAND_TERMS {
             return Some(Box::new(Unpruned::new(single_or_any(terms))));
         }
         Some(single_or_any(terms))
@@ -2874,7 +2870,7 @@ mod tests {
     }
 
     #[test]
-    fn a_prefix_of_many_words_scores_every_match_and_counts_them_all() {
+    fn a_union_of_many_terms_scores_every_match_and_counts_them_all() {
         // 26 words begin with `ban`, in two fields: more terms than WAND ranks well.
         let words: Vec<String> = ('a'..='z').map(|letter| format!("ban{letter}{letter}o")).collect();
         let articles = (0..600).map(|i| Article {
@@ -2895,8 +2891,14 @@ mod tests {
         };
         let many = compile("ban*");
         assert!(many.query.is::<Unpruned>() && !many.term_union);
-        let few = compile("banaa* OR banbb*");
-        assert!(!few.query.is::<Unpruned>() && few.term_union, "help: 4 terms stay with WAND");
+        let few = compile("banaa* OR banbb* OR banccc");
+        assert!(!few.query.is::<Unpruned>() && few.term_union, "help: 6 terms stay with WAND");
+        // Many words, when matching any: a headline pasted into the search box.
+        let mut any = analyze_query(&parse(&words[..7].join(" ")).expect("parses"), index.analyzer())
+            .expect("analyses");
+        compiler.expand_words(&mut any, &searcher).expect("expands");
+        assert!(compiler.compile(&any, Matching::Any).query.is::<Unpruned>(), "help: 14 terms");
+        assert!(!compiler.compile(&any, Matching::All).query.is::<Unpruned>());
         let response = index.search(&SearchRequest::new("ban*")).expect("search");
         // Every match is visited, so the count is exact without asking.
         assert_eq!((response.total, response.total_exact), (600, true));
