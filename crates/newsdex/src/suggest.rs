@@ -41,7 +41,7 @@ use tantivy::query::{BooleanQuery, PhraseQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
-use crate::analysis::{AnalysisMode, Analyzer, Scratch, TokenBuffer, is_han};
+use crate::analysis::{AnalysisBuffer, AnalysisMode, Analyzer, is_han};
 use crate::error::Result;
 use crate::index::NewsIndex;
 use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
@@ -871,25 +871,9 @@ impl NewsIndex {
         searcher: &Searcher,
         fields: &[Field],
         stem: &str,
-        visit: impl FnMut(&str, bool) -> bool,
-    ) -> Result<()> {
-        let analyzer = self.analyzer();
-        let (mut scratch, mut tokens) = (analyzer.take_scratch(), TokenBuffer::default());
-        let written = self.each_written_with(searcher, fields, stem, &mut scratch, &mut tokens, visit);
-        analyzer.return_scratch(scratch);
-        written
-    }
-
-    /// [`NewsIndex::each_written`] analysing with `scratch` into `tokens`.
-    fn each_written_with(
-        &self,
-        searcher: &Searcher,
-        fields: &[Field],
-        stem: &str,
-        scratch: &mut Scratch,
-        tokens: &mut TokenBuffer,
         mut visit: impl FnMut(&str, bool) -> bool,
     ) -> Result<()> {
+        let mut buffer = AnalysisBuffer::default();
         let mut read = 0;
         for &field in fields.iter().rev() {
             let term = Term::from_field_text(field, stem);
@@ -907,9 +891,9 @@ impl NewsIndex {
                         let text = document.get_first(field).and_then(|value| value.as_str()).unwrap_or("");
                         let text = &text[..floor_char_boundary(text, SPELLING_BYTES)];
                         // Only words of Latin letters are looked for: Chinese is not segmented.
-                        self.analyzer()
-                            .analyze_into(text, AnalysisMode::Query, scratch, tokens, &mut |_| false);
-                        for token in tokens.iter() {
+                        let tokens =
+                            self.analyzer().analyze_outside_han_with(text, AnalysisMode::Query, &mut buffer);
+                        for token in tokens {
                             let written = &text[token.offset_from..token.offset_to];
                             if token.text != stem || !written.chars().all(|c| c.is_ascii_alphabetic()) {
                                 continue;

@@ -427,6 +427,18 @@ impl Analyzer {
         buffer.tokens.iter()
     }
 
+    /// [`Analyzer::analyze_with`] without segmenting Chinese: each Han run gives no
+    /// token (positions advance as past one word), for callers looking for other words.
+    pub(crate) fn analyze_outside_han_with<'b>(
+        &self,
+        text: &str,
+        mode: AnalysisMode,
+        buffer: &'b mut AnalysisBuffer,
+    ) -> impl Iterator<Item = TokenRef<'b>> + 'b {
+        self.analyze_into(text, mode, &mut buffer.scratch, &mut buffer.tokens, &mut |_| false);
+        buffer.tokens.iter()
+    }
+
     /// Analyzes `text`, returning its tokens in position order.
     pub fn analyze(&self, text: &str, mode: AnalysisMode) -> Vec<Token> {
         let mut scratch = Scratch::default();
