@@ -62,7 +62,12 @@ fn main() {
     // As `newsdex serve --preload` does: every figure is of an index in the file cache,
     // whatever ran on the machine before.
     let preloaded = index.preload().expect("preload");
-    println!("preloaded {} MB in {:.1} s", preloaded.bytes / 1_000_000, preloaded.took_ms as f64 / 1e3);
+    println!(
+        "preloaded {} MB and the readings of {} Chinese words in {:.1} s",
+        preloaded.bytes / 1_000_000,
+        preloaded.pinyin_words,
+        preloaded.took_ms as f64 / 1e3
+    );
     let articles = index.num_articles();
     let kinds = query_kinds(&index);
     let mut criterion = Criterion::default().sample_size(30).configure_from_args();

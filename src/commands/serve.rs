@@ -377,8 +377,9 @@ impl Settings {
                     tracing::info!(
                         files = preloaded.files,
                         megabytes = preloaded.bytes / 1_000_000,
+                        pinyin_words = preloaded.pinyin_words,
                         seconds = preloaded.took_ms as f64 / 1e3,
-                        "preloaded the index into the file cache"
+                        "preloaded the index into the file cache and listed the readings of its Chinese words"
                     );
                 }
                 index.set_ranking(ranking);

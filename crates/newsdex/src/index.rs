@@ -16,6 +16,7 @@ use crate::analysis::{Analyzer, AnalyzerIdentity, UserDictionary};
 use crate::article::Article;
 use crate::date_filter::DateSets;
 use crate::error::{Error, Result};
+use crate::pinyin::ReadingTables;
 use crate::schema::{NewsSchema, TOKENIZER_NAME};
 use crate::search::RankingConfig;
 use crate::storage::MemoryDirectory;
@@ -64,6 +65,9 @@ pub struct NewsIndex {
     date_sets: Arc<DateSets>,
     /// "Did you mean" suggestions, kept across searches.
     suggestions: Arc<Suggestions>,
+    /// The readings of the Chinese words of fields searched by pinyin, kept across
+    /// searches.
+    reading_tables: Arc<ReadingTables>,
 }
 
 impl std::fmt::Debug for NewsIndex {
@@ -244,6 +248,7 @@ impl NewsIndex {
             ranking: RankingConfig::default(),
             date_sets: Arc::default(),
             suggestions: Arc::default(),
+            reading_tables: Arc::default(),
         })
     }
 
@@ -289,6 +294,11 @@ impl NewsIndex {
     /// query's next search makes its suggestion afresh, as its first search did.
     pub fn forget_suggestions(&self) {
         self.suggestions.forget();
+    }
+
+    /// Where the readings of Chinese words are kept across searches (shared by clones).
+    pub(crate) fn reading_tables(&self) -> &ReadingTables {
+        &self.reading_tables
     }
 
     /// Where date filters keep their sets of documents across searches (shared by clones).

@@ -67,7 +67,10 @@ pub struct Preloaded {
     pub files: usize,
     /// Their bytes.
     pub bytes: u64,
-    /// How long reading them took, in milliseconds, as a search's `took_ms`.
+    /// Chinese words of titles and bodies whose readings were listed, so that pinyin
+    /// typed is looked up rather than read against every segment's words.
+    pub pinyin_words: usize,
+    /// How long preloading took, in milliseconds, as a search's `took_ms`.
     pub took_ms: u64,
 }
 
@@ -86,11 +89,16 @@ impl NewsIndex {
     /// Reads every file of the searchable segments once, so that the operating system
     /// holds them in its file cache and the first searches after opening an index read
     /// memory, not the disk. The index is searched through memory maps, which share that
-    /// cache; nothing is kept in the process. Files a merge removed meanwhile are passed
-    /// over. An index in memory has nothing to read.
+    /// cache. Files a merge removed meanwhile are passed over. An index in memory has
+    /// nothing to read.
     ///
     /// The tables queries load on first use are loaded too: OpenCC's regional wordings,
-    /// which every Chinese query looks up (about 12 ms), and the pinyin syllables.
+    /// which every Chinese query looks up (about 12 ms), and the pinyin syllables. And
+    /// the readings of the Chinese words of titles and bodies are listed and kept (shared
+    /// by clones of the index), so that pinyin typed (`jingji`) is looked up there rather
+    /// than read against every segment's words; searches meeting segments made since add
+    /// their words. On 1,000,000 articles that takes about 1.5 s and 20 MB, and `jingji`
+    /// went from 31 ms to 14.
     ///
     /// On an index of 1,000,000 articles (1.9 GB) served with a cold file cache, the first
     /// 30 searches took 34 to 37 ms at the median and up to 272 to 338 ms; preloaded first
@@ -111,11 +119,22 @@ impl NewsIndex {
         let started = Instant::now();
         crate::analysis::RegionalTables::shared();
         crate::pinyin::load_tables();
-        let mut preloaded = Preloaded { files: 0, bytes: 0, took_ms: 0 };
-        let Some(path) = self.path() else {
-            preloaded.took_ms = started.elapsed().as_millis() as u64;
-            return Ok(preloaded);
-        };
+        let mut preloaded = Preloaded { files: 0, bytes: 0, pinyin_words: 0, took_ms: 0 };
+        if let Some(path) = self.path() {
+            self.read_searched_files(path, &mut preloaded)?;
+        }
+        let searcher = self.reader().searcher();
+        let schema = self.schema();
+        for field in [schema.title, schema.body] {
+            preloaded.pinyin_words += self.reading_tables().make(&searcher, field)?;
+        }
+        preloaded.took_ms = started.elapsed().as_millis() as u64;
+        Ok(preloaded)
+    }
+
+    /// Reads every file of the searchable segments of the index in `path` once, counting
+    /// them in `preloaded`.
+    fn read_searched_files(&self, path: &std::path::Path, preloaded: &mut Preloaded) -> Result<()> {
         let metas = self.tantivy_index().searchable_segment_metas()?;
         let components = metas.iter().flat_map(|meta| {
             let deletes = meta.has_deletes().then_some(SegmentComponent::Delete);
@@ -136,8 +155,7 @@ impl NewsIndex {
                 }
             }
         }
-        preloaded.took_ms = started.elapsed().as_millis() as u64;
-        Ok(preloaded)
+        Ok(())
     }
 }
 
@@ -205,7 +223,10 @@ mod tests {
         let json = serde_json::to_value(preloaded).expect("json");
         assert_eq!(json["files"], files);
         assert_eq!(json["took_ms"], preloaded.took_ms);
+        // 经济 in the titles; `market` and the ids are not Chinese.
+        assert_eq!(preloaded.pinyin_words, 1);
+        assert_eq!(json["pinyin_words"], 1);
         let in_memory = NewsIndex::create_in_ram(Analyzer::new()).expect("index").preload().expect("preload");
-        assert_eq!((in_memory.files, in_memory.bytes), (0, 0));
+        assert_eq!((in_memory.files, in_memory.bytes, in_memory.pinyin_words), (0, 0, 0));
     }
 }

@@ -44,6 +44,7 @@ use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 use crate::analysis::{AnalysisBuffer, AnalysisMode, Analyzer, is_han};
 use crate::error::Result;
 use crate::index::NewsIndex;
+use crate::pinyin::ReadingTables;
 use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
 use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
 use crate::snippet::floor_char_boundary;
@@ -518,6 +519,7 @@ impl NewsIndex {
         }
         let Some(&field) = fields.last() else { return Ok(None) };
         let mut joined = Joined {
+            tables: self.reading_tables(),
             searcher,
             field,
             typed,
@@ -635,9 +637,15 @@ impl NewsIndex {
     ) -> Result<Option<Respelling>> {
         let mut read: BTreeMap<String, u64> = BTreeMap::new();
         if let Some(&field) = fields.last() {
-            crate::pinyin::each_word_read_as(searcher, field, typed, |word, held_by| {
-                *read.entry(word.to_string()).or_default() += u64::from(held_by);
-            })?;
+            crate::pinyin::each_word_read_as(
+                self.reading_tables(),
+                searcher,
+                field,
+                typed,
+                |word, held_by| {
+                    *read.entry(word.to_string()).or_default() += u64::from(held_by);
+                },
+            )?;
         }
         Ok(likeliest_reading(&read, typed).map(|(word, count)| Respelling {
             spellings: vec![(word.clone(), word.clone(), count)],
@@ -935,6 +943,8 @@ type Candidates = Vec<(String, u64)>;
 
 /// Pinyin typed together (`zhongguojingji`) being cut into words.
 struct Joined<'a> {
+    /// Where the words' readings are looked up.
+    tables: &'a ReadingTables,
     searcher: &'a Searcher,
     /// The field words are read from.
     field: Field,
@@ -969,6 +979,7 @@ impl Joined<'_> {
                 }
                 *looks += 1;
                 crate::pinyin::each_word_beginning(
+                    self.tables,
                     self.searcher,
                     self.field,
                     rest,

@@ -683,6 +683,16 @@ fn words_written_inside_chinese_sentences_are_suggested_as_written() {
 
 #[test]
 fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
+    chinese_words_typed_in_pinyin_are_suggested_in_chinese_read(false);
+}
+
+/// The same, the words looked up in the reading tables `preload` makes rather than walked.
+#[test]
+fn chinese_words_typed_in_pinyin_are_suggested_in_chinese_from_reading_tables() {
+    chinese_words_typed_in_pinyin_are_suggested_in_chinese_read(true);
+}
+
+fn chinese_words_typed_in_pinyin_are_suggested_in_chinese_read(tables: bool) {
     let index = crate::support::index_of_bodies(&[
         (300, "重庆的半导体产业发展迅速。"),
         (100, "The change came to the market."),
@@ -696,6 +706,9 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
         (5, "新型导体材料。"),
         (700, "Markets were calm."),
     ]);
+    if tables {
+        assert!(index.preload().expect("preload").pinyin_words > 0);
+    }
     let search = |query: &str| index.search(&SearchRequest::new(query)).expect("search");
     let suggestion = |query: &str| search(query).suggestion;
     // Every reading of a character counts: 重 is zhong in 重要 and chong in 重庆.
@@ -749,6 +762,16 @@ fn chinese_words_typed_in_pinyin_are_suggested_in_chinese() {
 
 #[test]
 fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
+    pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(false);
+}
+
+/// The same, the words looked up in the reading tables `preload` makes rather than walked.
+#[test]
+fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones_from_reading_tables() {
+    pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(true);
+}
+
+fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(tables: bool) {
     let index = crate::support::index_of_bodies(&[
         (300, "重庆的半导体产业发展迅速。"),
         (200, "这是事实。"),
@@ -760,6 +783,9 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
         (30, "价格便宜。"),
         (700, "Markets were calm."),
     ]);
+    if tables {
+        assert!(index.preload().expect("preload").pinyin_words > 0);
+    }
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
     for (query, suggested) in [
         // Tone marks, composed or combining, and tone numbers, in any case.
@@ -799,6 +825,16 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones() {
 
 #[test]
 fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together() {
+    pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together_read(false);
+}
+
+/// The same, the words looked up in the reading tables `preload` makes rather than walked.
+#[test]
+fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together_from_reading_tables() {
+    pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together_read(true);
+}
+
+fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_together_read(tables: bool) {
     let index = crate::support::index_of_bodies(&[
         (300, "中国经济增长放缓。"),
         (50, "经济高速发展。"),
@@ -810,6 +846,9 @@ fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_to
         (200, "中国的经济很重要。"),
         (700, "Markets were calm."),
     ]);
+    if tables {
+        assert!(index.preload().expect("preload").pinyin_words > 0);
+    }
     let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
     for (query, suggested) in [
         // No word reads as all of it: words read one after another, written as Chinese is.

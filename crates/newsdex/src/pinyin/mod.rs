@@ -5,7 +5,9 @@
 //! over their UTF-8 bytes: a word matches when its characters, each read in any of its
 //! readings (重 is `zhong` and `chong`), spell what was typed from start to end. The walk
 //! of the term dictionary prunes every branch whose characters stop spelling it, so it
-//! visits only the few words that begin like the typed syllables.
+//! visits only the few words that begin like the typed syllables. Once
+//! [`ReadingTables::make`] listed the readings of a field's words (see [`table`]), the
+//! words are looked up by their letters instead, and the automaton reads only those.
 //!
 //! Pinyin copied with its tones, as marks (`zhōngguó`) or as numbers after each syllable
 //! (`zhong1guo2`, `5` for the neutral tone), is read the same way, each syllable's tone
@@ -24,7 +26,11 @@ use tantivy_fst::Automaton;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::Result;
-use crate::search::each_word_matching;
+use crate::search::{each_word_matching, unreadable_words};
+
+mod table;
+
+pub(crate) use table::ReadingTables;
 
 /// Characters a word needs to be a reading of what was typed: one syllable (`guo`) reads
 /// as dozens of characters and tells nothing.
@@ -34,21 +40,30 @@ const MIN_CHARS: u8 = 2;
 /// whose pinyin, in any reading of its characters, spells `typed` (lowercase ASCII
 /// letters, `v` or `u` standing for `ü`, toneless or with tones: see [`toned`]), with the
 /// articles of a segment holding it (a word is visited once per segment holding it).
+/// Words are looked up in `tables`.
 pub(crate) fn each_word_read_as(
+    tables: &ReadingTables,
     searcher: &Searcher,
     field: Field,
     typed: &str,
     mut visit: impl FnMut(&str, u32),
 ) -> Result<()> {
-    each_word_beginning(searcher, field, typed, &[typed.len()], |word, count, _| visit(word, count))
+    each_word_beginning(tables, searcher, field, typed, &[typed.len()], |word, count, _| visit(word, count))
 }
 
 /// Hands `visit` each word of `field` in `searcher`, of two Chinese characters or more,
 /// whose pinyin spells `typed` (as [`each_word_read_as`] takes it) from its start to one
 /// of the places `ends` (ascending, at most `typed`'s length), with the articles of a
 /// segment holding it and the places it reaches (bit `i`: it spells `typed[..i]`): in
-/// `zhongguojingji`, 中国 reaches 8 and 中国经济 14. One walk of the words finds them all.
+/// `zhongguojingji`, 中国 reaches 8 and 中国经济 14.
+///
+/// The words are looked up by their readings in the field's table in `tables` when one
+/// was made ([`ReadingTables::make`], grown first by segments it does not cover), each
+/// found is read against what was typed, tones and all, by the automaton [`ReadAs`], and
+/// each segment is asked for those it reads as. Without a table, the automaton walks each
+/// segment's words.
 pub(crate) fn each_word_beginning(
+    tables: &ReadingTables,
     searcher: &Searcher,
     field: Field,
     typed: &str,
@@ -56,11 +71,38 @@ pub(crate) fn each_word_beginning(
     mut visit: impl FnMut(&str, u32, u32),
 ) -> Result<()> {
     let Some(automaton) = ReadAs::new(typed, ends) else { return Ok(()) };
-    // Every character with a reading is beyond ASCII: the walk starts past it.
-    each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
-        visit(word, count, automaton.reached_by(word));
-        true
-    })
+    let Some(table) = tables.of(searcher, field)? else {
+        // Every character with a reading is beyond ASCII: the walk starts past it.
+        return each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
+            visit(word, count, automaton.reached_by(word));
+            true
+        });
+    };
+    let mut keys: Vec<u64> = (ends.iter())
+        .filter_map(|&end| typed.get(..end))
+        .map(|typed| table::reading_key([table::toneless(typed).as_str()]))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut found = Vec::new();
+    table.find(&keys, &mut found);
+    let read: Vec<(&str, u32)> = (found.iter())
+        .map(|&number| table.word(number))
+        .map(|word| (word, automaton.reached_by(word)))
+        .filter(|&(_, reached)| reached != 0)
+        .collect();
+    if read.is_empty() {
+        return Ok(());
+    }
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        for &(word, reached) in &read {
+            if let Some(info) = inverted.terms().get(word).map_err(unreadable_words)? {
+                visit(word, info.doc_freq, reached);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the syllable tables (toneless and toned) now rather than on the first query
@@ -68,6 +110,7 @@ pub(crate) fn each_word_beginning(
 pub(crate) fn load_tables() {
     LazyLock::force(&CHARACTERS);
     LazyLock::force(&TONED);
+    LazyLock::force(&table::SYLLABLES);
 }
 
 /// The characters with `c`'s usual (first) reading, toneless, among their readings, `c`
