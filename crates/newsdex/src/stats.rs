@@ -97,7 +97,7 @@ impl NewsIndex {
     /// the readings of the Chinese words of titles and bodies are listed and kept (shared
     /// by clones of the index), so that pinyin typed (`jingji`) is looked up there rather
     /// than read against every segment's words; searches meeting segments made since add
-    /// their words. On 1,000,000 articles that takes about 1.5 s and 20 MB, and `jingji`
+    /// their words. On 1,000,000 articles that takes about 1.5 s and 27 MB, and `jingji`
     /// went from 31 ms to 14.
     ///
     /// On an index of 1,000,000 articles (1.9 GB) served with a cold file cache, the first
