@@ -381,6 +381,8 @@ impl Settings {
                         seconds = preloaded.took_ms as f64 / 1e3,
                         "preloaded the index into the file cache and listed the readings of its Chinese words"
                     );
+                } else {
+                    list_pinyin_readings_meanwhile(index.clone());
                 }
                 index.set_ranking(ranking);
                 if let Some(synonyms) = self.synonyms()? {
@@ -487,6 +489,26 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Lists the readings of the index's Chinese words on a thread of its own
+/// ([`NewsIndex::list_pinyin_readings`]), so that the server listens at once and pinyin
+/// is looked up rather than walked once they are listed.
+fn list_pinyin_readings_meanwhile(index: NewsIndex) {
+    let spawned = std::thread::Builder::new().name("pinyin-readings".into()).spawn(move || {
+        let started = std::time::Instant::now();
+        match index.list_pinyin_readings() {
+            Ok(words) => tracing::info!(
+                pinyin_words = words,
+                seconds = started.elapsed().as_secs_f64(),
+                "listed the readings of the index's Chinese words"
+            ),
+            Err(error) => tracing::warn!("cannot list the readings of the index's Chinese words: {error:#}"),
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!("cannot start listing the readings of the index's Chinese words: {error}");
+    }
 }
 
 #[cfg(test)]

@@ -93,12 +93,8 @@ impl NewsIndex {
     /// nothing to read.
     ///
     /// The tables queries load on first use are loaded too: OpenCC's regional wordings,
-    /// which every Chinese query looks up (about 12 ms), and the pinyin syllables. And
-    /// the readings of the Chinese words of titles and bodies are listed and kept (shared
-    /// by clones of the index), so that pinyin typed (`jingji`) is looked up there rather
-    /// than read against every segment's words; searches meeting segments made since add
-    /// their words. On 1,000,000 articles that takes about 1.5 s and 27 MB, and `jingji`
-    /// went from 31 ms to 14.
+    /// which every Chinese query looks up (about 12 ms), and the pinyin syllables; and the
+    /// readings of the Chinese words are listed ([`NewsIndex::list_pinyin_readings`]).
     ///
     /// On an index of 1,000,000 articles (1.9 GB) served with a cold file cache, the first
     /// 30 searches took 34 to 37 ms at the median and up to 272 to 338 ms; preloaded first
@@ -123,13 +119,28 @@ impl NewsIndex {
         if let Some(path) = self.path() {
             self.read_searched_files(path, &mut preloaded)?;
         }
-        let searcher = self.reader().searcher();
-        let schema = self.schema();
-        for field in [schema.title, schema.body] {
-            preloaded.pinyin_words += self.reading_tables().make(&searcher, field)?;
-        }
+        preloaded.pinyin_words = self.list_pinyin_readings()?;
         preloaded.took_ms = started.elapsed().as_millis() as u64;
         Ok(preloaded)
+    }
+
+    /// Lists every reading of the Chinese words of titles and bodies and keeps the lists
+    /// (shared by clones of the index), so that a word typed in pinyin (`jingji`) is looked
+    /// up there rather than read against every segment's words; returns how many words
+    /// are listed. [`NewsIndex::preload`] does it too. Searches meanwhile read pinyin as
+    /// before, and searches meeting segments written since add their words.
+    ///
+    /// On 1,000,000 articles that takes about 1.5 s and 27 MB, and `jingji` went from 31
+    /// ms to 14. `newsdex serve` without `--preload` lists them on a thread of its own as it
+    /// starts.
+    pub fn list_pinyin_readings(&self) -> Result<usize> {
+        let searcher = self.reader().searcher();
+        let schema = self.schema();
+        let mut words = 0;
+        for field in [schema.title, schema.body] {
+            words += self.reading_tables().make(&searcher, field)?;
+        }
+        Ok(words)
     }
 
     /// Reads every file of the searchable segments of the index in `path` once, counting
@@ -226,6 +237,7 @@ mod tests {
         // 经济 in the titles; `market` and the ids are not Chinese.
         assert_eq!(preloaded.pinyin_words, 1);
         assert_eq!(json["pinyin_words"], 1);
+        assert_eq!(index.list_pinyin_readings().expect("listed again"), 1, "help: each word is listed once");
         let in_memory = NewsIndex::create_in_ram(Analyzer::new()).expect("index").preload().expect("preload");
         assert_eq!((in_memory.files, in_memory.bytes, in_memory.pinyin_words), (0, 0, 0));
     }
