@@ -357,6 +357,23 @@ mod tests {
     }
 
     #[test]
+    fn without_a_table_or_while_one_is_being_made_words_are_walked() {
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        write(&index, &["中国经济"]);
+        let searcher = index.reader().searcher();
+        let body = index.schema().body;
+        let tables = ReadingTables::default();
+        assert!(tables.of(&searcher, body).expect("of").is_none(), "help: none made");
+        tables.make(&searcher, body).expect("made");
+        let making = tables.fields.lock().expect("lock");
+        assert!(tables.of(&searcher, body).expect("of").is_none(), "help: a search never waits for a table");
+        drop(making);
+        let table = tables.of(&searcher, body).expect("of").expect("made");
+        assert_eq!(table.in_order.len(), 2, "help: 中国经济 is indexed as 中国 and 经济");
+        assert!(read(&index, &tables, "zhongguo", &[8]).contains_key("中国"));
+    }
+
+    #[test]
     fn a_table_lists_each_word_once_with_every_reading() {
         let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
         write(&index, &["重庆重要", "重庆"]);
