@@ -16,7 +16,9 @@ use tantivy::query::{
     PhraseQuery, Query, Scorer, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DateTime, DocAddress, DocSet, Order, Score, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DateTime, DocAddress, DocSet, InvertedIndexReader, Order, Score, Searcher, TantivyDocument, Term,
+};
 use tantivy_fst::Automaton;
 use tantivy_fst::automaton::AlwaysMatch;
 
@@ -1749,17 +1751,32 @@ where
     A::State: Clone,
 {
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        let mut words = inverted.terms().search(automaton).ge(from.as_bytes());
-        if let Some(to) = to {
-            words = words.lt(to.as_bytes());
-        }
-        let mut words = words.into_stream().map_err(unreadable_words)?;
-        while words.advance() {
-            let Ok(word) = std::str::from_utf8(words.key()) else { continue };
-            if !visit(word, words.value().doc_freq) {
-                break;
-            }
+        each_word_of_segment_matching(&*segment.inverted_index(field)?, automaton, from, to, &mut visit)?;
+    }
+    Ok(())
+}
+
+/// [`each_word_matching`] in one segment's field, `inverted`.
+pub(crate) fn each_word_of_segment_matching<A>(
+    inverted: &InvertedIndexReader,
+    automaton: &A,
+    from: &str,
+    to: Option<&str>,
+    mut visit: impl FnMut(&str, u32) -> bool,
+) -> Result<()>
+where
+    A: Automaton,
+    A::State: Clone,
+{
+    let mut words = inverted.terms().search(automaton).ge(from.as_bytes());
+    if let Some(to) = to {
+        words = words.lt(to.as_bytes());
+    }
+    let mut words = words.into_stream().map_err(unreadable_words)?;
+    while words.advance() {
+        let Ok(word) = std::str::from_utf8(words.key()) else { continue };
+        if !visit(word, words.value().doc_freq) {
+            break;
         }
     }
     Ok(())

@@ -26,11 +26,15 @@ use tantivy_fst::Automaton;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::Result;
-use crate::search::{each_word_matching, unreadable_words};
+use crate::search::{each_word_matching, each_word_of_segment_matching, unreadable_words};
 
 mod table;
 
 pub(crate) use table::ReadingTables;
+
+/// Where a walk of the words read as pinyin starts: every character with a reading is
+/// beyond ASCII.
+const WALKED_FROM: &str = "\u{80}";
 
 /// Characters a word needs to be a reading of what was typed: one syllable (`guo`) reads
 /// as dozens of characters and tells nothing.
@@ -58,10 +62,11 @@ pub(crate) fn each_word_read_as(
 /// `zhongguojingji`, 中国 reaches 8 and 中国经济 14.
 ///
 /// The words are looked up by their readings in the field's table in `tables` when one
-/// was made ([`ReadingTables::make`], grown first by segments it does not cover), each
-/// found is read against what was typed, tones and all, by the automaton [`ReadAs`], and
-/// each segment is asked for those it reads as. Without a table, the automaton walks each
-/// segment's words.
+/// was made ([`ReadingTables::make`], grown first by large segments it does not cover),
+/// each found is read against what was typed, tones and all, by the automaton [`ReadAs`],
+/// and each segment the table covers is asked for those it reads as. Without a table, the
+/// automaton walks each segment's words, as it walks those of the segments the table
+/// does not cover.
 pub(crate) fn each_word_beginning(
     tables: &ReadingTables,
     searcher: &Searcher,
@@ -72,8 +77,7 @@ pub(crate) fn each_word_beginning(
 ) -> Result<()> {
     let Some(automaton) = ReadAs::new(typed, ends) else { return Ok(()) };
     let Some(table) = tables.of(searcher, field)? else {
-        // Every character with a reading is beyond ASCII: the walk starts past it.
-        return each_word_matching(searcher, field, &automaton, "\u{80}", None, |word, count| {
+        return each_word_matching(searcher, field, &automaton, WALKED_FROM, None, |word, count| {
             visit(word, count, automaton.reached_by(word));
             true
         });
@@ -91,11 +95,15 @@ pub(crate) fn each_word_beginning(
         .map(|word| (word, automaton.reached_by(word)))
         .filter(|&(_, reached)| reached != 0)
         .collect();
-    if read.is_empty() {
-        return Ok(());
-    }
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
+        if !table.covers(segment.segment_id()) {
+            each_word_of_segment_matching(&inverted, &automaton, WALKED_FROM, None, |word, count| {
+                visit(word, count, automaton.reached_by(word));
+                true
+            })?;
+            continue;
+        }
         for &(word, reached) in &read {
             if let Some(info) = inverted.terms().get(word).map_err(unreadable_words)? {
                 visit(word, info.doc_freq, reached);

@@ -9,8 +9,10 @@
 //! asked only for the few words a reading finds.
 //!
 //! A segment's words never change (a merge makes a new segment from the words of others),
-//! so a table only grows: the first search of a field that meets a segment the table has
-//! not seen adds that segment's words the table lacks. Words of segments since merged away
+//! so a table only grows: the first search of a field that meets a segment of
+//! [`GROWN_BY_SEGMENTS_OF`] articles or more the table has not seen adds that segment's
+//! words the table lacks; the words of smaller segments (a few commits' articles) are
+//! walked. Words of segments since merged away
 //! stay listed; a segment that no longer holds a word just does not answer for it.
 
 use std::collections::HashMap;
@@ -20,22 +22,36 @@ use pinyin::ToPinyinMulti;
 use rustc_hash::FxHashSet;
 use tantivy::index::SegmentId;
 use tantivy::schema::Field;
-use tantivy::{InvertedIndexReader, Searcher};
+use tantivy::{InvertedIndexReader, Searcher, SegmentReader};
 use unicode_normalization::UnicodeNormalization;
 
 use super::{CJK_FROM, CJK_TO, MIN_CHARS};
 use crate::error::Result;
 use crate::search::unreadable_words;
 
+/// Articles a segment needs for a search to grow a table by its words: a search walks the
+/// words of smaller ones instead. Growing a table of 360,000 words by a segment of 1,000
+/// articles took a search about 20 ms; walking that segment's words costs about 0.1 ms a
+/// look, and merges soon fold such segments into larger ones.
+const GROWN_BY_SEGMENTS_OF: u32 = 10_000;
+
 /// Most readings of one word a table lists (every reading of each of its characters,
 /// combined); a word with more is read against what was typed at every look.
 const LISTED_READINGS: usize = 64;
 
 /// The reading tables of an index's fields (shared by clones of the index).
-#[derive(Default)]
 pub(crate) struct ReadingTables {
     /// Each field's table, once made. The lock is held while a table is made or grows.
     fields: Mutex<HashMap<Field, Arc<FieldReadings>>>,
+    /// Articles a segment needs for a search to grow a table by its words
+    /// ([`GROWN_BY_SEGMENTS_OF`]).
+    grown_by_segments_of: u32,
+}
+
+impl Default for ReadingTables {
+    fn default() -> ReadingTables {
+        ReadingTables { fields: Mutex::default(), grown_by_segments_of: GROWN_BY_SEGMENTS_OF }
+    }
 }
 
 impl std::fmt::Debug for ReadingTables {
@@ -52,13 +68,14 @@ impl ReadingTables {
     pub(crate) fn make(&self, searcher: &Searcher, field: Field) -> Result<usize> {
         let mut fields = self.fields.lock().unwrap_or_else(PoisonError::into_inner);
         let table = fields.entry(field).or_default();
-        FieldReadings::cover_all(table, searcher, field)?;
+        FieldReadings::cover(table, searcher, field, 0)?;
         Ok(table.ends.len())
     }
 
-    /// The table of `field`, grown first by the segments of `searcher` it does not cover
-    /// yet; `None` when none was made, or while another search makes it or grows it:
-    /// then the words are read with a walk.
+    /// The table of `field`, grown first by the segments of `searcher` of
+    /// [`GROWN_BY_SEGMENTS_OF`] articles or more it does not cover yet; `None` when none
+    /// was made, or while another search makes it or grows it: then the words are read
+    /// with a walk, as they are in the segments the table does not cover.
     pub(crate) fn of(&self, searcher: &Searcher, field: Field) -> Result<Option<Arc<FieldReadings>>> {
         let mut fields = match self.fields.try_lock() {
             Ok(fields) => fields,
@@ -66,7 +83,7 @@ impl ReadingTables {
             Err(TryLockError::WouldBlock) => return Ok(None),
         };
         let Some(table) = fields.get_mut(&field) else { return Ok(None) };
-        FieldReadings::cover_all(table, searcher, field)?;
+        FieldReadings::cover(table, searcher, field, self.grown_by_segments_of)?;
         Ok(Some(Arc::clone(table)))
     }
 }
@@ -111,25 +128,30 @@ impl FieldReadings {
         found.dedup();
     }
 
-    /// Grows `table` to cover every segment of `searcher` (copying it only when a search
-    /// still reads it as it was).
-    fn cover_all(table: &mut Arc<FieldReadings>, searcher: &Searcher, field: Field) -> Result<()> {
-        let segments = searcher.segment_readers();
-        if segments.iter().all(|segment| table.covered.contains(&segment.segment_id())) {
+    /// Whether the table lists every word of the segment `segment`.
+    pub(crate) fn covers(&self, segment: SegmentId) -> bool {
+        self.covered.contains(&segment)
+    }
+
+    /// Grows `table` to cover every segment of `searcher` of `smallest` articles or more
+    /// (copying it only when a search still reads it as it was).
+    fn cover(table: &mut Arc<FieldReadings>, searcher: &Searcher, field: Field, smallest: u32) -> Result<()> {
+        let uncovered =
+            |segment: &&SegmentReader| segment.max_doc() >= smallest && !table.covers(segment.segment_id());
+        let segments: Vec<&SegmentReader> = searcher.segment_readers().iter().filter(uncovered).collect();
+        if segments.is_empty() {
             return Ok(());
         }
         let grown = Arc::make_mut(table);
         for segment in segments {
-            if !grown.covered.contains(&segment.segment_id()) {
-                grown.cover(&*segment.inverted_index(field)?)?;
-                grown.covered.insert(segment.segment_id());
-            }
+            grown.list(&*segment.inverted_index(field)?)?;
+            grown.covered.insert(segment.segment_id());
         }
         Ok(())
     }
 
     /// Lists the words of `inverted` (one segment's field) the table lacks.
-    fn cover(&mut self, inverted: &InvertedIndexReader) -> Result<()> {
+    fn list(&mut self, inverted: &InvertedIndexReader) -> Result<()> {
         let (mut from, mut to) = ([0; 4], [0; 4]);
         let after_last = char::from_u32(CJK_TO as u32 + 1).unwrap_or(CJK_TO);
         let words = inverted.terms().range().ge(CJK_FROM.encode_utf8(&mut from).as_bytes());
@@ -311,10 +333,13 @@ mod tests {
             &["中国经济稳步增长，重庆的半导体产业", "绿色发展对中国很重要", "西安的经济和导体研究"],
         );
         write(&index, &["中国经济", "到达西安以后，绿色出行", "律师说重要的是经济"]);
+        let body = index.schema().body;
         let walked = ReadingTables::default();
         let tables = ReadingTables::default();
+        let growing = ReadingTables { grown_by_segments_of: 1, ..ReadingTables::default() };
         let searcher = index.reader().searcher();
-        assert!(tables.make(&searcher, index.schema().body).expect("made") > 10);
+        assert!(tables.make(&searcher, body).expect("made") > 10);
+        growing.make(&searcher, body).expect("made");
         let asked: [(&str, &[usize]); 10] = [
             ("jingji", &[6]),
             ("zhongguojingji", &[8, 14]),
@@ -341,19 +366,24 @@ mod tests {
         assert_eq!(read(&index, &tables, "daoti", &[5]).keys().collect::<Vec<_>>(), ["到达", "导体"]);
         assert!(read(&index, &tables, "shi4shi2", &[8]).is_empty());
 
-        // A segment written since: the table grows by its words on the next look.
+        // A segment written since, too small for a search to grow the table by: its
+        // words are walked. With a lower bar the next look lists them.
         write(&index, &["房价上涨，事实如此", "中国经济"]);
-        let fangjia = read(&index, &tables, "fangjia", &[7]);
-        assert_eq!(
-            fangjia.get("房价"),
-            Some(&(1, 1 << 7)),
-            "help: a new segment's words are listed: {fangjia:?}"
-        );
-        assert_eq!(read(&index, &tables, "shi4shi2", &[8]).keys().collect::<Vec<_>>(), ["事实"]);
-        let jingji = read(&index, &tables, "jingji", &[6]);
-        assert_eq!(jingji.get("经济").map(|&(held_by, _)| held_by), Some(5), "{jingji:?}");
-        assert_eq!(jingji, read(&index, &walked, "jingji", &[6]));
-        assert_eq!(tables.fields.lock().expect("lock")[&index.schema().body].covered.len(), 3);
+        let covered = |tables: &ReadingTables| tables.fields.lock().expect("lock")[&body].covered.len();
+        for tables in [&tables, &growing] {
+            let fangjia = read(&index, tables, "fangjia", &[7]);
+            assert_eq!(
+                fangjia.get("房价"),
+                Some(&(1, 1 << 7)),
+                "help: a new segment's words are read: {fangjia:?}"
+            );
+            assert_eq!(read(&index, tables, "shi4shi2", &[8]).keys().collect::<Vec<_>>(), ["事实"]);
+            let jingji = read(&index, tables, "jingji", &[6]);
+            assert_eq!(jingji.get("经济").map(|&(held_by, _)| held_by), Some(5), "{jingji:?}");
+            assert_eq!(jingji, read(&index, &walked, "jingji", &[6]));
+        }
+        assert_eq!(covered(&tables), 2, "help: a segment of two articles is walked");
+        assert_eq!(covered(&growing), 3, "help: the new segment's words are listed");
     }
 
     #[test]
