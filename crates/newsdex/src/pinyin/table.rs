@@ -2,7 +2,7 @@
 //!
 //! Pinyin typed is looked up by its letters in a table of every reading of every Chinese
 //! word of a field, rather than read against each segment's words with an automaton: on
-//! 1,000,000 articles (16 segments) that walk cost about 1.3 ms a segment for each piece
+//! 1,000,000 articles (15 segments) that walk cost about 1.3 ms a segment for each piece
 //! of pinyin looked at. Segments share most of their words (the bodies of that index hold
 //! 3.4 million words of two characters or more counted segment by segment, 341,000
 //! distinct), so one table serves them all: it lists each word once, and the segments are
@@ -12,8 +12,8 @@
 //! so a table only grows: the first search of a field that meets a segment of
 //! [`GROWN_BY_SEGMENTS_OF`] articles or more the table has not seen adds that segment's
 //! words the table lacks; the words of smaller segments (a few commits' articles) are
-//! walked. Words of segments since merged away
-//! stay listed; a segment that no longer holds a word just does not answer for it.
+//! walked. Words of segments since merged away stay listed; a segment that no longer
+//! holds a word just does not answer for it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, TryLockError};
@@ -144,14 +144,16 @@ impl FieldReadings {
         }
         let grown = Arc::make_mut(table);
         for segment in segments {
-            grown.list(&*segment.inverted_index(field)?)?;
-            grown.covered.insert(segment.segment_id());
+            if grown.list(&*segment.inverted_index(field)?)? {
+                grown.covered.insert(segment.segment_id());
+            }
         }
         Ok(())
     }
 
-    /// Lists the words of `inverted` (one segment's field) the table lacks.
-    fn list(&mut self, inverted: &InvertedIndexReader) -> Result<()> {
+    /// Lists the words of `inverted` (one segment's field) the table lacks; `false` when
+    /// the table is full (`u32::MAX` words), its words then walked.
+    fn list(&mut self, inverted: &InvertedIndexReader) -> Result<bool> {
         let (mut from, mut to) = ([0; 4], [0; 4]);
         let after_last = char::from_u32(CJK_TO as u32 + 1).unwrap_or(CJK_TO);
         let words = inverted.terms().range().ge(CJK_FROM.encode_utf8(&mut from).as_bytes());
@@ -162,6 +164,7 @@ impl FieldReadings {
         let listed = self.in_order.len();
         let mut at = 0;
         let mut added: Vec<u32> = Vec::new();
+        let mut full = false;
         while words.advance() {
             let Ok(word) = std::str::from_utf8(words.key()) else { continue };
             if word.chars().take(usize::from(MIN_CHARS)).count() < usize::from(MIN_CHARS)
@@ -175,13 +178,16 @@ impl FieldReadings {
             if at < listed && self.word(self.in_order[at]) == word {
                 continue;
             }
-            let Ok(number) = u32::try_from(self.ends.len()) else { break };
+            let Ok(number) = u32::try_from(self.ends.len()) else {
+                full = true;
+                break;
+            };
             self.text.push_str(word);
             self.ends.push(self.text.len());
             added.push(number);
         }
         if added.is_empty() {
-            return Ok(());
+            return Ok(!full);
         }
         let in_order = merged(&self.in_order, &added, |&before, &after| self.word(before) < self.word(after));
         self.in_order = in_order;
@@ -215,7 +221,7 @@ impl FieldReadings {
         // Two readings alike once toneless (`lü` and `lu`) list a word once.
         readings.dedup();
         self.listed = merged(&self.listed, &readings, |listed, reading| listed < reading);
-        Ok(())
+        Ok(!full)
     }
 }
 
