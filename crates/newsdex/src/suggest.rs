@@ -37,7 +37,7 @@ use std::sync::{Mutex, PoisonError};
 use lru::LruCache;
 
 use tantivy::collector::Count;
-use tantivy::query::{BooleanQuery, PhraseQuery, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
@@ -1228,12 +1228,36 @@ fn mostly_traditional(searcher: &Searcher, lang: Field, field: Field, word: &str
 /// How many articles write `words` (indexed words) one after another in `field`: a
 /// phrase, or, for one word, the articles holding it.
 fn written_together(searcher: &Searcher, field: Field, words: &[&str]) -> Result<usize> {
+    written_together_up_to(searcher, field, words, usize::MAX)
+}
+
+/// [`written_together`], counted only up to `enough`: whether a phrase of common words
+/// (将 对) is written at all is known at its first article, where counting them all read
+/// their positions in every article holding both.
+fn written_together_up_to(searcher: &Searcher, field: Field, words: &[&str], enough: usize) -> Result<usize> {
     let terms: Vec<Term> = words.iter().map(|word| Term::from_field_text(field, word)).collect();
-    Ok(match terms.as_slice() {
-        [] => 0,
-        [term] => searcher.doc_freq(term)? as usize,
-        _ => searcher.search(&PhraseQuery::new(terms), &Count)?,
-    })
+    if terms.len() < 2 {
+        return Ok(terms.first().map_or(Ok(0), |term| searcher.doc_freq(term))? as usize);
+    }
+    if enough == usize::MAX {
+        return Ok(searcher.search(&PhraseQuery::new(terms), &Count)?);
+    }
+    let weight = PhraseQuery::new(terms).weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut written = 0;
+    for segment in searcher.segment_readers() {
+        let mut phrase = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        while phrase.doc() != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(phrase.doc())) {
+                written += 1;
+                if written >= enough {
+                    return Ok(written);
+                }
+            }
+            phrase.advance();
+        }
+    }
+    Ok(written)
 }
 
 /// How many articles write the words `text` is analysed into over `span` (bytes) beside
@@ -1244,7 +1268,9 @@ fn written_together(searcher: &Searcher, field: Field, words: &[&str]) -> Result
 /// respelling: its words written together show it is meant, wherever the query's other
 /// words stand, but words typed together by chance (新 and 官) show no slip is meant.
 /// Words of `text` beside them must be written beside them. `None` when they are that
-/// one word alone: nothing tells whether it was meant.
+/// one word alone: nothing tells whether it was meant. What was typed is counted only to
+/// its first article ([`written_together_up_to`]): whether it is written at all is what
+/// tells a slip; a respelling is counted whole, to be weighed against the others.
 fn written_beside(
     searcher: &Searcher,
     field: Field,
@@ -1254,6 +1280,7 @@ fn written_beside(
     (before, after): (Option<&str>, Option<&str>),
     for_a_respelling: bool,
 ) -> Result<Option<usize>> {
+    let enough = if for_a_respelling { usize::MAX } else { 1 };
     let tokens = analyzer.analyze(text, AnalysisMode::Query);
     let Some(first) = tokens.iter().position(|token| token.offset_to > span.start) else { return Ok(None) };
     let last = tokens.iter().rposition(|token| token.offset_from < span.end).unwrap_or(first).max(first);
@@ -1267,12 +1294,17 @@ fn written_beside(
         return Ok(None);
     }
     let by_themselves = all_typed && !alone && (for_a_respelling || (before.is_none() && after.is_none()));
-    let mut together = if by_themselves { written_together(searcher, field, &words)? } else { 0 };
-    if let Some(before) = before {
-        together += written_together(searcher, field, &[&[before], words.as_slice()].concat())?;
+    let mut together =
+        if by_themselves { written_together_up_to(searcher, field, &words, enough)? } else { 0 };
+    if let Some(before) = before
+        && together < enough
+    {
+        together += written_together_up_to(searcher, field, &[&[before], words.as_slice()].concat(), enough)?;
     }
-    if let Some(after) = after {
-        together += written_together(searcher, field, &[words.as_slice(), &[after]].concat())?;
+    if let Some(after) = after
+        && together < enough
+    {
+        together += written_together_up_to(searcher, field, &[words.as_slice(), &[after]].concat(), enough)?;
     }
     Ok(Some(together))
 }
@@ -1392,6 +1424,45 @@ fn ends_a_word(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phrases_are_counted_up_to_what_is_enough_and_deleted_articles_never() {
+        use crate::article::Article;
+        use crate::writer::WriterSettings;
+
+        let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+        let mut writer = index.writer(WriterSettings::new(1, 20 << 20)).expect("writer");
+        for id in 0..6 {
+            let body = if id < 4 { "政府将对进口商品加征关税" } else { "对政府将有影响" };
+            writer
+                .upsert(&Article { id: id.to_string(), body: body.into(), ..Article::default() })
+                .expect("upsert");
+        }
+        writer.commit().expect("commit");
+        writer.delete("0");
+        writer.commit().expect("commit");
+        let searcher = index.reader().searcher();
+        let body = index.schema().body;
+        let words = ["将", "对"];
+        assert_eq!(
+            written_together(&searcher, body, &words).expect("count"),
+            3,
+            "help: the deleted article is not counted"
+        );
+        for (enough, counted) in [(1, 1), (2, 2), (3, 3), (10, 3)] {
+            assert_eq!(
+                written_together_up_to(&searcher, body, &words, enough).expect("count"),
+                counted,
+                "{enough}"
+            );
+        }
+        assert_eq!(
+            written_together_up_to(&searcher, body, &["对", "将"], 1).expect("count"),
+            0,
+            "help: in that order"
+        );
+        assert_eq!(written_together_up_to(&searcher, body, &["政府", "将"], 1).expect("count"), 1);
+    }
 
     #[test]
     fn pieces_are_split_around_the_quotes_of_a_phrase() {
