@@ -435,4 +435,88 @@ mod tests {
         }
         assert!(!words.iter().any(|word| word.is_ascii()), "help: only Chinese words are read: {words:?}");
     }
+
+    /// Words with characters of several readings (重, 行, 长, 乐, 便, 还) and words
+    /// read alike.
+    const WORDS: [&str; 22] = [
+        "重庆",
+        "重要",
+        "中国",
+        "经济",
+        "西安",
+        "绿色",
+        "律师",
+        "导体",
+        "到达",
+        "半导体",
+        "事实",
+        "实施",
+        "房价",
+        "银行",
+        "行业",
+        "长江",
+        "长大",
+        "音乐",
+        "快乐",
+        "便宜",
+        "平台",
+        "还是",
+    ];
+
+    fn bodies() -> impl proptest::strategy::Strategy<Value = Vec<Vec<String>>> {
+        use proptest::prelude::*;
+        let body = proptest::collection::vec(proptest::sample::select(WORDS.to_vec()), 1..5)
+            .prop_map(|words| words.join("，"));
+        proptest::collection::vec(proptest::collection::vec(body, 1..4), 1..4)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Whatever the articles and the segments they are in, and whether the table
+        /// covers a segment or walks it, looking pinyin up finds what a walk of every
+        /// segment finds.
+        #[test]
+        fn looking_up_finds_what_walking_finds(
+            segments in bodies(),
+            typed in proptest::collection::vec(proptest::sample::select(WORDS.to_vec()), 1..4),
+            numbered in proptest::prelude::any::<bool>(),
+        ) {
+            use pinyin::ToPinyin;
+
+            let index = NewsIndex::create_in_ram(Analyzer::new()).expect("index");
+            let (walked, small, growing) = (ReadingTables::default(), ReadingTables::default(), ReadingTables { grown_by_segments_of: 1, ..ReadingTables::default() });
+            for (at, bodies) in segments.iter().enumerate() {
+                let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
+                write(&index, &bodies);
+                if at == 0 {
+                    let searcher = index.reader().searcher();
+                    small.make(&searcher, index.schema().body).expect("made");
+                    growing.make(&searcher, index.schema().body).expect("made");
+                }
+            }
+            // The words typed one after another, in their usual readings; each word's end
+            // is a place a word may reach.
+            let (mut spelt, mut ends) = (String::new(), Vec::new());
+            for word in &typed {
+                for reading in word.to_pinyin().flatten() {
+                    if numbered {
+                        spelt.push_str(reading.with_tone_num_end());
+                    } else {
+                        // Typed without tones, ü is v.
+                        spelt.push_str(&reading.plain().replace('ü', "v"));
+                    }
+                }
+                ends.push(spelt.len());
+            }
+            let spelt = if numbered { crate::pinyin::toned(&spelt).expect("numbered tones") } else { spelt };
+            let walk = read(&index, &walked, &spelt, &ends);
+            proptest::prop_assert_eq!(&read(&index, &small, &spelt, &ends), &walk, "{}", spelt);
+            proptest::prop_assert_eq!(&read(&index, &growing, &spelt, &ends), &walk, "{}", spelt);
+            let held = segments.iter().flatten().any(|body| body.contains(typed[0]));
+            if held && typed.len() == 1 {
+                proptest::prop_assert!(walk.contains_key(typed[0]), "help: {} reads as {}: {:?}", spelt, typed[0], walk);
+            }
+        }
+    }
 }
