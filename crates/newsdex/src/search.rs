@@ -2390,7 +2390,7 @@ fn remembered<K: Clone + Eq + std::hash::Hash>(
 
 /// Counts the matches of `query`, stopping past `limit`: `(limit, false)` when there are
 /// more, else `(count, true)`. Deleted documents are not counted.
-fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: u64) -> Result<(u64, bool)> {
+pub(crate) fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: u64) -> Result<(u64, bool)> {
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
     let mut total = 0u64;
     for segment in searcher.segment_readers() {

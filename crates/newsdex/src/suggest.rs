@@ -37,7 +37,7 @@ use std::sync::{Mutex, PoisonError};
 use lru::LruCache;
 
 use tantivy::collector::Count;
-use tantivy::query::{BooleanQuery, EnableScoring, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, PhraseQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
@@ -46,7 +46,7 @@ use crate::error::Result;
 use crate::index::NewsIndex;
 use crate::pinyin::ReadingTables;
 use crate::query::{Atom, ParsedQuery, QUOTES, QueryField};
-use crate::search::{each_word_near, fuzzy_edits, unreadable_words};
+use crate::search::{count_up_to, each_word_near, fuzzy_edits, unreadable_words};
 use crate::snippet::floor_char_boundary;
 
 /// How many times as many articles a near word must be in for a word some articles hold
@@ -1242,22 +1242,8 @@ fn written_together_up_to(searcher: &Searcher, field: Field, words: &[&str], eno
     if enough == usize::MAX {
         return Ok(searcher.search(&PhraseQuery::new(terms), &Count)?);
     }
-    let weight = PhraseQuery::new(terms).weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let mut written = 0;
-    for segment in searcher.segment_readers() {
-        let mut phrase = weight.scorer(segment, 1.0)?;
-        let alive = segment.alive_bitset();
-        while phrase.doc() != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(phrase.doc())) {
-                written += 1;
-                if written >= enough {
-                    return Ok(written);
-                }
-            }
-            phrase.advance();
-        }
-    }
-    Ok(written)
+    let (written, all) = count_up_to(searcher, &PhraseQuery::new(terms), enough.saturating_sub(1) as u64)?;
+    Ok(if all { written as usize } else { enough })
 }
 
 /// How many articles write the words `text` is analysed into over `span` (bytes) beside
