@@ -16,7 +16,7 @@
 //! holds a word just does not answer for it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock, TryLockError};
 
 use pinyin::ToPinyinMulti;
 use rustc_hash::FxHashSet;
@@ -41,8 +41,9 @@ const LISTED_READINGS: usize = 64;
 
 /// The reading tables of an index's fields (shared by clones of the index).
 pub(crate) struct ReadingTables {
-    /// Each field's table, once made. The lock is held while a table is made or grows.
-    fields: Mutex<HashMap<Field, Arc<FieldReadings>>>,
+    /// Each field's table, once made. Searches read it together; making or growing one
+    /// holds it alone.
+    fields: RwLock<HashMap<Field, Arc<FieldReadings>>>,
     /// Articles a segment needs for a search to grow a table by its words
     /// ([`GROWN_BY_SEGMENTS_OF`]).
     grown_by_segments_of: u32,
@@ -50,13 +51,13 @@ pub(crate) struct ReadingTables {
 
 impl Default for ReadingTables {
     fn default() -> ReadingTables {
-        ReadingTables { fields: Mutex::default(), grown_by_segments_of: GROWN_BY_SEGMENTS_OF }
+        ReadingTables { fields: RwLock::default(), grown_by_segments_of: GROWN_BY_SEGMENTS_OF }
     }
 }
 
 impl std::fmt::Debug for ReadingTables {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fields = self.fields.lock().unwrap_or_else(PoisonError::into_inner);
+        let fields = self.fields.read().unwrap_or_else(PoisonError::into_inner);
         let words: usize = fields.values().map(|table| table.ends.len()).sum();
         f.debug_struct("ReadingTables").field("fields", &fields.len()).field("words", &words).finish()
     }
@@ -66,22 +67,34 @@ impl ReadingTables {
     /// Makes the table of `field` (or grows it) to cover every segment of `searcher`, and
     /// returns the words it lists.
     pub(crate) fn make(&self, searcher: &Searcher, field: Field) -> Result<usize> {
-        let mut fields = self.fields.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut fields = self.fields.write().unwrap_or_else(PoisonError::into_inner);
         let table = fields.entry(field).or_default();
         FieldReadings::cover(table, searcher, field, 0)?;
         Ok(table.ends.len())
     }
 
     /// The table of `field`, grown first by the segments of `searcher` of
-    /// [`GROWN_BY_SEGMENTS_OF`] articles or more it does not cover yet; `None` when none
-    /// was made, or while another search makes it or grows it: then the words are read
-    /// with a walk, as they are in the segments the table does not cover.
+    /// [`GROWN_BY_SEGMENTS_OF`] articles or more it does not cover yet, unless another
+    /// search is reading or growing it (then as it is); `None` when none was made, or
+    /// while one is made or grown: then the words are read with a walk, as they are in
+    /// the segments the table does not cover.
     pub(crate) fn of(&self, searcher: &Searcher, field: Field) -> Result<Option<Arc<FieldReadings>>> {
-        let mut fields = match self.fields.try_lock() {
-            Ok(fields) => fields,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        let table = match self.fields.try_read() {
+            Ok(fields) => fields.get(&field).cloned(),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner().get(&field).cloned(),
             Err(TryLockError::WouldBlock) => return Ok(None),
         };
+        let Some(table) = table else { return Ok(None) };
+        if !table.lacks(searcher, self.grown_by_segments_of) {
+            return Ok(Some(table));
+        }
+        let mut fields = match self.fields.try_write() {
+            Ok(fields) => fields,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(Some(table)),
+        };
+        // Held here alone, the table grows in place.
+        drop(table);
         let Some(table) = fields.get_mut(&field) else { return Ok(None) };
         FieldReadings::cover(table, searcher, field, self.grown_by_segments_of)?;
         Ok(Some(Arc::clone(table)))
@@ -133,11 +146,19 @@ impl FieldReadings {
         self.covered.contains(&segment)
     }
 
+    /// Whether a segment of `searcher` of `smallest` articles or more is not covered.
+    fn lacks(&self, searcher: &Searcher, smallest: u32) -> bool {
+        searcher.segment_readers().iter().any(|segment| self.uncovered(segment, smallest))
+    }
+
+    fn uncovered(&self, segment: &SegmentReader, smallest: u32) -> bool {
+        segment.max_doc() >= smallest && !self.covers(segment.segment_id())
+    }
+
     /// Grows `table` to cover every segment of `searcher` of `smallest` articles or more
     /// (copying it only when a search still reads it as it was).
     fn cover(table: &mut Arc<FieldReadings>, searcher: &Searcher, field: Field, smallest: u32) -> Result<()> {
-        let uncovered =
-            |segment: &&SegmentReader| segment.max_doc() >= smallest && !table.covers(segment.segment_id());
+        let uncovered = |segment: &&SegmentReader| table.uncovered(segment, smallest);
         let segments: Vec<&SegmentReader> = searcher.segment_readers().iter().filter(uncovered).collect();
         if segments.is_empty() {
             return Ok(());
@@ -375,7 +396,7 @@ mod tests {
         // A segment written since, too small for a search to grow the table by: its
         // words are walked. With a lower bar the next look lists them.
         write(&index, &["房价上涨，事实如此", "中国经济"]);
-        let covered = |tables: &ReadingTables| tables.fields.lock().expect("lock")[&body].covered.len();
+        let covered = |tables: &ReadingTables| tables.fields.read().expect("lock")[&body].covered.len();
         for tables in [&tables, &growing] {
             let fangjia = read(&index, tables, "fangjia", &[7]);
             assert_eq!(
@@ -390,6 +411,16 @@ mod tests {
         }
         assert_eq!(covered(&tables), 2, "help: a segment of two articles is walked");
         assert_eq!(covered(&growing), 3, "help: the new segment's words are listed");
+
+        // A table another search is reading is used as it is, a new segment walked.
+        let late = ReadingTables { grown_by_segments_of: 1, ..ReadingTables::default() };
+        late.make(&searcher, body).expect("made");
+        let reading = late.fields.read().expect("lock");
+        assert_eq!(read(&index, &late, "fangjia", &[7]), read(&index, &walked, "fangjia", &[7]));
+        drop(reading);
+        assert_eq!(covered(&late), 2, "help: not grown while read");
+        read(&index, &late, "fangjia", &[7]);
+        assert_eq!(covered(&late), 3);
     }
 
     #[test]
@@ -401,9 +432,12 @@ mod tests {
         let tables = ReadingTables::default();
         assert!(tables.of(&searcher, body).expect("of").is_none(), "help: none made");
         tables.make(&searcher, body).expect("made");
-        let making = tables.fields.lock().expect("lock");
+        let making = tables.fields.write().expect("lock");
         assert!(tables.of(&searcher, body).expect("of").is_none(), "help: a search never waits for a table");
         drop(making);
+        let reading = tables.fields.read().expect("lock");
+        assert!(tables.of(&searcher, body).expect("of").is_some(), "help: searches read a table together");
+        drop(reading);
         let table = tables.of(&searcher, body).expect("of").expect("made");
         assert_eq!(table.in_order.len(), 2, "help: 中国经济 is indexed as 中国 and 经济");
         assert!(read(&index, &tables, "zhongguo", &[8]).contains_key("中国"));
@@ -416,7 +450,7 @@ mod tests {
         write(&index, &["重庆", "英文 words 不列"]);
         let tables = ReadingTables::default();
         tables.make(&index.reader().searcher(), index.schema().body).expect("made");
-        let fields = tables.fields.lock().expect("lock");
+        let fields = tables.fields.read().expect("lock");
         let table = &fields[&index.schema().body];
         let words: Vec<&str> = table.in_order.iter().map(|&number| table.word(number)).collect();
         assert!(words.contains(&"重庆") && words.contains(&"重要"), "{words:?}");
