@@ -55,14 +55,6 @@ impl Default for ReadingTables {
     }
 }
 
-impl std::fmt::Debug for ReadingTables {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fields = self.fields.read().unwrap_or_else(PoisonError::into_inner);
-        let words: usize = fields.values().map(|table| table.ends.len()).sum();
-        f.debug_struct("ReadingTables").field("fields", &fields.len()).field("words", &words).finish()
-    }
-}
-
 impl ReadingTables {
     /// Makes the table of `field` (or grows it) to cover every segment of `searcher`, and
     /// returns the words it lists.
@@ -103,7 +95,7 @@ impl ReadingTables {
 
 /// Every reading of the Chinese words of one field, each word of two readable characters
 /// or more listed once whichever segments hold it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct FieldReadings {
     /// The words, one after another: word `i` ends at `ends[i]` and begins where word
     /// `i - 1` ends.
