@@ -781,6 +781,7 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(tables: boo
         (100, "The ban was lifted."),
         (300, "平台上线了。"),
         (30, "价格便宜。"),
+        (40, "绿色发展。"),
         (700, "Markets were calm."),
     ]);
     if tables {
@@ -808,6 +809,11 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(tables: boo
         // (便 `pián`): the fewer wins unless the other is twenty times as common.
         ("pianyi", "便宜"),
         ("piányi", "便宜"),
+        // No English word has `ü`: written so, pinyin needs no tone to be read.
+        ("lüse", "绿色"),
+        ("Lü se", "绿色"),
+        ("lǜsè", "绿色"),
+        ("lvse", "绿色"),
     ] {
         assert_eq!(suggestion(query).as_deref(), Some(suggested), "{query}");
     }
@@ -818,7 +824,7 @@ fn pinyin_typed_with_tones_is_read_in_characters_of_those_tones_read(tables: boo
     // Tones no reading of the characters has, one syllable, and tones on what no
     // syllables spell get none; a syllable with a tone is never taken for English.
     // Alone, one tone number is as often a code (Moody's `Aa1`) and is not read.
-    for query in ["chong3qing4", "zhōng", "bàn", "covid19", "tréde", "chongqing4"] {
+    for query in ["chong3qing4", "zhōng", "bàn", "covid19", "tréde", "chongqing4", "über", "lüsex"] {
         assert_eq!(suggestion(query), None, "{query}");
     }
 }

@@ -176,15 +176,21 @@ pub(crate) fn rare_readings(word: &str, typed: &str) -> Option<usize> {
 
 /// `typed` as the readings take pinyin typed with tones, composed and in lowercase
 /// (`Zhōngguó` → `zhōngguó`, `zhong1guo2`), when it carries a tone: a vowel marked with
-/// one, or a tone number `1` to `5` after a letter. `None` for anything else, toneless
-/// pinyin included, and for text with other characters than pinyin's letters.
+/// one, or a tone number `1` to `5` after a letter. Pinyin written with `ü` and no tone
+/// (`lüse`) is taken too: no English word has that letter. `None` for anything else,
+/// toneless pinyin in ASCII letters included, and for text with other characters than
+/// pinyin's letters.
 pub(crate) fn toned(typed: &str) -> Option<String> {
     let composed: String = typed.nfc().flat_map(char::to_lowercase).collect();
     let mut toned = false;
     let mut after_letter = false;
     for c in composed.chars() {
         match c {
-            'a'..='z' | 'ü' => after_letter = true,
+            'a'..='z' => after_letter = true,
+            'ü' => {
+                toned = true;
+                after_letter = true;
+            }
             '1'..='5' if after_letter => {
                 toned = true;
                 after_letter = false;
@@ -200,10 +206,11 @@ pub(crate) fn toned(typed: &str) -> Option<String> {
 }
 
 /// Whether `toned` (from [`toned`]), typed as a word of its own, is surely pinyin: it
-/// has a tone mark or two tone numbers. One number after letters is as often a code
+/// has a tone mark, `ü` or two tone numbers. One number after letters is as often a code
 /// (Moody's `Aa1`, `A4`) as a syllable's tone.
 pub(crate) fn surely_toned(toned: &str) -> bool {
-    toned.chars().any(|c| TONE_MARKED.contains(c)) || toned.chars().filter(char::is_ascii_digit).count() >= 2
+    toned.chars().any(|c| c == 'ü' || TONE_MARKED.contains(c))
+        || toned.chars().filter(char::is_ascii_digit).count() >= 2
 }
 
 /// The vowels pinyin marks with a tone, in the order of the tones.
@@ -651,11 +658,12 @@ mod tests {
         {
             assert_eq!(toned(typed), None, "{typed}");
         }
-        for typed in ["zhōng", "guo2", "de5", "a1"] {
+        for typed in ["zhōng", "guo2", "de5", "a1", "lü", "Lüse", "lu\u{308}se"] {
             assert!(toned(typed).is_some(), "{typed}");
         }
-        // Alone, a word needs a mark or two numbers.
-        for (typed, sure) in [("zhōngguo", true), ("zhong1guo2", true), ("aa1", false), ("zhong1guo", false)]
+        // Alone, a word needs a mark, ü or two numbers.
+        for (typed, sure) in
+            [("zhōngguo", true), ("zhong1guo2", true), ("lüse", true), ("aa1", false), ("zhong1guo", false)]
         {
             assert_eq!(surely_toned(&toned(typed).expect("toned")), sure, "{typed}");
         }
