@@ -429,8 +429,13 @@ impl NewsIndex {
                 }
             }
         }
+        // A variant indexed as typed is a word near what was typed, which the walks above
+        // have met if any article holds it: only variants that analysis changes
+        // (`minister` → `minist`) are looked up.
         for variant in one_edit_from(&lower) {
-            if let [token] = analyzer.analyze(&variant, AnalysisMode::Query).as_slice() {
+            if let [token] = analyzer.analyze(&variant, AnalysisMode::Query).as_slice()
+                && token.text != variant
+            {
                 candidate(&token.text, 1);
             }
         }
