@@ -418,10 +418,12 @@ impl NewsIndex {
             let known = found.entry(word.to_string()).or_insert(nearness);
             *known = (*known).min(nearness);
         };
+        // A word analysis leaves as typed (`presidnet`) is walked near once: the stem's
+        // walk allows at least the edits of the other.
+        let walks = [(stem, fuzzy_edits(stem).max(edits).min(search_edits)), (lower.as_str(), edits)];
+        let walks = if stem == lower { &walks[..1] } else { &walks[..] };
         for &field in fields {
-            for (near, edits) in
-                [(stem, fuzzy_edits(stem).max(edits).min(search_edits)), (lower.as_str(), edits)]
-            {
+            for &(near, edits) in walks {
                 if edits > 0 {
                     each_word_near(searcher, field, near, edits, |word, _| {
                         candidate(word, strsim::osa_distance(word, near));
@@ -884,9 +886,25 @@ impl NewsIndex {
         searcher: &Searcher,
         fields: &[Field],
         stem: &str,
+        visit: impl FnMut(&str, bool) -> bool,
+    ) -> Result<()> {
+        // The analyzer's pooled scratch: its stem cache already knows most of the words
+        // of English articles.
+        let mut buffer = self.analyzer().take_buffer();
+        let read = self.each_written_with(searcher, fields, stem, &mut buffer, visit);
+        self.analyzer().return_buffer(buffer);
+        read
+    }
+
+    /// [`Self::each_written`], analysing with `buffer`.
+    fn each_written_with(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        stem: &str,
+        buffer: &mut AnalysisBuffer,
         mut visit: impl FnMut(&str, bool) -> bool,
     ) -> Result<()> {
-        let mut buffer = AnalysisBuffer::default();
         let mut read = 0;
         for &field in fields.iter().rev() {
             let term = Term::from_field_text(field, stem);
@@ -905,7 +923,7 @@ impl NewsIndex {
                         let text = &text[..floor_char_boundary(text, SPELLING_BYTES)];
                         // Only words of Latin letters are looked for: Chinese is not segmented.
                         let tokens =
-                            self.analyzer().analyze_outside_han_with(text, AnalysisMode::Query, &mut buffer);
+                            self.analyzer().analyze_outside_han_with(text, AnalysisMode::Query, buffer);
                         for token in tokens {
                             let written = &text[token.offset_from..token.offset_to];
                             if token.text != stem || !written.chars().all(|c| c.is_ascii_alphabetic()) {

@@ -354,6 +354,18 @@ impl Analyzer {
         self.inner.scratches.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default()
     }
 
+    /// A buffer whose scratch comes from the analyzer's pool, with its warm stem cache,
+    /// for analysing articles' text during a search; hand it back with
+    /// [`Analyzer::return_buffer`].
+    pub(crate) fn take_buffer(&self) -> AnalysisBuffer {
+        AnalysisBuffer { scratch: self.take_scratch(), tokens: TokenBuffer::default() }
+    }
+
+    /// Keeps the scratch of a buffer from [`Analyzer::take_buffer`] for the next search.
+    pub(crate) fn return_buffer(&self, buffer: AnalysisBuffer) {
+        self.return_scratch(buffer.scratch);
+    }
+
     /// Keeps a scratch for the next search, unless the pool is full.
     pub(crate) fn return_scratch(&self, scratch: Scratch) {
         let mut pool = self.inner.scratches.lock().unwrap_or_else(PoisonError::into_inner);
