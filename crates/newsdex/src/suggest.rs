@@ -955,6 +955,12 @@ const CUTS_TRIED: usize = 4;
 /// Words tried for a stretch of pinyin typed together, the likeliest first.
 const STRETCH_CANDIDATES: usize = 3;
 
+/// Articles writing a pair of words together are counted up to this many when pinyin
+/// typed together is cut into words: pairs written together this often are alike
+/// likely, and counting every article writing common words together (中国 经济) read
+/// their positions in hundreds of thousands of articles.
+const PAIR_COUNTED_UP_TO: usize = 1_000;
+
 /// A syllable typed together with others that no word reads is read as one character, in
 /// that character's usual reading, when one article in this many or more holds it alone:
 /// the particles and prepositions written between words (的, 在, 和), not a character of
@@ -1129,7 +1135,12 @@ impl Joined<'_> {
             for (j, (word, _)) in pair[1].iter().enumerate() {
                 for (before, choice) in pair[0].iter().zip(&best) {
                     let Some(choice) = choice else { continue };
-                    let written = written_together(self.searcher, self.field, &[&before.0, word])? as u64;
+                    let written = written_together_up_to(
+                        self.searcher,
+                        self.field,
+                        &[&before.0, word],
+                        PAIR_COUNTED_UP_TO,
+                    )? as u64;
                     if written == 0 {
                         continue;
                     }
