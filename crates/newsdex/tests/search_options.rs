@@ -886,6 +886,21 @@ fn pinyin_of_several_words_typed_together_is_read_as_the_words_articles_write_to
 }
 
 #[test]
+fn pairs_of_words_written_together_a_thousand_times_are_alike_when_pinyin_typed_together_is_read() {
+    let index = crate::support::index_of_bodies(&[
+        (1_500, "经济高速发展。"),
+        (1_200, "他告诉发展部门。"),
+        (600, "他告诉记者。"),
+    ]);
+    let suggestion = |query: &str| index.search(&SearchRequest::new(query)).expect("search").suggestion;
+    // Both pairs are written together by 1,000 articles or more: the likeliest words
+    // win, 告诉 being in more articles than 高速.
+    // (Below that, the pair written together most wins: see the test above, where 50
+    // articles writing 高速发展 beat 500 holding 告诉.)
+    assert_eq!(suggestion("gaosufazhan").as_deref(), Some("告诉发展"));
+}
+
+#[test]
 fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
     let index = crate::support::index_of_bodies(&[
         (300, "今年房价上涨，市场关注。"),
