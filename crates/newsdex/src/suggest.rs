@@ -396,18 +396,44 @@ impl NewsIndex {
         // another name (`Microsft` → `Microsoft`, but `Musk` is not `must`). Typed with
         // a capital, a word no article holds is likelier a name than two slips:
         // `Xiaomi` is not `Xinmi`.
-        // Stems are searched with the edits of `AUTO` all the same: `compnay` is one
-        // edit from `company`, but two from its stem `compani`.
         let search_edits = fuzzy_edits(&lower);
         let capitalised = typed.starts_with(|c: char| c.is_ascii_uppercase());
         let edits = if held_by == 0 && !capitalised { search_edits } else { search_edits.min(1) };
-        let enough = held_by.saturating_mul(COMMONER_BY).max(1);
+        let spelt =
+            if edits == 0 { None } else { self.spelling(searcher, fields, typed, stem, held_by, edits)? };
         // A word some articles write in Latin letters is theirs (`Xinhua`, `Beijing`), not
-        // pinyin waiting to be read.
-        let pinyin = if held_by == 0 { self.read_as_words(searcher, fields, &lower, looks)? } else { None };
-        if edits == 0 {
-            return Ok(Readings { spelt: None, pinyin });
-        }
+        // pinyin waiting to be read. Pairs of words typed together are counted far enough
+        // to weigh the reading against a spelling one slip away
+        // ([`Readings::likelier_pinyin`]).
+        let pinyin = if held_by == 0 {
+            let weighed_against = (spelt.as_ref())
+                .filter(|spelt| spelt.distance <= 1)
+                .and_then(|spelt| spelt.spellings.first())
+                .map_or(0, |(.., count)| count.saturating_mul(READING_OVER_SLIP));
+            let pairs_up_to = PAIR_COUNTED_UP_TO.max(usize::try_from(weighed_against).unwrap_or(usize::MAX));
+            self.read_as_words(searcher, fields, &lower, pairs_up_to, looks)?
+        } else {
+            None
+        };
+        Ok(Readings { spelt, pinyin })
+    }
+
+    /// The spellings of `typed` (held by `held_by` articles, analysed into `stem`) within
+    /// `edits` in `fields`, as [`Self::respelling`] finds them.
+    fn spelling(
+        &self,
+        searcher: &Searcher,
+        fields: &[Field],
+        typed: &str,
+        stem: &str,
+        held_by: u64,
+        edits: u8,
+    ) -> Result<Option<Respelling>> {
+        let analyzer = self.analyzer();
+        let lower = typed.to_ascii_lowercase();
+        let search_edits = fuzzy_edits(&lower);
+        let enough = held_by.saturating_mul(COMMONER_BY).max(1);
+        let doc_freq = |word: &str| articles_holding(searcher, fields, word);
         let a_name = held_by > 0 && self.written_as_a_name(searcher, fields, stem)?;
         // Candidates, each with how near it looks: its edits from the stem or from what
         // was typed, or 1 for the stem of a word one edit from what was typed (`minster`
@@ -418,8 +444,10 @@ impl NewsIndex {
             let known = found.entry(word.to_string()).or_insert(nearness);
             *known = (*known).min(nearness);
         };
-        // A word analysis leaves as typed (`presidnet`) is walked near once: the stem's
-        // walk allows at least the edits of the other.
+        // Stems are searched with the edits of `AUTO` all the same: `compnay` is one
+        // edit from `company`, but two from its stem `compani`. A word analysis leaves
+        // as typed (`presidnet`) is walked near once: the stem's walk allows at least the
+        // edits of the other.
         let walks = [(stem, fuzzy_edits(stem).max(edits).min(search_edits)), (lower.as_str(), edits)];
         let walks = if stem == lower { &walks[..1] } else { &walks[..] };
         for &field in fields {
@@ -471,15 +499,14 @@ impl NewsIndex {
             spelt.push((distance, count, spelling, found));
         }
         spelt.sort_by_key(|(distance, count, ..)| (*distance, std::cmp::Reverse(*count)));
-        let Some(&(distance, ..)) = spelt.first() else { return Ok(Readings { spelt: None, pinyin }) };
+        let Some(&(distance, ..)) = spelt.first() else { return Ok(None) };
         spelt.retain(|(edits, ..)| *edits == distance);
         if a_name && !self.written_as_a_name(searcher, fields, &spelt[0].3)? {
-            return Ok(Readings { spelt: None, pinyin });
+            return Ok(None);
         }
         let spellings =
             spelt.into_iter().map(|(_, count, spelling, stem)| (in_case_of(&spelling, typed), stem, count));
-        let spelt = Respelling { spellings: spellings.collect(), distance, pinyin: false };
-        Ok(Readings { spelt: Some(spelt), pinyin })
+        Ok(Some(Respelling { spellings: spellings.collect(), distance, pinyin: false }))
     }
 
     /// The reading of `toned`, pinyin typed with tones (`zhōngguó`, `zhong1guo2`, as
@@ -498,7 +525,7 @@ impl NewsIndex {
             return Ok(None);
         }
         *looks += 1;
-        self.read_as_words(searcher, fields, toned, looks)
+        self.read_as_words(searcher, fields, toned, PAIR_COUNTED_UP_TO, looks)
     }
 
     /// The Chinese words `typed` (as [`Self::read_as_pinyin`] takes it) is the pinyin of,
@@ -514,11 +541,15 @@ impl NewsIndex {
     /// that each is written before the next wins, read in the words (of the
     /// [`STRETCH_CANDIDATES`] likeliest of each stretch) that articles write together
     /// most: `gaosufazhan` is 高速发展, not 告诉发展, though 告诉 is commoner than 高速.
+    ///
+    /// Pairs of words are counted up to `pairs_up_to` articles (at least
+    /// [`PAIR_COUNTED_UP_TO`]), which the reading's count is then at most.
     fn read_as_words(
         &self,
         searcher: &Searcher,
         fields: &[Field],
         typed: &str,
+        pairs_up_to: usize,
         looks: &mut usize,
     ) -> Result<Option<Respelling>> {
         if let Some(read) = self.read_as_pinyin(searcher, fields, typed)? {
@@ -531,6 +562,7 @@ impl NewsIndex {
             field,
             typed,
             breaks: crate::pinyin::syllable_breaks(typed),
+            pairs_up_to,
             stretches: BTreeMap::new(),
             dead: Vec::new(),
             characters: None,
@@ -958,7 +990,8 @@ const STRETCH_CANDIDATES: usize = 3;
 /// Articles writing a pair of words together are counted up to this many when pinyin
 /// typed together is cut into words: pairs written together this often are alike
 /// likely, and counting every article writing common words together (中国 经济) read
-/// their positions in hundreds of thousands of articles.
+/// their positions in hundreds of thousands of articles. (Further when the reading is
+/// weighed against a spelling one slip away, so that it is weighed exactly.)
 const PAIR_COUNTED_UP_TO: usize = 1_000;
 
 /// A syllable typed together with others that no word reads is read as one character, in
@@ -980,6 +1013,8 @@ struct Joined<'a> {
     typed: &'a str,
     /// Where a syllable may end ([`crate::pinyin::syllable_breaks`]).
     breaks: Vec<usize>,
+    /// Articles writing a pair of words together are counted up to this many.
+    pairs_up_to: usize,
     /// For each place walked from, the words of the stretches from there, by the place
     /// each stretch ends at: [`STRETCH_CANDIDATES`] at most, needing the fewest rare
     /// readings ([`likeliest_reading`]'s), the commonest first; for a syllable no word
@@ -1139,7 +1174,7 @@ impl Joined<'_> {
                         self.searcher,
                         self.field,
                         &[&before.0, word],
-                        PAIR_COUNTED_UP_TO,
+                        self.pairs_up_to,
                     )? as u64;
                     if written == 0 {
                         continue;

@@ -901,6 +901,21 @@ fn pairs_of_words_written_together_a_thousand_times_are_alike_when_pinyin_typed_
 }
 
 #[test]
+fn pinyin_typed_together_is_weighed_exactly_against_a_spelling_one_slip_away() {
+    // A reading beats a spelling one slip away when its pairs are written together by
+    // ten times the articles holding the spelling: pairs are counted that far, past
+    // the thousand articles that rank readings among themselves.
+    for (spelt_in, suggested) in [(120, "新冠疫苗"), (200, "xinguanyimiaq")] {
+        let index = crate::support::index_of_bodies(&[
+            (1_500, "新冠疫苗接种。"),
+            (spelt_in, "The xinguanyimiaq report was read."),
+        ]);
+        let suggestion = index.search(&SearchRequest::new("xinguanyimiao")).expect("search").suggestion;
+        assert_eq!(suggestion.as_deref(), Some(suggested), "{spelt_in} articles hold the spelling");
+    }
+}
+
+#[test]
 fn a_rare_chinese_word_is_suggested_as_the_homophone_articles_write_beside_its_neighbour() {
     let index = crate::support::index_of_bodies(&[
         (300, "今年房价上涨，市场关注。"),
