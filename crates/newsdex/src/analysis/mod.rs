@@ -631,21 +631,51 @@ impl Analyzer {
         segment_han_run: &mut dyn FnMut(&str) -> bool,
         bulk_ascii_words: bool,
     ) {
+        let mut positions = Positions::default();
+        self.analyze_part(
+            text,
+            0..text.len(),
+            mode,
+            scratch,
+            out,
+            &mut positions,
+            segment_han_run,
+            bulk_ascii_words,
+        );
+    }
+
+    /// Analyzes the bytes `part` of `text` into `out` (cleared first), continuing from
+    /// `positions`, which it leaves where the next part goes on. A text cut into parts
+    /// right after a line break (a sentence end, after which nothing carries over but
+    /// positions) gives, part after part, the tokens of the whole: so a long text is
+    /// indexed a part at a time, its tokens never all held at once.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn analyze_part(
+        &self,
+        text: &str,
+        part: std::ops::Range<usize>,
+        mode: AnalysisMode,
+        scratch: &mut Scratch,
+        out: &mut TokenBuffer,
+        positions: &mut Positions,
+        segment_han_run: &mut dyn FnMut(&str) -> bool,
+        bulk_ascii_words: bool,
+    ) {
         out.clear();
         scratch.reset();
         // Without sub-words, indexing is the precise segmentation, as for queries.
         let mode = if self.inner.index_sub_words { mode } else { AnalysisMode::Query };
         let mut pipeline = Pipeline {
             analyzer: &self.inner,
-            text,
+            text: &text[..part.end],
             mode,
             scratch,
             out,
-            positions: Positions::default(),
+            positions: *positions,
             segment_han_run,
         };
-        let bytes = text.as_bytes();
-        let mut index = 0;
+        let bytes = &text.as_bytes()[..part.end];
+        let mut index = part.start;
         while index < bytes.len() {
             // Most Chinese text is unified ideographs (U+3400–U+9FFF, three bytes led by
             // 0xE3–0xE9): runs of them are taken in bulk.
@@ -678,6 +708,7 @@ impl Analyzer {
             index = byte_end;
         }
         pipeline.flush();
+        *positions = pipeline.positions;
     }
 }
 
@@ -819,8 +850,8 @@ impl TokenBuffer {
 }
 
 /// Assigns word positions, with a gap after each sentence end.
-#[derive(Default)]
-struct Positions {
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Positions {
     /// The position the next word takes.
     next: usize,
     /// A sentence ended since the last word.

@@ -2,7 +2,13 @@
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{AnalysisMode, Analyzer, Scratch, TokenBuffer};
+use super::{AnalysisMode, Analyzer, Positions, Scratch, TokenBuffer};
+
+/// About how many bytes of a text are analysed at a time: a longer text is analysed a
+/// part at a time, cut right after a line break, so the tokens held at once stay bounded
+/// (a 45 MB article held all its tokens, about half a gigabyte, beside tantivy's budget).
+/// Articles of ordinary length are one part.
+const PART_BYTES: usize = 256 << 10;
 
 /// A tantivy [`Tokenizer`] running the [`Analyzer`] in index mode.
 ///
@@ -13,22 +19,28 @@ pub struct NewsTokenizer {
     scratch: Scratch,
     tokens: TokenBuffer,
     token: Token,
+    part_bytes: usize,
 }
 
 impl NewsTokenizer {
     pub(crate) fn new(analyzer: Analyzer) -> NewsTokenizer {
+        NewsTokenizer::with_part_bytes(analyzer, PART_BYTES)
+    }
+
+    fn with_part_bytes(analyzer: Analyzer, part_bytes: usize) -> NewsTokenizer {
         NewsTokenizer {
             analyzer,
             scratch: Scratch::default(),
             tokens: TokenBuffer::default(),
             token: Token::default(),
+            part_bytes,
         }
     }
 }
 
 impl Clone for NewsTokenizer {
     fn clone(&self) -> Self {
-        NewsTokenizer::new(self.analyzer.clone())
+        NewsTokenizer::with_part_bytes(self.analyzer.clone(), self.part_bytes)
     }
 }
 
@@ -36,27 +48,74 @@ impl Tokenizer for NewsTokenizer {
     type TokenStream<'a> = NewsTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> NewsTokenStream<'a> {
-        self.analyzer.analyze_into(
-            text,
-            AnalysisMode::Index,
-            &mut self.scratch,
-            &mut self.tokens,
-            &mut |_| true,
-        );
         self.token.reset();
-        NewsTokenStream { tokens: &self.tokens, next: 0, token: &mut self.token }
+        let mut stream = NewsTokenStream {
+            analyzer: &self.analyzer,
+            scratch: &mut self.scratch,
+            tokens: &mut self.tokens,
+            text,
+            analysed: 0,
+            part_bytes: self.part_bytes,
+            positions: Positions::default(),
+            next: 0,
+            token: &mut self.token,
+        };
+        stream.analyse_next_part();
+        stream
     }
 }
 
-/// The tokens of one text, handed to tantivy one at a time.
+/// The tokens of one text, handed to tantivy one at a time, analysed a part at a time.
 pub struct NewsTokenStream<'a> {
-    tokens: &'a TokenBuffer,
+    analyzer: &'a Analyzer,
+    scratch: &'a mut Scratch,
+    tokens: &'a mut TokenBuffer,
+    text: &'a str,
+    /// Bytes of `text` analysed so far.
+    analysed: usize,
+    part_bytes: usize,
+    /// Where the next part's positions go on.
+    positions: Positions,
+    /// The next token of the current part.
     next: usize,
     token: &'a mut Token,
 }
 
+impl NewsTokenStream<'_> {
+    /// Analyses the next part of the text into `tokens`: up to the first line break at or
+    /// past `part_bytes` more, or to the end.
+    fn analyse_next_part(&mut self) {
+        let rest = &self.text[self.analysed..];
+        let end = match rest.as_bytes().get(self.part_bytes..) {
+            Some(beyond) => match beyond.iter().position(|&byte| byte == b'\n') {
+                Some(at) => self.analysed + self.part_bytes + at + 1,
+                None => self.text.len(),
+            },
+            None => self.text.len(),
+        };
+        self.analyzer.analyze_part(
+            self.text,
+            self.analysed..end,
+            AnalysisMode::Index,
+            self.scratch,
+            self.tokens,
+            &mut self.positions,
+            &mut |_| true,
+            true,
+        );
+        self.analysed = end;
+        self.next = 0;
+    }
+}
+
 impl TokenStream for NewsTokenStream<'_> {
     fn advance(&mut self) -> bool {
+        while self.next == self.tokens.len() {
+            if self.analysed == self.text.len() {
+                return false;
+            }
+            self.analyse_next_part();
+        }
         let Some(token) = self.tokens.get(self.next) else {
             return false;
         };
@@ -76,5 +135,79 @@ impl TokenStream for NewsTokenStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What tantivy would index from `text`: text, offsets and position of each token.
+    fn streamed(tokenizer: &mut NewsTokenizer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut stream = tokenizer.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            tokens.push((token.text.clone(), token.offset_from, token.offset_to, token.position));
+        }
+        tokens
+    }
+
+    fn analysed(analyzer: &Analyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        analyzer
+            .analyze(text, AnalysisMode::Index)
+            .into_iter()
+            .map(|token| (token.text, token.offset_from, token.offset_to, token.position))
+            .collect()
+    }
+
+    #[test]
+    fn a_long_text_is_indexed_a_part_at_a_time_with_the_tokens_of_the_whole() {
+        let analyzer = Analyzer::new();
+        let paragraph = "华为在深圳发布新一代芯片，长江大桥通车。\n\
+                         Exporters brace for U.S. tariffs on COVID-19 vaccines.\n\
+                         臺灣半導體產業 AI 投資增加 iPhone15 銷量\n";
+        let text = paragraph.repeat(PART_BYTES / paragraph.len() * 3);
+        let mut tokenizer = NewsTokenizer::new(analyzer.clone());
+        let tokens = streamed(&mut tokenizer, &text);
+        assert_eq!(tokens, analysed(&analyzer, &text));
+        assert!(tokens.len() > 100_000, "help: the text spans several parts");
+        // The buffers hold one part's tokens, not the text's.
+        assert!(tokenizer.tokens.len() < tokens.len() / 2, "help: {} tokens held", tokenizer.tokens.len());
+        // A text after it starts again from position 0.
+        assert_eq!(streamed(&mut tokenizer, "长江大桥"), analysed(&analyzer, "长江大桥"));
+    }
+
+    fn pieces() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\n".to_string()),
+            Just("\n\n".to_string()),
+            Just("\r\n".to_string()),
+            Just(" ".to_string()),
+            Just("。".to_string()),
+            Just(".".to_string()),
+            Just("U.S.".to_string()),
+            Just("COVID-19".to_string()),
+            Just("China's".to_string()),
+            Just("e\u{301}".to_string()),
+            Just("\u{301}".to_string()),
+            Just("ＡＩ".to_string()),
+            Just("长江大桥".to_string()),
+            Just("臺灣".to_string()),
+            "[a-zA-Z0-9]{1,6}",
+            "[中国华为经济市场發展。，]{1,4}",
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn parts_cut_after_line_breaks_give_the_tokens_of_the_whole_text(text in pieces(), part_bytes in 0usize..24) {
+            let analyzer = Analyzer::new();
+            let mut tokenizer = NewsTokenizer::with_part_bytes(analyzer.clone(), part_bytes);
+            prop_assert_eq!(streamed(&mut tokenizer, &text), analysed(&analyzer, &text), "{:?}", text);
+        }
     }
 }
