@@ -1280,6 +1280,22 @@ pub(crate) struct StemCache {
     last: Packed,
 }
 
+/// Where the stemmed part of `word` starts: the whole word, or the part after the last
+/// connector when that part is an English word of three letters or more; `None` when
+/// nothing is stemmed (the English stemmer leaves words of one or two letters as they
+/// are).
+fn stemmed_from(word: &str) -> Option<usize> {
+    if word.len() <= 2 {
+        return None;
+    }
+    if alnum::is_stemmable(word) {
+        return Some(0);
+    }
+    word.rfind(|c: char| !c.is_alphanumeric())
+        .map(|connector| connector + 1)
+        .filter(|&part| word.len() - part >= 3 && alnum::is_stemmable(&word[part..]))
+}
+
 /// `word` with its part from `last_part` on stemmed.
 fn stemmed(stemmer: &frostem::Stemmer, word: &str, last_part: usize) -> String {
     let stem = stemmer.stem(&word[last_part..]);
@@ -1322,20 +1338,7 @@ impl StemCache {
     /// `x-ray`, `start-ups` → `start-up`), so the block is found in any inflection;
     /// anything else is returned as it is.
     fn stem<'a>(&'a mut self, stemmer: &frostem::Stemmer, word: &'a str) -> &'a str {
-        // The English stemmer leaves words of one or two letters as they are.
-        if word.len() <= 2 {
-            return word;
-        }
-        // Where the stemmed part starts: the whole word, or the part after the last
-        // connector when that part is an English word of three letters or more.
-        let last_part = if alnum::is_stemmable(word) {
-            0
-        } else {
-            match word.rfind(|c: char| !c.is_alphanumeric()).map(|connector| connector + 1) {
-                Some(part) if word.len() - part >= 3 && alnum::is_stemmable(&word[part..]) => part,
-                _ => return word,
-            }
-        };
+        let Some(last_part) = stemmed_from(word) else { return word };
         if let Some(packed) = Packed::new(word) {
             // The stem is copied out of the table, so that the table is free to change.
             if let Some(&stem) = self.short.get(&packed.key()) {
@@ -1429,17 +1432,7 @@ mod tests {
         ) {
             let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
             let expected = |word: &str| -> String {
-                let last_part = if alnum::is_stemmable(word) {
-                    Some(0)
-                } else {
-                    word.rfind(|c: char| !c.is_alphanumeric())
-                        .map(|connector| connector + 1)
-                        .filter(|&part| word.len() - part >= 3 && alnum::is_stemmable(&word[part..]))
-                };
-                match last_part {
-                    Some(part) if word.len() > 2 => format!("{}{}", &word[..part], stemmer.stem(&word[part..])),
-                    _ => word.to_string(),
-                }
+                stemmed_from(word).map_or_else(|| word.to_string(), |part| stemmed(&stemmer, word, part))
             };
             let mut cache = StemCache::default();
             // Each word twice, the second time after the others: answered by the stemmer,
