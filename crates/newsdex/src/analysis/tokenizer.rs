@@ -2,12 +2,13 @@
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use super::normalize::{CharClass, classify, normalize_char};
 use super::{AnalysisMode, Analyzer, Positions, Scratch, TokenBuffer};
 
 /// About how many bytes of a text are analysed at a time: a longer text is analysed a
-/// part at a time, cut right after a line break, so the tokens held at once stay bounded
-/// (a 45 MB article held all its tokens, about half a gigabyte, beside tantivy's budget).
-/// Articles of ordinary length are one part.
+/// part at a time, cut right after a break between words, so the tokens held at once stay
+/// bounded (a 45 MB article held all its tokens, about half a gigabyte, beside tantivy's
+/// budget). Articles of ordinary length are one part.
 const PART_BYTES: usize = 256 << 10;
 
 /// A tantivy [`Tokenizer`] running the [`Analyzer`] in index mode.
@@ -82,17 +83,10 @@ pub struct NewsTokenStream<'a> {
 }
 
 impl NewsTokenStream<'_> {
-    /// Analyses the next part of the text into `tokens`: up to the first line break at or
-    /// past `part_bytes` more, or to the end.
+    /// Analyses the next part of the text into `tokens`: up to the first break between
+    /// words at or past `part_bytes` more, or to the end.
     fn analyse_next_part(&mut self) {
-        let rest = &self.text[self.analysed..];
-        let end = match rest.as_bytes().get(self.part_bytes..) {
-            Some(beyond) => match beyond.iter().position(|&byte| byte == b'\n') {
-                Some(at) => self.analysed + self.part_bytes + at + 1,
-                None => self.text.len(),
-            },
-            None => self.text.len(),
-        };
+        let end = part_end(self.text, self.analysed, self.part_bytes);
         self.analyzer.analyze_part(
             self.text,
             self.analysed..end,
@@ -106,6 +100,40 @@ impl NewsTokenStream<'_> {
         self.analysed = end;
         self.next = 0;
     }
+}
+
+/// Where the part of `text` starting at byte `from` ends: right after the first character
+/// at or past `part_bytes` more that separates words or ends a sentence (a space, a comma, a
+/// full stop, a line break), or at the end of the text. The analyser ends every word and
+/// run of Han characters at such a character, and nothing but the word position carries
+/// over it, so the parts' tokens are the whole text's.
+fn part_end(text: &str, from: usize, part_bytes: usize) -> usize {
+    let Some(mut at) = from.checked_add(part_bytes).filter(|&at| at < text.len()) else {
+        return text.len();
+    };
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    text[at..]
+        .char_indices()
+        .find(|&(_, c)| ends_a_word(c))
+        .map_or(text.len(), |(index, c)| at + index + c.len_utf8())
+}
+
+/// Whether the analyser ends the word or Han run before `original` and starts nothing with
+/// it: it normalises to one character that separates words or ends a sentence.
+fn ends_a_word(original: char) -> bool {
+    if original.is_ascii() {
+        return !original.is_ascii_alphanumeric() && classify(original) != CharClass::Connector;
+    }
+    let mut normalized = None;
+    let mut count = 0;
+    normalize_char(original, |c| {
+        normalized = Some(c);
+        count += 1;
+    });
+    count == 1
+        && normalized.is_some_and(|c| matches!(classify(c), CharClass::Separator | CharClass::SentenceEnd))
 }
 
 impl TokenStream for NewsTokenStream<'_> {
@@ -180,13 +208,57 @@ mod tests {
         assert_eq!(streamed(&mut tokenizer, "长江大桥"), analysed(&analyzer, "长江大桥"));
     }
 
+    #[test]
+    fn a_long_text_without_line_breaks_is_still_indexed_a_part_at_a_time() {
+        let analyzer = Analyzer::new();
+        for paragraph in [
+            "华为在深圳发布新一代芯片，长江大桥通车。臺灣半導體產業投資增加、銷量上升！",
+            "Exporters brace for U.S. tariffs on COVID-19 vaccines, officials said on Monday. ",
+        ] {
+            let text = paragraph.repeat(PART_BYTES / paragraph.len() * 3);
+            let mut tokenizer = NewsTokenizer::new(analyzer.clone());
+            let tokens = streamed(&mut tokenizer, &text);
+            assert_eq!(tokens, analysed(&analyzer, &text));
+            assert!(
+                tokenizer.tokens.len() < tokens.len() / 2,
+                "help: {} tokens held",
+                tokenizer.tokens.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_part_ends_after_a_break_between_words_not_inside_a_word() {
+        let text = format!("{}ab U.S. 中国，经济", "x".repeat(10));
+        // Past 10 bytes the first break is the space after `ab`.
+        assert_eq!(&text[part_end(&text, 0, 10)..], "U.S. 中国，经济");
+        // Inside `U.S.` the dots join; the space after it is the next break.
+        assert_eq!(&text[part_end(&text, 0, 14)..], "中国，经济");
+        // From inside `中`, Han characters run on to the full-width comma.
+        assert_eq!(&text[part_end(&text, 0, 19)..], "经济");
+        // With no break left, the part runs to the end.
+        assert_eq!(part_end(&text, 0, 25), text.len());
+        assert_eq!(part_end(&text, 0, 1 << 20), text.len());
+    }
+
     fn pieces() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             Just("\n".to_string()),
             Just("\n\n".to_string()),
             Just("\r\n".to_string()),
             Just(" ".to_string()),
+            Just("\t".to_string()),
             Just("。".to_string()),
+            Just("，".to_string()),
+            Just("、".to_string()),
+            Just("！".to_string()),
+            Just("?".to_string()),
+            Just(", ".to_string()),
+            Just("——".to_string()),
+            Just("(".to_string()),
+            Just("C++".to_string()),
+            Just("e.g.".to_string()),
+            Just("5G网络".to_string()),
             Just(".".to_string()),
             Just("U.S.".to_string()),
             Just("COVID-19".to_string()),
@@ -204,7 +276,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parts_cut_after_line_breaks_give_the_tokens_of_the_whole_text(text in pieces(), part_bytes in 0usize..24) {
+        fn parts_cut_between_words_give_the_tokens_of_the_whole_text(text in pieces(), part_bytes in 0usize..24) {
             let analyzer = Analyzer::new();
             let mut tokenizer = NewsTokenizer::with_part_bytes(analyzer.clone(), part_bytes);
             prop_assert_eq!(streamed(&mut tokenizer, &text), analysed(&analyzer, &text), "{:?}", text);
