@@ -647,8 +647,8 @@ impl Analyzer {
     /// Analyzes the bytes `part` of `text` into `out` (cleared first), continuing from
     /// `positions`, which it leaves where the next part goes on. A text cut into parts
     /// right after characters that separate words or end sentences (after which nothing
-    /// carries over but positions) gives, part after part, the tokens of the whole: so a long text is
-    /// indexed a part at a time, its tokens never all held at once.
+    /// carries over but positions) gives, part after part, the tokens of the whole: so a
+    /// long text is indexed a part at a time, its tokens never all held at once.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn analyze_part(
         &self,

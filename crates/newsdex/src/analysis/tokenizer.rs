@@ -123,17 +123,13 @@ fn part_end(text: &str, from: usize, part_bytes: usize) -> usize {
 /// Whether the analyser ends the word or Han run before `original` and starts nothing with
 /// it: it normalises to one character that separates words or ends a sentence.
 fn ends_a_word(original: char) -> bool {
-    if original.is_ascii() {
-        return !original.is_ascii_alphanumeric() && classify(original) != CharClass::Connector;
-    }
-    let mut normalized = None;
+    let mut class = None;
     let mut count = 0;
     normalize_char(original, |c| {
-        normalized = Some(c);
+        class = Some(classify(c));
         count += 1;
     });
-    count == 1
-        && normalized.is_some_and(|c| matches!(classify(c), CharClass::Separator | CharClass::SentenceEnd))
+    count == 1 && matches!(class, Some(CharClass::Separator | CharClass::SentenceEnd))
 }
 
 impl TokenStream for NewsTokenStream<'_> {
