@@ -86,6 +86,8 @@ impl AppState {
     /// callers with the API key) when the backend accepts them: a
     /// [`LocalBackend::with_writer`], or Quickwit.
     pub fn with_backend(backend: Arc<dyn SearchBackend>) -> AppState {
+        // Now, not on the first Chinese query, which would wait for it.
+        backend.analyzer().load_dictionary();
         let config = ServerConfig::default();
         let metrics = Arc::new(Metrics::new());
         let observed = Arc::clone(&metrics);

@@ -92,7 +92,8 @@ impl NewsIndex {
     /// cache. Files a merge removed meanwhile are passed over. An index in memory has
     /// nothing to read.
     ///
-    /// The tables queries load on first use are loaded too: OpenCC's regional wordings,
+    /// The tables queries load on first use are loaded too: jieba's dictionary
+    /// ([`Analyzer::load_dictionary`](crate::Analyzer::load_dictionary)), OpenCC's regional wordings,
     /// which every Chinese query looks up (about 12 ms), and the pinyin syllables; and the
     /// readings of the Chinese words are listed ([`NewsIndex::list_pinyin_readings`]).
     ///
@@ -113,6 +114,7 @@ impl NewsIndex {
     /// ```
     pub fn preload(&self) -> Result<Preloaded> {
         let started = Instant::now();
+        self.analyzer().load_dictionary();
         crate::analysis::RegionalTables::shared();
         crate::pinyin::load_tables();
         let mut preloaded = Preloaded { files: 0, bytes: 0, pinyin_words: 0, took_ms: 0 };

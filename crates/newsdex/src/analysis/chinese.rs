@@ -2,11 +2,12 @@
 //!
 //! One [`ChineseSegmenter`] exists per process and user dictionary: loading jieba's
 //! dictionary takes a noticeable fraction of a second and tens of megabytes, so every
-//! analyzer built with the same dictionary shares it.
+//! analyzer built with the same dictionary shares it, and it loads only when the first
+//! Han text needs it: a process that only ever sees English never pays for it.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use jieba_rs::Jieba;
 
@@ -121,9 +122,10 @@ impl UserDictionary {
     }
 }
 
-/// Segments folded Han runs into words with jieba.
+/// Segments folded Han runs into words with jieba, loaded on first use.
 pub(crate) struct ChineseSegmenter {
-    jieba: Jieba,
+    dictionary: Option<UserDictionary>,
+    jieba: OnceLock<Jieba>,
 }
 
 /// Segmenters already loaded in this process, by user dictionary fingerprint
@@ -135,15 +137,32 @@ static LOADED: LazyLock<Mutex<HashMap<Option<u64>, Arc<ChineseSegmenter>>>> =
 static BASE: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 impl ChineseSegmenter {
-    /// The segmenter for `dictionary`, loading it only the first time this process asks
-    /// for that dictionary.
+    /// The segmenter for `dictionary`, shared by every analyzer of this process with the
+    /// same dictionary. Nothing is loaded yet: see [`ChineseSegmenter::load`].
     pub(crate) fn shared(dictionary: Option<&UserDictionary>) -> Arc<ChineseSegmenter> {
         let key = dictionary.map(UserDictionary::fingerprint);
         let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(loaded.entry(key).or_insert_with(|| Arc::new(ChineseSegmenter::load(dictionary))))
+        Arc::clone(loaded.entry(key).or_insert_with(|| {
+            Arc::new(ChineseSegmenter { dictionary: dictionary.cloned(), jieba: OnceLock::new() })
+        }))
     }
 
-    fn load(dictionary: Option<&UserDictionary>) -> ChineseSegmenter {
+    /// Loads jieba's dictionary (and the user dictionary) now if it is not loaded yet;
+    /// threads asking meanwhile wait for the one load.
+    pub(crate) fn load(&self) {
+        self.jieba();
+    }
+
+    /// Whether the dictionary is loaded.
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.jieba.get().is_some()
+    }
+
+    fn jieba(&self) -> &Jieba {
+        self.jieba.get_or_init(|| Self::build(self.dictionary.as_ref()))
+    }
+
+    fn build(dictionary: Option<&UserDictionary>) -> Jieba {
         let started = std::time::Instant::now();
         let mut jieba = BASE.clone();
         if let Some(dictionary) = dictionary {
@@ -163,30 +182,30 @@ impl ChineseSegmenter {
             user_entries = dictionary.map_or(0, UserDictionary::len),
             "loaded the Chinese dictionary"
         );
-        ChineseSegmenter { jieba }
+        jieba
     }
 
     /// Precise segmentation: the words of `run`, in order, as char ranges.
     pub(crate) fn cut<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {
-        self.jieba.cut(run, hmm)
+        self.jieba().cut(run, hmm)
     }
 
     /// How often jieba's dictionary has `word`, or, when it is not one of its words, the
     /// count its best split into dictionary words amounts to: jieba's measure of how
     /// common a string is in the (mainland) text its dictionary was counted over.
     pub(crate) fn frequency(&self, word: &str) -> usize {
-        self.jieba.suggest_freq(word)
+        self.jieba().suggest_freq(word)
     }
 
     /// Whether `word` (Simplified) is a word of the dictionary.
     pub(crate) fn has_word(&self, word: &str) -> bool {
-        self.jieba.has_word(word)
+        self.jieba().has_word(word)
     }
 
     /// Search segmentation: each precise word of `run`, preceded by the 2- and
     /// 3-character dictionary words inside it.
     pub(crate) fn cut_for_search<'a>(&self, run: &'a str, hmm: bool) -> Vec<jieba_rs::Token<'a>> {
-        self.jieba.cut_for_search(run, hmm)
+        self.jieba().cut_for_search(run, hmm)
     }
 }
 
@@ -229,5 +248,15 @@ mod tests {
         let first = ChineseSegmenter::shared(None);
         let second = ChineseSegmenter::shared(None);
         assert!(Arc::ptr_eq(&first, &second), "help: jieba must load once per dictionary");
+    }
+
+    #[test]
+    fn the_dictionary_loads_on_first_use() {
+        let dictionary = UserDictionary::parse("lazy", "新闻检索引擎 100 n\n").expect("valid");
+        let segmenter = ChineseSegmenter::shared(Some(&dictionary));
+        assert!(!segmenter.is_loaded(), "help: sharing a segmenter must not load jieba");
+        let words: Vec<&str> = segmenter.cut("新闻检索引擎上线", true).iter().map(|t| t.word).collect();
+        assert_eq!(words[0], "新闻检索引擎", "help: the user dictionary must be part of the lazy load");
+        assert!(segmenter.is_loaded());
     }
 }

@@ -405,6 +405,19 @@ impl Analyzer {
         self.synonyms.as_deref()?.longest_phrase_at(words)
     }
 
+    /// Loads jieba's dictionary (and the user dictionary) now, if this process has not
+    /// yet: about 150 ms and 60 MB. Otherwise it loads when the analyzer first meets Han
+    /// text, so English-only work never pays for it. Call it before timing a build or
+    /// serving queries, so the first Chinese text or query does not wait for the load.
+    pub fn load_dictionary(&self) {
+        self.inner.segmenter.load();
+    }
+
+    /// Whether jieba's dictionary is loaded (see [`Analyzer::load_dictionary`]).
+    pub fn is_dictionary_loaded(&self) -> bool {
+        self.inner.segmenter.is_loaded()
+    }
+
     /// The identity recorded in indexes this analyzer builds.
     pub fn identity(&self) -> &AnalyzerIdentity {
         &self.inner.identity
@@ -1396,6 +1409,21 @@ mod tests {
             "[中国华为经济市场。，]{1,3}",
         ];
         prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    fn english_alone_does_not_load_the_chinese_dictionary() {
+        // A dictionary of its own: no other test shares (and loads) this segmenter.
+        let dictionary = UserDictionary::parse("english-only", "双语新闻检索 100 n\n").expect("valid");
+        let analyzer = Analyzer::with_user_dictionary(dictionary);
+        for mode in [AnalysisMode::Index, AnalysisMode::Query] {
+            let tokens = analyzer.analyze("The U.S. central bank's COVID-19 report, iPhone15 sales", mode);
+            assert!(tokens.iter().any(|token| token.text == "report"), "{tokens:?}");
+        }
+        assert!(!analyzer.is_dictionary_loaded(), "help: English text must not load jieba");
+        let tokens = analyzer.analyze("双语新闻检索上线", AnalysisMode::Query);
+        assert_eq!(tokens[0].text, "双语新闻检索");
+        assert!(analyzer.is_dictionary_loaded());
     }
 
     #[test]
